@@ -1,0 +1,446 @@
+import PQueue from 'p-queue';
+import pRetry from 'p-retry';
+import { ClosedError, isRetryable, ValidationError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { Histogram, type HistogramSummary } from '../internal/histogram.js';
+import type { Spool } from './spool.js';
+
+/** Defaults of {@link BatchWriterOptions}. */
+export const DEFAULT_BATCH_WRITER_OPTIONS = {
+  batchSize: 500,
+  flushIntervalMs: 250,
+  maxBufferedEntries: 100_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  concurrency: 2,
+  minRetryDelayMs: 50,
+  maxRetryDelayMs: 2_000,
+  attemptsBeforeSpill: 3,
+  closeTimeoutMs: 30_000,
+} as const;
+
+/** Options of {@link BatchWriter}. */
+export interface BatchWriterOptions<T> {
+  /** Stores one batch; must be idempotent (replays and retries resend rows). */
+  write: (rows: readonly T[]) => Promise<void>;
+  /** Rows per write. @default 500 */
+  batchSize?: number;
+  /** A partial batch is written after this long. @default 250 */
+  flushIntervalMs?: number;
+  /** Rows held in memory (buffer + in flight) before spilling/dropping. @default 100000 */
+  maxBufferedEntries?: number;
+  /** Bytes (per `sizeOf`) held in memory before spilling/dropping. @default 64 MiB */
+  maxBufferedBytes?: number;
+  /** Approximate retained size of a row in bytes. @default () => 1024 */
+  sizeOf?: (row: T) => number;
+  /** Concurrent writes. @default 2 */
+  concurrency?: number;
+  /** First retry delay; doubles per attempt with jitter (×1–2). @default 50 */
+  minRetryDelayMs?: number;
+  /** Longest retry delay. @default 2000 */
+  maxRetryDelayMs?: number;
+  /** With a spool: attempts of a batch before it is spilled to disk. @default 3 */
+  attemptsBeforeSpill?: number;
+  /** `close()` gives up waiting after this long; what is still in memory is dropped and counted. @default 30000 */
+  closeTimeoutMs?: number;
+  /** Decides whether a failed write may succeed later. @default isRetryable from errors.ts */
+  isRetryable?: (error: unknown) => boolean;
+  /** Optional on-disk spool (already constructed; the writer opens and closes it). */
+  spool?: Spool<T>;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Receives every {@link BatchWriterEvent}; must not throw. */
+  onEvent?: (event: BatchWriterEvent<T>) => void;
+}
+
+/** What the writer reports. `dropped` events are coalesced; their `count`s sum to `stats().dropped`. */
+export type BatchWriterEvent<T> =
+  | { type: 'written'; rows: number; durationMs: number; source: 'memory' | 'spool' }
+  | { type: 'write_failed'; rows: number; error: unknown; attempt: number; willRetry: boolean }
+  | { type: 'rejected'; row: T; error: unknown }
+  | { type: 'dropped'; count: number; reason: 'buffer_full' | 'close_timeout' | 'spool_failed' }
+  | { type: 'spooled'; rows: number }
+  | { type: 'replayed'; rows: number; segment: string; corruptLines: number }
+  | { type: 'spool_error'; error: unknown };
+
+/** Counters and gauges of a {@link BatchWriter}. */
+export interface BatchWriterStats {
+  /** Rows held in memory (buffer + in flight). */
+  buffered: number;
+  /** Their size per `sizeOf`. */
+  bufferedBytes: number;
+  /** Age of the oldest row held in memory, ms (0 when none). */
+  oldestBufferedAgeMs: number;
+  /** `direct` writes to the store; `spooling` while the spool holds a backlog. */
+  mode: 'direct' | 'spooling';
+  accepted: number;
+  written: number;
+  failedWrites: number;
+  successfulWrites: number;
+  rejected: number;
+  dropped: number;
+  spooled: number;
+  replayed: number;
+  spoolPendingRows: number;
+  spoolSegments: number;
+  writeLatency: HistogramSummary;
+}
+
+interface Batch<T> {
+  rows: T[];
+  bytes: number;
+  acceptedAt: number;
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !(v > 0)) {
+    throw new ValidationError(`Expected \`${name}\` to be a positive number, got ${String(v)}`, {
+      field: name,
+    });
+  }
+  return v;
+}
+
+/**
+ * Generic buffered batch writer: rows are added synchronously (never awaiting the store), written in
+ * batches through a p-queue, retried with p-retry (exponential backoff with jitter, only while the
+ * error is retryable); a batch rejected for a non-retryable reason is bisected so the good rows land
+ * and each bad row is reported once (`rejected`). Memory is bounded; with a {@link Spool} the
+ * overflow and failed batches go to disk and are replayed in order, otherwise the newest rows are
+ * dropped and counted. Internal to the SDK (history and guardrails store through it).
+ * @example
+ * ```ts
+ * const writer = new BatchWriter<Row>({ write: (rows) => insert(rows), sizeOf: (r) => r.size });
+ * writer.add(row); await writer.flush(); await writer.close();
+ * ```
+ */
+export class BatchWriter<T> {
+  private readonly o: Required<Omit<BatchWriterOptions<T>, 'spool' | 'onEvent'>>;
+  private readonly spool: Spool<T> | undefined;
+  private readonly emit: (event: BatchWriterEvent<T>) => void;
+  private readonly queue: PQueue;
+  private readonly abort = new AbortController();
+  private readonly latency = new Histogram();
+  private buffer: T[] = [];
+  private bufferBytes = 0;
+  private bufferAcceptedAt = 0;
+  private readonly inflight = new Set<Batch<T>>();
+  private readonly settling = new Set<Promise<void>>();
+  private held = 0;
+  private heldBytes = 0;
+  private cancelTimer: (() => void) | undefined;
+  private mode: 'direct' | 'spooling' = 'direct';
+  private replaying: Promise<void> | undefined;
+  private ready: Promise<void>;
+  private closing: Promise<void> | undefined;
+  private pendingDrops = new Map<'buffer_full' | 'close_timeout' | 'spool_failed', number>();
+  private readonly c = {
+    accepted: 0,
+    written: 0,
+    failedWrites: 0,
+    successfulWrites: 0,
+    rejected: 0,
+    dropped: 0,
+    spooled: 0,
+    replayed: 0,
+  };
+
+  constructor(options: BatchWriterOptions<T>) {
+    const d = DEFAULT_BATCH_WRITER_OPTIONS;
+    this.o = {
+      write: options.write,
+      batchSize: positiveInt('batchSize', options.batchSize, d.batchSize),
+      flushIntervalMs: positiveInt('flushIntervalMs', options.flushIntervalMs, d.flushIntervalMs),
+      maxBufferedEntries: positiveInt('maxBufferedEntries', options.maxBufferedEntries, d.maxBufferedEntries),
+      maxBufferedBytes: positiveInt('maxBufferedBytes', options.maxBufferedBytes, d.maxBufferedBytes),
+      sizeOf: options.sizeOf ?? (() => 1024),
+      concurrency: positiveInt('concurrency', options.concurrency, d.concurrency),
+      minRetryDelayMs: positiveInt('minRetryDelayMs', options.minRetryDelayMs, d.minRetryDelayMs),
+      maxRetryDelayMs: positiveInt('maxRetryDelayMs', options.maxRetryDelayMs, d.maxRetryDelayMs),
+      attemptsBeforeSpill: positiveInt(
+        'attemptsBeforeSpill',
+        options.attemptsBeforeSpill,
+        d.attemptsBeforeSpill,
+      ),
+      closeTimeoutMs: positiveInt('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
+      isRetryable: options.isRetryable ?? isRetryable,
+      clock: options.clock ?? systemClock,
+    };
+    this.spool = options.spool;
+    const onEvent = options.onEvent;
+    this.emit = onEvent
+      ? (e) => {
+          try {
+            onEvent(e);
+          } catch {
+            // onEvent is documented as non-throwing; a bug there must not break writing.
+          }
+        }
+      : () => {};
+    this.queue = new PQueue({ concurrency: this.o.concurrency });
+    // A spool left by an earlier process is replayed before anything else.
+    this.ready = this.spool
+      ? this.spool.open().then(() => {
+          if (this.spool!.hasPending()) this.enterSpooling();
+        })
+      : Promise.resolve();
+    this.ready.catch((error: unknown) => this.emit({ type: 'spool_error', error }));
+  }
+
+  /**
+   * Accepts one row. Synchronous, O(1). Returns false when the row was dropped (memory full and no
+   * spool); throws {@link ClosedError} after `close()`.
+   */
+  add(row: T, size: number = this.o.sizeOf(row)): boolean {
+    if (this.closing) throw new ClosedError('The batch writer is closed; no rows are accepted');
+    if (this.held + 1 > this.o.maxBufferedEntries || this.heldBytes + size > this.o.maxBufferedBytes) {
+      if (!this.spool) {
+        this.drop(1, 'buffer_full');
+        return false;
+      }
+      this.enterSpooling();
+      this.dispatch();
+    }
+    this.c.accepted++;
+    if (this.buffer.length === 0) {
+      this.bufferAcceptedAt = this.o.clock.now();
+      this.cancelTimer = this.o.clock.setTimeout(() => {
+        this.cancelTimer = undefined;
+        this.dispatch();
+      }, this.o.flushIntervalMs);
+    }
+    this.buffer.push(row);
+    this.bufferBytes += size;
+    this.held++;
+    this.heldBytes += size;
+    if (this.buffer.length >= this.o.batchSize) this.dispatch();
+    return true;
+  }
+
+  /** Resolves once every row accepted before the call is stored, rejected, or durable in the spool. */
+  async flush(): Promise<void> {
+    this.dispatch();
+    await Promise.allSettled([...this.settling]);
+    if (this.spool) await this.spool.sync();
+    this.emitDrops();
+  }
+
+  /** Stops intake, flushes (at most `closeTimeoutMs`), stops replay and timers. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  /** Counters and gauges. */
+  stats(): BatchWriterStats {
+    let oldest = this.buffer.length > 0 ? this.bufferAcceptedAt : Number.POSITIVE_INFINITY;
+    for (const b of this.inflight) oldest = Math.min(oldest, b.acceptedAt);
+    const spool = this.spool?.stats();
+    return {
+      buffered: this.held,
+      bufferedBytes: this.heldBytes,
+      oldestBufferedAgeMs: Number.isFinite(oldest) ? Math.max(0, this.o.clock.now() - oldest) : 0,
+      mode: this.mode,
+      ...this.c,
+      spoolPendingRows: spool?.pendingRows ?? 0,
+      spoolSegments: spool?.segments ?? 0,
+      writeLatency: this.latency.summary(),
+    };
+  }
+
+  private async doClose(): Promise<void> {
+    let cancel: (() => void) | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      cancel = this.o.clock.setTimeout(() => resolve('timeout'), this.o.closeTimeoutMs);
+    });
+    await Promise.race([this.ready.catch(() => {}), timedOut]);
+    const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut]);
+    cancel?.();
+    this.abort.abort(new ClosedError('The batch writer was closed'));
+    if (outcome === 'timeout') await Promise.allSettled([...this.settling]);
+    await this.replaying?.catch(() => {});
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    if (this.spool)
+      await this.spool.close().catch((error: unknown) => this.emit({ type: 'spool_error', error }));
+    this.emitDrops();
+  }
+
+  private drop(count: number, reason: 'buffer_full' | 'close_timeout' | 'spool_failed'): void {
+    this.c.dropped += count;
+    const first = this.pendingDrops.size === 0;
+    this.pendingDrops.set(reason, (this.pendingDrops.get(reason) ?? 0) + count);
+    // Coalesce: at most one event per reason per flush interval.
+    if (first) this.o.clock.setTimeout(() => this.emitDrops(), this.o.flushIntervalMs);
+  }
+
+  private emitDrops(): void {
+    for (const [reason, count] of this.pendingDrops) this.emit({ type: 'dropped', count, reason });
+    this.pendingDrops.clear();
+  }
+
+  private enterSpooling(): void {
+    if (!this.spool) return;
+    this.mode = 'spooling';
+    this.replaying ??= this.replayLoop().finally(() => {
+      this.replaying = undefined;
+    });
+  }
+
+  /** Moves the current buffer into a batch: written directly, or appended to the spool. */
+  private dispatch(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    if (this.buffer.length === 0) return;
+    const batch: Batch<T> = { rows: this.buffer, bytes: this.bufferBytes, acceptedAt: this.bufferAcceptedAt };
+    this.buffer = [];
+    this.bufferBytes = 0;
+    if (this.mode === 'spooling') {
+      this.spill(batch);
+      return;
+    }
+    this.inflight.add(batch);
+    const done = this.queue
+      .add(() => this.writeDirect(batch))
+      .finally(() => {
+        this.inflight.delete(batch);
+        this.held -= batch.rows.length;
+        this.heldBytes -= batch.bytes;
+        this.settling.delete(done);
+      });
+    this.settling.add(done);
+  }
+
+  private spill(batch: Batch<T>): void {
+    try {
+      this.spool!.append(batch.rows);
+      this.c.spooled += batch.rows.length;
+      this.emit({ type: 'spooled', rows: batch.rows.length });
+    } catch (error) {
+      this.emit({ type: 'spool_error', error });
+      this.drop(batch.rows.length, 'spool_failed');
+    }
+    if (!this.inflight.has(batch)) {
+      this.held -= batch.rows.length;
+      this.heldBytes -= batch.bytes;
+    }
+  }
+
+  private async writeDirect(batch: Batch<T>): Promise<void> {
+    const retries = this.spool ? this.o.attemptsBeforeSpill - 1 : Number.POSITIVE_INFINITY;
+    try {
+      await this.writeWithRetry(batch.rows, retries, 'memory');
+    } catch (error) {
+      if (this.o.isRetryable(error) && this.spool && !this.abort.signal.aborted) {
+        this.enterSpooling();
+        this.spill(batch);
+      } else if (this.abort.signal.aborted && error === this.abort.signal.reason) {
+        this.drop(batch.rows.length, 'close_timeout');
+      } else {
+        await this.bisect(batch.rows, error, 'memory');
+      }
+    }
+  }
+
+  /** Writes rows, retrying retryable failures; rethrows the last error. */
+  private async writeWithRetry(
+    rows: readonly T[],
+    retries: number,
+    source: 'memory' | 'spool',
+  ): Promise<void> {
+    await pRetry(
+      async () => {
+        const started = performance.now();
+        await this.o.write(rows);
+        const durationMs = performance.now() - started;
+        this.latency.record(durationMs);
+        this.c.successfulWrites++;
+        this.c.written += rows.length;
+        this.emit({ type: 'written', rows: rows.length, durationMs, source });
+      },
+      {
+        retries,
+        factor: 2,
+        minTimeout: this.o.minRetryDelayMs,
+        maxTimeout: this.o.maxRetryDelayMs,
+        randomize: true,
+        unref: true,
+        signal: this.abort.signal,
+        shouldConsumeRetry: () => true,
+        shouldRetry: ({ error }) => this.o.isRetryable(error),
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          this.c.failedWrites++;
+          const willRetry = retriesLeft > 0 && this.o.isRetryable(error) && !this.abort.signal.aborted;
+          this.emit({ type: 'write_failed', rows: rows.length, error, attempt: attemptNumber, willRetry });
+        },
+      },
+    );
+  }
+
+  /** A batch failed for a non-retryable reason: split it until the bad rows are isolated. */
+  private async bisect(rows: readonly T[], error: unknown, source: 'memory' | 'spool'): Promise<void> {
+    if (rows.length === 1) {
+      this.c.rejected++;
+      this.emit({ type: 'rejected', row: rows[0]!, error });
+      return;
+    }
+    const mid = rows.length >>> 1;
+    for (const half of [rows.slice(0, mid), rows.slice(mid)]) {
+      try {
+        await this.writeWithRetry(half, Number.POSITIVE_INFINITY, source);
+      } catch (e) {
+        if (this.abort.signal.aborted && e === this.abort.signal.reason) {
+          if (source === 'memory') this.drop(half.length, 'close_timeout');
+          continue;
+        }
+        await this.bisect(half, e, source);
+      }
+    }
+  }
+
+  /** Replays spool segments oldest first until the spool is empty, then returns to direct mode. */
+  private async replayLoop(): Promise<void> {
+    const spool = this.spool!;
+    await this.ready.catch(() => {});
+    while (!this.abort.signal.aborted) {
+      // Let the in-memory batches that are already on their way settle first (they may spill).
+      await Promise.allSettled([...this.settling]);
+      let segment: Awaited<ReturnType<Spool<T>['readOldest']>>;
+      try {
+        segment = await spool.readOldest();
+      } catch (error) {
+        this.emit({ type: 'spool_error', error });
+        await new Promise<void>((r) => this.o.clock.setTimeout(r, this.o.maxRetryDelayMs));
+        continue;
+      }
+      if (!segment) {
+        if (spool.hasPending() || this.inflight.size > 0) continue;
+        this.mode = 'direct';
+        return;
+      }
+      try {
+        for (let i = 0; i < segment.rows.length; i += this.o.batchSize) {
+          const chunk = segment.rows.slice(i, i + this.o.batchSize);
+          await this.queue.add(async () => {
+            try {
+              await this.writeWithRetry(chunk, Number.POSITIVE_INFINITY, 'spool');
+            } catch (error) {
+              if (this.abort.signal.aborted) throw error;
+              await this.bisect(chunk, error, 'spool');
+            }
+          });
+        }
+      } catch {
+        return; // closed mid-replay: the segment stays on disk for the next start.
+      }
+      await spool.commit(segment.name);
+      this.c.replayed += segment.rows.length;
+      this.emit({
+        type: 'replayed',
+        rows: segment.rows.length,
+        segment: segment.name,
+        corruptLines: segment.corruptLines,
+      });
+    }
+  }
+}
