@@ -5,8 +5,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 
-/** A map from event name to listener signature. */
-export type EventMap = { [event: string]: (payload: never) => void };
+/** Constraint for an event map: each event name maps to a one-argument listener. */
+export type EventMap<Events> = { [E in keyof Events]: (payload: never) => void };
 
 /**
  * An eventemitter3 emitter typed by an event map. {@link TypedEmitter.emitSafely} is what the SDK
@@ -17,7 +17,7 @@ export type EventMap = { [event: string]: (payload: never) => void };
  * registry.on('registry:unavailable', (e) => log.warn(e.message));
  * ```
  */
-export class TypedEmitter<Events extends EventMap> extends EventEmitter<Events & { 'listener:error': (e: ListenerError) => void }> {
+export class TypedEmitter<Events extends EventMap<Events>> extends EventEmitter<Events & { 'listener:error': (e: ListenerError) => void }> {
   /**
    * Emits `event` to every listener, isolating listener failures.
    * @internal

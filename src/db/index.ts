@@ -1,0 +1,11 @@
+export { type Change, ChangeFeed, type ChangeFeedEvents } from './change-feed.js';
+export {
+  createDatabase,
+  type Database,
+  type DatabaseBackend,
+  type DatabaseCapabilities,
+  type DatabaseEvents,
+  type DatabaseOptions,
+} from './database.js';
+export { loadMigrations, type Migration, type MigrationResult, migrate } from './migrate.js';
+export { isConnectionError, translateDbError } from './pg-errors.js';

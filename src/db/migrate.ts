@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Kysely, sql } from 'kysely';
+import { DatabaseError } from '../errors.js';
+import { hash32 } from '../internal/hashing.js';
+import type { Database } from './database.js';
+import { translateDbError } from './pg-errors.js';
+
+/** One migration file. */
+export interface Migration {
+  /** File name, e.g. `0001_registry.sql`; the order key. */
+  readonly name: string;
+  /** The SQL text. */
+  readonly sql: string;
+}
+
+/** What {@link migrate} did. */
+export interface MigrationResult {
+  /** Files applied by this call, in order. */
+  readonly applied: string[];
+  /** Files that were already applied. */
+  readonly skipped: string[];
+}
+
+const MIGRATION_FILE = /^\d{4}_[a-z0-9_]+\.sql$/;
+const LOCK_NAMESPACE = 0x4d4d53; // "MMS"
+
+/** Finds the package's `migrations/` folder from `src/db` (tsx, tests) or `dist` (built package). */
+function migrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'migrations');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new DatabaseError('Could not find the migrations/ folder of model-management-sdk');
+}
+
+/** The SDK's migrations, in order. */
+export function loadMigrations(dir: string = migrationsDir()): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => MIGRATION_FILE.test(f))
+    .sort()
+    .map((name) => ({ name, sql: readFileSync(join(dir, name), 'utf8') }));
+}
+
+/** Splits a migration into statements: each ends with `;` at the end of a line (no DO blocks). */
+export function splitStatements(text: string): string[] {
+  return text
+    .split(/;[ \t]*(?:--[^\n]*)?\r?\n|;[ \t]*$/)
+    .map((s) =>
+      s
+        .split('\n')
+        .filter((line) => !/^\s*--/.test(line))
+        .join('\n')
+        .trim(),
+    )
+    .filter((s) => s.length > 0);
+}
+
+function checksum(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * Applies pending migrations in order, one transaction each, recording them in `mms_migrations`.
+ * On PostgreSQL an advisory lock serialises concurrent callers, so ten replicas booting together apply
+ * each file once. A file changed after it was applied is refused with a `DatabaseError`.
+ * @example
+ * ```ts
+ * const db = await createDatabase({ connectionString, migrate: false });
+ * const { applied } = await migrate(db);
+ * ```
+ */
+export async function migrate(
+  db: Pick<Database, 'kysely' | 'capabilities' | 'schema'>,
+  migrations: Migration[] = loadMigrations(),
+): Promise<MigrationResult> {
+  const lockKey = hash32(db.schema) | 0;
+  const lock = async (trx: Kysely<object>) => {
+    if (db.capabilities.advisoryLocks) {
+      await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${lockKey})`.execute(trx);
+    }
+  };
+  const applied: string[] = [];
+  const skipped: string[] = [];
+  try {
+    await db.kysely.transaction().execute(async (trx) => {
+      await lock(trx);
+      await sql`create table if not exists mms_migrations (
+        name text primary key,
+        checksum text not null,
+        applied_at timestamptz not null default now()
+      )`.execute(trx);
+    });
+    for (const migration of migrations) {
+      await db.kysely.transaction().execute(async (trx) => {
+        await lock(trx);
+        const done = await sql<{ checksum: string }>`
+          select checksum from mms_migrations where name = ${migration.name}`.execute(trx);
+        const sum = checksum(migration.sql);
+        const existing = done.rows[0];
+        if (existing) {
+          if (existing.checksum !== sum) {
+            throw new DatabaseError(
+              `Migration ${migration.name} was changed after it was applied (checksum ${existing.checksum}, file ${sum}); add a new migration instead`,
+            );
+          }
+          skipped.push(migration.name);
+          return;
+        }
+        for (const statement of splitStatements(migration.sql)) {
+          await sql.raw(statement).execute(trx);
+        }
+        await sql`insert into mms_migrations (name, checksum) values (${migration.name}, ${sum})`.execute(trx);
+        applied.push(migration.name);
+      });
+    }
+  } catch (error) {
+    throw translateDbError(error, 'applying migrations');
+  }
+  return { applied, skipped };
+}
