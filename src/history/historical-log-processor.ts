@@ -1,0 +1,383 @@
+import type { Database } from '../db/index.js';
+import { translateDbError } from '../db/pg-errors.js';
+import { ClosedError, ValidationError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { uuidv7 } from '../internal/ids.js';
+import { BatchWriter, type BatchWriterEvent } from './batch-writer.js';
+import { buildRow, type RedactedField, rowSize } from './entry-builder.js';
+import { FailureWindow } from './failure-window.js';
+import type { HistoryEvents } from './history-events.js';
+import { exportLines, purgeLogs, queryLogs, statsOf } from './log-reader.js';
+import { historyKysely, type InsertMethod, insertRows } from './log-store.js';
+import { describe } from './sanitize.js';
+import { Spool } from './spool.js';
+import type {
+  ExportOptions,
+  HistoryHealth,
+  HistoryMetrics,
+  InferenceLogInput,
+  LogPage,
+  LogQuery,
+  LogRow,
+  LogStatsResult,
+  PurgeOptions,
+  StatsQuery,
+} from './types.js';
+
+/** Defaults of {@link HistoricalLogProcessorOptions}. */
+export const DEFAULT_HISTORY_OPTIONS = {
+  enabled: true,
+  batchSize: 500,
+  flushIntervalMs: 250,
+  maxBufferedEntries: 100_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxFieldBytes: 32 * 1024,
+  concurrency: 2,
+  failureRateThreshold: 0.05,
+  failureRateWindowMs: 60_000,
+  closeTimeoutMs: 30_000,
+  insertMethod: 'multi-row' as InsertMethod,
+} as const;
+
+/** Options of {@link HistoricalLogProcessor}. */
+export interface HistoricalLogProcessorOptions {
+  /** The shared database (or a promise of it: writes wait for it, `logInference` never does). */
+  db?: Database | PromiseLike<Database>;
+  /** `false` makes `logInference` a cheap no-op that still returns an id (config: `HISTORICAL_LOGGING_ENABLED`). @default true */
+  enabled?: boolean;
+  /** Rows per INSERT. @default 500 */
+  batchSize?: number;
+  /** A partial batch is written after this long. @default 250 */
+  flushIntervalMs?: number;
+  /** @default 100000 */
+  maxBufferedEntries?: number;
+  /** @default 64 MiB */
+  maxBufferedBytes?: number;
+  /** Text fields longer than this (UTF-8 bytes) are cut and the entry flagged `truncated`. @default 32768 */
+  maxFieldBytes?: number;
+  /** Folder for the on-disk spool; without it, overflow is dropped (counted, `history:dropped`). One processor per folder. */
+  spoolDir?: string;
+  /** Runs on prompt, output and error text before anything is buffered or stored (e.g. a PII redactor). */
+  redact?: (text: string, field: RedactedField) => string;
+  /** Concurrent batch writes. @default 2 */
+  concurrency?: number;
+  /** `history:failure_rate_alert` fires when failed writes exceed this share of attempts. @default 0.05 */
+  failureRateThreshold?: number;
+  /** Sliding window of the failure rate. @default 60000 */
+  failureRateWindowMs?: number;
+  /** `close()` waits at most this long for the database. @default 30000 */
+  closeTimeoutMs?: number;
+  /** `multi-row` VALUES (every backend) or `unnest` arrays (PostgreSQL, PGlite). @default 'multi-row' */
+  insertMethod?: InsertMethod;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+function option(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  max = Number.POSITIVE_INFINITY,
+): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !(v > 0) || v > max) {
+    throw new ValidationError(
+      `Expected \`${name}\` to be a positive number${max < Infinity ? ` ≤ ${max}` : ''}, got ${describe(v)}`,
+      { field: name },
+    );
+  }
+  return v;
+}
+
+/**
+ * Logs every inference without blocking and without loss, and reads the history back: paged queries,
+ * stats, fine-tuning export, retention. `logInference` validates synchronously and resolves at once;
+ * a batch writer stores entries later (retrying, spooling to disk when `spoolDir` is set).
+ * @example
+ * ```ts
+ * const processor = new HistoricalLogProcessor({ db });
+ * const id = await processor.logInference({ modelId, useCase: 'health_check', prompt: 'Health check',
+ *   context: {}, generatedOutput: 'OK' });
+ * await processor.close();
+ * ```
+ */
+export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
+  private readonly enabled: boolean;
+  private readonly dbPromise: Promise<Database> | undefined;
+  private db: Database | undefined;
+  private readonly writer: BatchWriter<LogRow> | undefined;
+  private readonly clock: Clock;
+  private readonly maxFieldBytes: number;
+  private readonly redact: HistoricalLogProcessorOptions['redact'];
+  private readonly failures: FailureWindow;
+  private readonly threshold: number;
+  private readonly insertMethod: InsertMethod;
+  private readonly maxBufferedEntries: number;
+  private lastAlertAt = Number.NEGATIVE_INFINITY;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private logged = 0;
+  private truncatedCount = 0;
+  private redactionFailures = 0;
+  private readonly onRedactionFailure = (field: RedactedField, error: unknown) => {
+    this.redactionFailures++;
+    this.emitSafely('history:redaction_failed', { field, error });
+  };
+
+  constructor(options: HistoricalLogProcessorOptions = {}) {
+    super();
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError(`Expected options to be an object, got ${describe(options)}`);
+    }
+    const d = DEFAULT_HISTORY_OPTIONS;
+    this.enabled = options.enabled ?? d.enabled;
+    if (typeof this.enabled !== 'boolean')
+      throw new ValidationError(`Expected \`enabled\` to be a boolean, got ${describe(options.enabled)}`, {
+        field: 'enabled',
+      });
+    this.clock = options.clock ?? systemClock;
+    this.maxFieldBytes = option('maxFieldBytes', options.maxFieldBytes, d.maxFieldBytes);
+    this.maxBufferedEntries = option('maxBufferedEntries', options.maxBufferedEntries, d.maxBufferedEntries);
+    this.threshold = option('failureRateThreshold', options.failureRateThreshold, d.failureRateThreshold, 1);
+    this.failures = new FailureWindow(
+      option('failureRateWindowMs', options.failureRateWindowMs, d.failureRateWindowMs),
+      this.clock,
+    );
+    this.insertMethod = options.insertMethod ?? d.insertMethod;
+    if (this.insertMethod !== 'multi-row' && this.insertMethod !== 'unnest') {
+      throw new ValidationError(
+        `Expected \`insertMethod\` to be 'multi-row' or 'unnest', got ${describe(this.insertMethod)}`,
+        { field: 'insertMethod' },
+      );
+    }
+    if (options.redact !== undefined && typeof options.redact !== 'function') {
+      throw new ValidationError(`Expected \`redact\` to be a function, got ${describe(options.redact)}`, {
+        field: 'redact',
+      });
+    }
+    this.redact = options.redact;
+    if (options.db === undefined || options.db === null) {
+      throw new ValidationError('Expected `db` (a Database from createDatabase, or a promise of one)', {
+        field: 'db',
+      });
+    }
+    if ('then' in options.db) {
+      this.dbPromise = Promise.resolve(options.db).then((db) => (this.db = db));
+      this.dbPromise.catch(() => {}); // surfaced by the writes that need it (retried, counted)
+    } else this.db = options.db;
+    if (
+      options.spoolDir !== undefined &&
+      (typeof options.spoolDir !== 'string' || options.spoolDir.length === 0)
+    ) {
+      throw new ValidationError(
+        `Expected \`spoolDir\` to be a folder path, got ${describe(options.spoolDir)}`,
+        { field: 'spoolDir' },
+      );
+    }
+    if (!this.enabled) return;
+    this.writer = new BatchWriter<LogRow>({
+      write: (rows) => this.write(rows),
+      batchSize: option('batchSize', options.batchSize, d.batchSize),
+      flushIntervalMs: option('flushIntervalMs', options.flushIntervalMs, d.flushIntervalMs),
+      maxBufferedEntries: this.maxBufferedEntries,
+      maxBufferedBytes: option('maxBufferedBytes', options.maxBufferedBytes, d.maxBufferedBytes),
+      concurrency: option('concurrency', options.concurrency, d.concurrency),
+      closeTimeoutMs: option('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
+      sizeOf: rowSize,
+      clock: this.clock,
+      spool: options.spoolDir ? new Spool<LogRow>({ dir: options.spoolDir, clock: this.clock }) : undefined,
+      onEvent: (e) => this.onWriterEvent(e),
+    });
+  }
+
+  /**
+   * Accepts one entry and resolves at once with its UUIDv7 id; never waits for the database.
+   * Rejects only for invalid input ({@link ValidationError}) or after `close()` ({@link ClosedError}).
+   * When memory is full and there is no spool the entry is dropped (counted, `history:dropped`) and
+   * the id is still returned.
+   */
+  logInference(input: InferenceLogInput): Promise<string> {
+    try {
+      return Promise.resolve(this.logSync(input));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Synchronous form of {@link HistoricalLogProcessor.logInference}: returns the id or throws. */
+  logSync(input: InferenceLogInput): string {
+    if (this.closed) throw new ClosedError('HistoricalLogProcessor is closed; no entries are accepted');
+    const now = this.clock.now();
+    const id = uuidv7(now);
+    if (!this.writer) return id;
+    const row = buildRow(input, id, now, {
+      maxFieldBytes: this.maxFieldBytes,
+      redact: this.redact,
+      onRedactionFailure: this.onRedactionFailure,
+    });
+    if (row.truncated) this.truncatedCount++;
+    this.logged++;
+    this.writer.add(row, rowSize(row));
+    return id;
+  }
+
+  /** Resolves when every entry accepted before the call is in the database (or durable in the spool). */
+  async flush(): Promise<void> {
+    await this.writer?.flush();
+  }
+
+  /** Stops intake, flushes (at most `closeTimeoutMs`), releases timers. Idempotent. Does not close `db`. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.closing ??= (async () => {
+      await this.writer?.close();
+    })();
+    return this.closing;
+  }
+
+  /** Same as {@link HistoricalLogProcessor.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Entries matching the filter, newest first, `limit` per page (keyset pagination via `cursor`). */
+  async query(q: LogQuery = {}): Promise<LogPage> {
+    return queryLogs(await this.database(), q);
+  }
+
+  /** Count, error/fallback/blocked rates, latency percentiles, violation rates by severity, tokens. */
+  async stats(q: StatsQuery = {}): Promise<LogStatsResult> {
+    return statsOf(await this.database(), q);
+  }
+
+  /**
+   * OpenAI chat fine-tuning JSONL (`{"messages":[…]}\n` per entry), streamed page by page, oldest first.
+   * @example
+   * ```ts
+   * for await (const line of processor.exportDataset({ useCase: 'interaction_layer' })) out.write(line);
+   * ```
+   */
+  async *exportDataset(o: ExportOptions = {}): AsyncGenerator<string> {
+    yield* exportLines(await this.database(), o);
+  }
+
+  /** Deletes entries created before `olderThan`, `batchSize` rows per statement; safe while logging. */
+  async purge(o: PurgeOptions): Promise<{ deleted: number }> {
+    return purgeLogs(await this.database(), o);
+  }
+
+  /** Health for the host's health endpoint. */
+  health(): HistoryHealth {
+    const s = this.writer?.stats();
+    const failureRate = this.failures.rate();
+    const reasons: string[] = [];
+    if (this.closed) reasons.push('closed');
+    if (failureRate > this.threshold) reasons.push(`write failure rate ${(failureRate * 100).toFixed(1)}%`);
+    if (s && s.buffered >= this.maxBufferedEntries * 0.9) reasons.push('queue near its bound');
+    if (s?.mode === 'spooling') reasons.push('spooling to disk');
+    return {
+      healthy: reasons.length === 0,
+      enabled: this.enabled,
+      closed: this.closed,
+      mode: s?.mode ?? 'direct',
+      queueDepth: s?.buffered ?? 0,
+      oldestUnflushedAgeMs: s?.oldestBufferedAgeMs ?? 0,
+      failureRate,
+      reasons,
+    };
+  }
+
+  /** Counters since construction, for dashboards. */
+  metrics(): HistoryMetrics {
+    const s = this.writer?.stats();
+    return {
+      logged: this.logged,
+      queueDepth: s?.buffered ?? 0,
+      bufferedBytes: s?.bufferedBytes ?? 0,
+      oldestUnflushedAgeMs: s?.oldestBufferedAgeMs ?? 0,
+      written: s?.written ?? 0,
+      successfulWrites: s?.successfulWrites ?? 0,
+      failedWrites: s?.failedWrites ?? 0,
+      rejected: s?.rejected ?? 0,
+      dropped: s?.dropped ?? 0,
+      spooled: s?.spooled ?? 0,
+      replayed: s?.replayed ?? 0,
+      spoolPendingRows: s?.spoolPendingRows ?? 0,
+      truncated: this.truncatedCount,
+      redactionFailures: this.redactionFailures,
+      writeLatencyMs: s?.writeLatency ?? { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
+      failureRate: this.failures.rate(),
+    };
+  }
+
+  private async database(): Promise<Database> {
+    return this.db ?? (await this.dbPromise!);
+  }
+
+  private async write(rows: readonly LogRow[]): Promise<void> {
+    const db = await this.database();
+    try {
+      await insertRows(historyKysely(db), rows, this.insertMethod);
+    } catch (error) {
+      throw translateDbError(error, `writing ${rows.length} inference log entries`);
+    }
+  }
+
+  private onWriterEvent(e: BatchWriterEvent<LogRow>): void {
+    switch (e.type) {
+      case 'written':
+        this.failures.record(false);
+        return;
+      case 'write_failed':
+        this.failures.record(true);
+        this.emitSafely('history:write_failed', {
+          rows: e.rows,
+          error: e.error,
+          attempt: e.attempt,
+          willRetry: e.willRetry,
+        });
+        this.checkFailureRate();
+        return;
+      case 'rejected':
+        this.emitSafely('history:rejected', { id: e.row.id, error: e.error });
+        return;
+      case 'dropped':
+        this.emitSafely('history:dropped', {
+          count: e.count,
+          reason: e.reason,
+          totalDropped: this.writer?.stats().dropped ?? e.count,
+        });
+        return;
+      case 'spooled':
+        this.emitSafely('history:spooled', { rows: e.rows });
+        return;
+      case 'replayed':
+        this.emitSafely('history:replayed', {
+          rows: e.rows,
+          segment: e.segment,
+          corruptLines: e.corruptLines,
+        });
+        return;
+      case 'spool_error':
+        this.emitSafely('history:spool_error', { error: e.error });
+        return;
+    }
+  }
+
+  private checkFailureRate(): void {
+    const now = this.clock.now();
+    if (now - this.lastAlertAt < this.failures.durationMs) return;
+    const { attempts, failed } = this.failures.totals();
+    const failureRate = attempts === 0 ? 0 : failed / attempts;
+    if (failureRate <= this.threshold) return;
+    this.lastAlertAt = now;
+    this.emitSafely('history:failure_rate_alert', {
+      failureRate,
+      failedWrites: failed,
+      attempts,
+      windowMs: this.failures.durationMs,
+      threshold: this.threshold,
+    });
+  }
+}

@@ -1,0 +1,179 @@
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import type { Database } from '../db/index.js';
+import type { InferenceLogEntry, LogFilter, LogRow } from './types.js';
+
+/** Columns of `inference_logs` (migrations/0002_history.sql). @internal */
+export type InferenceLogsTable = {
+  id: string;
+  created_at: Date | string;
+  model_id: string;
+  use_case: string;
+  status: string;
+  variant: string | null;
+  deployment_id: string | null;
+  prompt: string;
+  generated_output: string | null;
+  context: unknown;
+  metadata: unknown;
+  error: string | null;
+  latency_ms: number | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  player_id: string | null;
+  session_id: string | null;
+  conversation_id: string | null;
+  guardrails: unknown;
+  violation_count: number;
+  max_severity: string | null;
+  truncated: boolean;
+};
+
+/** Tables owned by the history module. @internal */
+export type HistoryTables = {
+  inference_logs: InferenceLogsTable;
+};
+
+/** The typed Kysely of the history module. @internal */
+export type HistoryKysely = Kysely<HistoryTables>;
+
+/** Columns per row of the multi-row INSERT. */
+export const INSERT_COLUMNS = 22;
+/** PostgreSQL's limit of bind parameters per statement. */
+export const MAX_BIND_PARAMETERS = 65_535;
+/** Rows per multi-row INSERT statement so one statement stays under the bind-parameter limit. */
+export const MAX_ROWS_PER_INSERT = Math.floor(MAX_BIND_PARAMETERS / INSERT_COLUMNS);
+
+/** How batches are inserted: multi-row `VALUES` (every backend) or `unnest` of arrays (PostgreSQL/PGlite). */
+export type InsertMethod = 'multi-row' | 'unnest';
+
+/** Typed Kysely for the history tables. @internal */
+export function historyKysely(db: Database): HistoryKysely {
+  return db.kysely.withTables<HistoryTables>();
+}
+
+function jsonb(text: string | null) {
+  return text === null ? null : sql<unknown>`cast(${text} as jsonb)`;
+}
+
+/** Inserts rows idempotently (`ON CONFLICT (id) DO NOTHING`), chunked under the bind-parameter limit. @internal */
+export async function insertRows(
+  k: HistoryKysely,
+  rows: readonly LogRow[],
+  method: InsertMethod,
+): Promise<void> {
+  if (method === 'unnest') return insertUnnest(k, rows);
+  for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + MAX_ROWS_PER_INSERT);
+    await k
+      .insertInto('inference_logs')
+      .values(
+        chunk.map((r) => ({
+          id: r.id,
+          created_at: new Date(r.createdAt),
+          model_id: r.modelId,
+          use_case: r.useCase,
+          status: r.status,
+          variant: r.variant,
+          deployment_id: r.deploymentId,
+          prompt: r.prompt,
+          generated_output: r.generatedOutput,
+          context: jsonb(r.context),
+          metadata: jsonb(r.metadata),
+          error: r.error,
+          latency_ms: r.latencyMs,
+          tokens_in: r.tokensIn,
+          tokens_out: r.tokensOut,
+          player_id: r.playerId,
+          session_id: r.sessionId,
+          conversation_id: r.conversationId,
+          guardrails: jsonb(r.guardrails),
+          violation_count: r.violationCount,
+          max_severity: r.maxSeverity,
+          truncated: r.truncated,
+        })),
+      )
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+}
+
+/** One statement with 22 array parameters, whatever the batch size (PostgreSQL and PGlite only). */
+async function insertUnnest(k: HistoryKysely, rows: readonly LogRow[]): Promise<void> {
+  const col = <V>(f: (r: LogRow) => V): V[] => rows.map(f);
+  await sql`insert into inference_logs (id, created_at, model_id, use_case, status, variant, deployment_id,
+      prompt, generated_output, context, metadata, error, latency_ms, tokens_in, tokens_out, player_id,
+      session_id, conversation_id, guardrails, violation_count, max_severity, truncated)
+    select * from unnest(${col((r) => r.id)}::uuid[], ${col((r) => new Date(r.createdAt).toISOString())}::timestamptz[],
+      ${col((r) => r.modelId)}::uuid[], ${col((r) => r.useCase)}::text[], ${col((r) => r.status)}::text[],
+      ${col((r) => r.variant)}::text[], ${col((r) => r.deploymentId)}::text[], ${col((r) => r.prompt)}::text[],
+      ${col((r) => r.generatedOutput)}::text[], ${col((r) => r.context)}::jsonb[], ${col((r) => r.metadata)}::jsonb[],
+      ${col((r) => r.error)}::text[], ${col((r) => r.latencyMs)}::float8[], ${col((r) => r.tokensIn)}::int4[],
+      ${col((r) => r.tokensOut)}::int4[], ${col((r) => r.playerId)}::text[], ${col((r) => r.sessionId)}::text[],
+      ${col((r) => r.conversationId)}::text[], ${col((r) => r.guardrails)}::jsonb[],
+      ${col((r) => r.violationCount)}::int4[], ${col((r) => r.maxSeverity)}::text[], ${col((r) => r.truncated)}::bool[])
+    on conflict (id) do nothing`.execute(k);
+}
+
+const FILTER_COLUMNS = {
+  modelId: 'model_id',
+  useCase: 'use_case',
+  deploymentId: 'deployment_id',
+  variant: 'variant',
+  status: 'status',
+  playerId: 'player_id',
+  conversationId: 'conversation_id',
+} as const;
+
+/** WHERE conditions for a validated filter. @internal */
+export function filterConditions(f: LogFilter): Expression<SqlBool>[] {
+  const out: Expression<SqlBool>[] = [];
+  for (const [key, column] of Object.entries(FILTER_COLUMNS)) {
+    const v = f[key as keyof typeof FILTER_COLUMNS];
+    if (v !== undefined) out.push(sql<SqlBool>`${sql.ref(column)} = ${v}`);
+  }
+  if (f.from) out.push(sql<SqlBool>`created_at >= ${f.from}`);
+  if (f.to) out.push(sql<SqlBool>`created_at < ${f.to}`);
+  return out;
+}
+
+/** AND of conditions (true when empty). @internal */
+export function and(conditions: Expression<SqlBool>[]): Expression<SqlBool> {
+  if (conditions.length === 0) return sql<SqlBool>`true`;
+  return sql<SqlBool>`${sql.join(conditions, sql` and `)}`;
+}
+
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+function num(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** Maps a selected row onto the public entry. @internal */
+export function toEntry(r: Record<string, unknown>): InferenceLogEntry {
+  return {
+    id: String(r.id),
+    createdAt: new Date(r.created_at as string | Date),
+    modelId: String(r.model_id),
+    useCase: String(r.use_case),
+    status: r.status as InferenceLogEntry['status'],
+    variant: (r.variant ?? null) as InferenceLogEntry['variant'],
+    deploymentId: (r.deployment_id ?? null) as string | null,
+    prompt: String(r.prompt),
+    generatedOutput: (r.generated_output ?? null) as string | null,
+    context: parseJson(r.context) ?? null,
+    metadata: parseJson(r.metadata) ?? null,
+    error: (r.error ?? null) as string | null,
+    latencyMs: num(r.latency_ms),
+    tokensIn: num(r.tokens_in),
+    tokensOut: num(r.tokens_out),
+    playerId: (r.player_id ?? null) as string | null,
+    sessionId: (r.session_id ?? null) as string | null,
+    conversationId: (r.conversation_id ?? null) as string | null,
+    guardrails: (parseJson(r.guardrails) ?? []) as InferenceLogEntry['guardrails'],
+    violationCount: Number(r.violation_count),
+    maxSeverity: (r.max_severity ?? null) as string | null,
+    truncated: r.truncated === true || r.truncated === 't',
+  };
+}

@@ -1,0 +1,119 @@
+import { ValidationError } from '../errors.js';
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(0);
+
+/**
+ * Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a character. Returns the text and
+ * whether it was cut. O(1) for short strings. @internal
+ */
+export function truncateUtf8(text: string, maxBytes: number): { text: string; cut: boolean } {
+  if (text.length * 3 <= maxBytes) return { text, cut: false };
+  const candidate = text.length > maxBytes ? text.slice(0, maxBytes) : text;
+  if (scratch.length < maxBytes) scratch = new Uint8Array(maxBytes);
+  const { read } = encoder.encodeInto(candidate, scratch.subarray(0, maxBytes));
+  if (read === text.length) return { text, cut: false };
+  return { text: candidate.slice(0, read), cut: true };
+}
+
+/** ES2024 string methods (Node 20 has them; the ES2023 lib does not declare them). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+// NUL cannot be stored in PostgreSQL text or jsonb; lone surrogates are not valid in jsonb.
+const NUL = /\u0000/g;
+
+/** Makes a string storable in PostgreSQL: strips NUL, replaces lone surrogates with U+FFFD. @internal */
+export function cleanText(text: string): string {
+  let out = text.indexOf('\u0000') === -1 ? text : text.replace(NUL, '');
+  const wf = out as unknown as WellFormed;
+  if (!wf.isWellFormed()) out = wf.toWellFormed();
+  return out;
+}
+
+// JSON text that needs the slow path: an escaped NUL or a lone-surrogate escape.
+const SUSPICIOUS_JSON = /\\u0000|\\ud[89a-f]/i;
+
+/**
+ * Serialises JSON-like data for a jsonb column. Documented sanitising: functions, symbols and
+ * `undefined` are omitted (as `JSON.stringify` does); `BigInt` becomes its decimal string; a circular
+ * reference becomes the string `"[Circular]"`; NUL characters are stripped and lone surrogates
+ * replaced with U+FFFD. Anything else that cannot be serialised (a throwing `toJSON` or getter) is a
+ * {@link ValidationError} naming `field`. @internal
+ */
+export function safeJson(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError(`Expected \`${field}\` to be a plain object, got ${describe(value)}`, {
+      field,
+    });
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined; // circular or BigInt: take the sanitising walk
+  }
+  if (json === undefined || SUSPICIOUS_JSON.test(json)) {
+    try {
+      json = JSON.stringify(sanitise(value, []));
+    } catch (error) {
+      throw new ValidationError(
+        `Expected \`${field}\` to be JSON-serialisable, but serialising it threw: ${(error as Error).message}`,
+        { field, cause: error },
+      );
+    }
+  }
+  return json ?? null;
+}
+
+function sanitise(value: unknown, ancestors: object[]): unknown {
+  switch (typeof value) {
+    case 'string':
+      return cleanText(value);
+    case 'bigint':
+      return value.toString();
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      return undefined;
+    case 'object': {
+      if (value === null) return null;
+      if (ancestors.includes(value)) return '[Circular]';
+      const withJson = value as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === 'function') return sanitise(withJson.toJSON(), ancestors);
+      ancestors.push(value);
+      let out: unknown;
+      if (Array.isArray(value)) {
+        out = value.map((v) => {
+          const s = sanitise(v, ancestors);
+          return s === undefined ? null : s;
+        });
+      } else {
+        const obj: Record<string, unknown> = {};
+        for (const key of Object.keys(value)) {
+          const s = sanitise((value as Record<string, unknown>)[key], ancestors);
+          if (s !== undefined) obj[cleanText(key)] = s;
+        }
+        out = obj;
+      }
+      ancestors.pop();
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+/** Short description of a bad value for error messages. @internal */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}

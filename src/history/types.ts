@@ -1,0 +1,213 @@
+import type { HistogramSummary } from '../internal/histogram.js';
+
+/** Outcome of one inference call. */
+export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
+/** Which side of a rollout served the call. */
+export type InferenceVariant = 'stable' | 'candidate';
+/** Guardrail severities ranked low → critical (others are stored but not ranked). */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+/** A guardrail severity. */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** One guardrail violation attached to a logged call (the guardrails module's shape is accepted as is). */
+export interface LoggedViolation {
+  /** `low` | `medium` | `high` | `critical` (other strings are kept but not ranked). */
+  readonly severity: string;
+  readonly [key: string]: unknown;
+}
+
+/** What {@link HistoricalLogProcessor.logInference} accepts. */
+export interface InferenceLogInput {
+  /** UUID of the model that served the call. */
+  modelId: string;
+  /** Use case name, e.g. `interaction_layer` (1–200 characters). */
+  useCase: string;
+  /** The prompt sent to the model; cut at `maxFieldBytes`. */
+  prompt: string;
+  /** The model's answer (absent when the call failed). */
+  generatedOutput?: string | null;
+  /** JSON-like context; sanitised (see the README). */
+  context?: Record<string, unknown> | null;
+  /** JSON-like extra data; sanitised like `context`. */
+  metadata?: Record<string, unknown> | null;
+  /** Wall time of the call in ms (finite, ≥ 0). */
+  latencyMs?: number | null;
+  /** @default 'ok' */
+  status?: InferenceStatus;
+  /** Error message (an `Error` is reduced to `name: message`). */
+  error?: string | Error | null;
+  deploymentId?: string | null;
+  variant?: InferenceVariant | null;
+  playerId?: string | null;
+  sessionId?: string | null;
+  conversationId?: string | null;
+  /** Non-negative integers. */
+  tokensIn?: number | null;
+  tokensOut?: number | null;
+  /** The guardrail violations of this call. */
+  guardrails?: readonly LoggedViolation[] | null;
+}
+
+/** A stored entry as returned by `query()`. */
+export interface InferenceLogEntry {
+  id: string;
+  createdAt: Date;
+  modelId: string;
+  useCase: string;
+  status: InferenceStatus;
+  variant: InferenceVariant | null;
+  deploymentId: string | null;
+  prompt: string;
+  generatedOutput: string | null;
+  context: unknown;
+  metadata: unknown;
+  error: string | null;
+  latencyMs: number | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  playerId: string | null;
+  sessionId: string | null;
+  conversationId: string | null;
+  guardrails: LoggedViolation[];
+  violationCount: number;
+  maxSeverity: string | null;
+  /** True when a field was cut at `maxFieldBytes`. */
+  truncated: boolean;
+}
+
+/** The buffered, JSON-serialisable form of an entry (what the batch writer and the spool hold). @internal */
+export interface LogRow {
+  id: string;
+  createdAt: number;
+  modelId: string;
+  useCase: string;
+  status: InferenceStatus;
+  variant: InferenceVariant | null;
+  deploymentId: string | null;
+  prompt: string;
+  generatedOutput: string | null;
+  context: string | null;
+  metadata: string | null;
+  error: string | null;
+  latencyMs: number | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  playerId: string | null;
+  sessionId: string | null;
+  conversationId: string | null;
+  guardrails: string | null;
+  violationCount: number;
+  maxSeverity: string | null;
+  truncated: boolean;
+}
+
+/** Filters shared by `query()`, `stats()` and `exportDataset()`. */
+export interface LogFilter {
+  modelId?: string;
+  useCase?: string;
+  deploymentId?: string;
+  variant?: InferenceVariant;
+  status?: InferenceStatus;
+  playerId?: string;
+  conversationId?: string;
+  /** Inclusive lower bound on `createdAt`. */
+  from?: Date;
+  /** Exclusive upper bound on `createdAt`. */
+  to?: Date;
+}
+
+/** Options of `query()`. */
+export interface LogQuery extends LogFilter {
+  /** 1–1000. @default 100 */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** One page of `query()`, newest first. */
+export interface LogPage {
+  entries: InferenceLogEntry[];
+  /** Pass to the next `query()`; undefined on the last page. */
+  nextCursor: string | undefined;
+}
+
+/** Grouping of `stats()`. */
+export type StatsGroupBy = 'modelId' | 'useCase' | 'deploymentId' | 'variant' | 'status';
+
+/** Options of `stats()`. */
+export interface StatsQuery extends LogFilter {
+  groupBy?: StatsGroupBy;
+}
+
+/** Aggregates over the matching entries. Rates are 0–1; latency percentiles interpolate like `percentile_cont`. */
+export interface LogStats {
+  count: number;
+  errorRate: number;
+  fallbackRate: number;
+  blockedRate: number;
+  /** Share of calls with at least one violation. */
+  violationRate: number;
+  /** Share of calls whose most severe violation has this severity. */
+  violationRateBySeverity: Record<Severity, number>;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
+  tokensIn: number;
+  tokensOut: number;
+}
+
+/** `stats()` result: the totals, plus one row per group with `groupBy`. */
+export interface LogStatsResult extends LogStats {
+  groups?: Array<LogStats & { key: string | null }>;
+}
+
+/** Options of `exportDataset()`. */
+export interface ExportOptions extends LogFilter {
+  /** Only `ok` calls without violations, not truncated, with an output. @default true */
+  onlyClean?: boolean;
+  /** System message put first in every example. */
+  systemPrompt?: string;
+  /** Rows read per page. @default 500 */
+  pageSize?: number;
+}
+
+/** Options of `purge()`. */
+export interface PurgeOptions {
+  /** Delete entries created before this instant. */
+  olderThan: Date;
+  /** Rows deleted per statement. @default 1000 */
+  batchSize?: number;
+}
+
+/** `health()` of the processor. */
+export interface HistoryHealth {
+  /** False when writes are failing, entries are being dropped, or the queue is near its bound. */
+  healthy: boolean;
+  enabled: boolean;
+  closed: boolean;
+  mode: 'direct' | 'spooling';
+  queueDepth: number;
+  oldestUnflushedAgeMs: number;
+  failureRate: number;
+  /** Why `healthy` is false. */
+  reasons: string[];
+}
+
+/** `metrics()` of the processor: counters since construction. */
+export interface HistoryMetrics {
+  logged: number;
+  queueDepth: number;
+  bufferedBytes: number;
+  oldestUnflushedAgeMs: number;
+  written: number;
+  successfulWrites: number;
+  failedWrites: number;
+  rejected: number;
+  dropped: number;
+  spooled: number;
+  replayed: number;
+  spoolPendingRows: number;
+  truncated: number;
+  redactionFailures: number;
+  writeLatencyMs: HistogramSummary;
+  /** Failed share of write attempts in the sliding window. */
+  failureRate: number;
+}
