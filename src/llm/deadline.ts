@@ -1,0 +1,69 @@
+/**
+ * One signal that fires when any parent signal aborts or `timeoutMs` passes, remembering which of the
+ * two happened (a timeout is retried and reported as `PROVIDER_TIMEOUT`; a caller's abort is not).
+ * Listeners on the parents are removed by `dispose()`, so a long-lived caller signal does not leak.
+ */
+export class Deadline {
+  readonly signal: AbortSignal;
+  /** When the deadline expires (ms since epoch, real time); `Infinity` without a timeout. */
+  readonly expiresAt: number;
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly parents: AbortSignal[] = [];
+  private expired = false;
+  private readonly onParentAbort = (event: Event): void => {
+    this.controller.abort((event.target as AbortSignal).reason);
+  };
+
+  constructor(parents: ReadonlyArray<AbortSignal | undefined>, timeoutMs: number | undefined) {
+    this.signal = this.controller.signal;
+    this.expiresAt = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    for (const parent of parents) {
+      if (!parent) continue;
+      if (parent.aborted) {
+        this.controller.abort(parent.reason);
+        return;
+      }
+      parent.addEventListener('abort', this.onParentAbort, { once: true });
+      this.parents.push(parent);
+    }
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      this.timer = setTimeout(() => {
+        this.expired = true;
+        this.controller.abort(new DeadlineExpired(timeoutMs));
+      }, timeoutMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** True when this deadline's own timeout fired (not a parent's abort). */
+  get timedOut(): boolean {
+    return this.expired;
+  }
+
+  /** Milliseconds left (may be negative); `Infinity` without a timeout. */
+  remainingMs(): number {
+    return this.expiresAt - Date.now();
+  }
+
+  /** Stops the timeout but stays linked to the parents (a stream past its first chunk). */
+  clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Clears the timer and detaches from the parents. Idempotent. */
+  dispose(): void {
+    this.clearTimer();
+    for (const parent of this.parents) parent.removeEventListener('abort', this.onParentAbort);
+    this.parents.length = 0;
+  }
+}
+
+/** Abort reason of an expired {@link Deadline}. */
+export class DeadlineExpired extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`deadline of ${timeoutMs} ms expired`);
+    this.name = 'DeadlineExpired';
+  }
+}

@@ -1,0 +1,202 @@
+import { ProviderError, ProviderTimeoutError } from '../errors.js';
+import type { Clock } from '../internal/clock.js';
+import {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  type CircuitTransition,
+} from './circuit-breaker.js';
+import { Deadline } from './deadline.js';
+import type { ParsedModelConfiguration } from './model-config.js';
+import type { Provider, ProviderRequest } from './provider.js';
+import type { ProviderRegistry } from './provider-registry.js';
+import {
+  countsAgainstBreaker,
+  type RetryInfo,
+  type RetryOptions,
+  toProviderError,
+  withRetry,
+} from './retry.js';
+import { redactSecrets, type SecretResolver } from './secrets.js';
+import type { ChatMessage, Model, Variant } from './types.js';
+
+/** One place an answer can come from: a registry model or a fallback endpoint. */
+export interface Target {
+  kind: 'model' | 'fallback_endpoint';
+  useCase: string;
+  provider: string;
+  config: ParsedModelConfiguration;
+  /** Model name sent to the provider. */
+  providerModel: string;
+  model: Model | null;
+  variant: Variant | null;
+  deploymentId: string | null;
+}
+
+/** What the caller sends (the client's validated input, narrowed). */
+export interface CallInput {
+  prompt?: string;
+  messages?: ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+}
+
+/** Hooks the caller reports through (events and counters live in the client). */
+export interface CallerHooks {
+  onRetry(target: Target, info: RetryInfo): void;
+  onCircuit(provider: string, transition: CircuitTransition): void;
+}
+
+/** Settings of an {@link EndpointCaller}. */
+export interface EndpointCallerSettings {
+  providers: ProviderRegistry;
+  secrets: SecretResolver;
+  retry: Required<RetryOptions>;
+  breaker: Omit<CircuitBreakerOptions, 'clock'>;
+  clock: Clock;
+  attemptTimeoutMs: number;
+  hooks: CallerHooks;
+}
+
+/** Breaker state of one endpoint, for `metrics()`. */
+export interface EndpointCircuit {
+  provider: string;
+  endpoint: string;
+  state: CircuitState;
+  consecutiveFailures: number;
+}
+
+/**
+ * Calls one {@link Target} with the resilience rules: API key from the environment, per-attempt
+ * timeout under the request deadline, circuit breaker per provider endpoint, retries per policy.
+ * @internal
+ */
+export class EndpointCaller {
+  private readonly breakers = new Map<string, { provider: string; breaker: CircuitBreaker }>();
+
+  constructor(private readonly settings: EndpointCallerSettings) {}
+
+  /**
+   * Runs `run` against `target` with retries. When `keepDeadline` is set, the successful attempt's
+   * deadline is returned undisposed (its timer cleared) so a stream stays abortable; the caller disposes it.
+   */
+  async call<T>(
+    target: Target,
+    input: CallInput,
+    deadline: Deadline,
+    run: (provider: Provider, request: ProviderRequest) => Promise<T>,
+    keepDeadline = false,
+  ): Promise<{ value: T; attemptDeadline: Deadline | null }> {
+    const provider = this.settings.providers.get(target.provider);
+    const { config } = target;
+    const where = `${target.provider} ${config.endpointLabel}`;
+    const headers: Record<string, string> = { ...config.headers };
+    const secrets: string[] = [];
+    if (config.apiKeyEnv) {
+      const key = this.settings.secrets(config.apiKeyEnv);
+      if (!key) {
+        throw new ProviderError(`${where}: environment variable ${config.apiKeyEnv} (apiKeyEnv) is not set`, {
+          code: 'PROVIDER_AUTH_MISSING',
+          retryable: false,
+          details: { endpoint: config.endpointLabel, provider: target.provider, apiKeyEnv: config.apiKeyEnv },
+        });
+      }
+      secrets.push(key);
+      const header = (config.apiKeyHeader ?? 'authorization').toLowerCase();
+      headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
+    }
+    const redact = (text: string) => redactSecrets(text, secrets);
+    const breaker = this.breakerFor(target.provider, config.endpointLabel);
+    const policy =
+      config.maxRetries === undefined
+        ? this.settings.retry
+        : { ...this.settings.retry, retries: config.maxRetries };
+    const timeoutMs = Math.min(
+      config.timeoutMs ?? this.settings.attemptTimeoutMs,
+      Math.max(1, deadline.remainingMs()),
+    );
+    const details = { endpoint: config.endpointLabel, provider: target.provider };
+    let kept: Deadline | null = null;
+
+    const value = await withRetry(
+      async () => {
+        if (!breaker.tryAcquire()) {
+          throw new ProviderError(`${where}: circuit open, retry in ${breaker.retryInMs()} ms`, {
+            code: 'PROVIDER_CIRCUIT_OPEN',
+            retryable: false,
+            details: { ...details, retryInMs: breaker.retryInMs() },
+          });
+        }
+        const attempt = new Deadline([deadline.signal], timeoutMs);
+        const request: ProviderRequest = {
+          endpoint: config.endpoint,
+          model: target.providerModel,
+          headers,
+          configuration: config.raw,
+          signal: attempt.signal,
+          redact,
+          ...input,
+        };
+        let keep = false;
+        try {
+          const result = await run(provider, request);
+          breaker.onSuccess();
+          if (keepDeadline) {
+            attempt.clearTimer();
+            kept = attempt;
+            keep = true;
+          }
+          return result;
+        } catch (error) {
+          if (deadline.signal.aborted) {
+            breaker.onNeutral();
+            throw error;
+          }
+          const typed = attempt.timedOut
+            ? new ProviderTimeoutError(`${where} did not answer within ${timeoutMs} ms`, {
+                cause: error,
+                details,
+              })
+            : toProviderError(error, where, details);
+          if (countsAgainstBreaker(typed)) breaker.onFailure();
+          else breaker.onNeutral();
+          throw typed;
+        } finally {
+          if (!keep) attempt.dispose();
+        }
+      },
+      policy,
+      {
+        signal: deadline.signal,
+        remainingMs: () => deadline.remainingMs(),
+        onRetry: (info) => this.settings.hooks.onRetry(target, info),
+      },
+    );
+    return { value, attemptDeadline: kept };
+  }
+
+  /** Breaker states of every endpoint called so far. */
+  circuits(): EndpointCircuit[] {
+    return [...this.breakers.values()].map(({ provider, breaker }) => ({
+      provider,
+      endpoint: breaker.key.slice(provider.length + 1),
+      state: breaker.state,
+      consecutiveFailures: breaker.consecutiveFailures,
+    }));
+  }
+
+  private breakerFor(provider: string, endpoint: string): CircuitBreaker {
+    const key = `${provider} ${endpoint}`;
+    let entry = this.breakers.get(key);
+    if (!entry) {
+      entry = {
+        provider,
+        breaker: new CircuitBreaker(key, { ...this.settings.breaker, clock: this.settings.clock }, (t) =>
+          this.settings.hooks.onCircuit(provider, t),
+        ),
+      };
+      this.breakers.set(key, entry);
+    }
+    return entry.breaker;
+  }
+}

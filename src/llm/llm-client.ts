@@ -1,0 +1,410 @@
+import { ClosedError, ModelManagementError, ProviderError, ValidationError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { Deadline } from './deadline.js';
+import { EndpointCaller } from './endpoint-caller.js';
+import type { LLMClientEvents } from './llm-events.js';
+import { LLMCounters, type LLMClientMetrics } from './llm-metrics.js';
+import {
+  DEFAULT_LLM_CLIENT_OPTIONS,
+  type FallbackEndpoint,
+  type GenerateInput,
+  type GenerateResult,
+  type LLMClientOptions,
+  validateClientOptions,
+  validateGenerateInput,
+} from './llm-options.js';
+import { openStream, type LLMStream } from './llm-stream.js';
+import { type ParsedModelConfiguration, parseModelConfiguration } from './model-config.js';
+import { ProviderRegistry } from './provider-registry.js';
+import { RequestPipeline, errorCode } from './request-pipeline.js';
+import { DEFAULT_RETRY_OPTIONS } from './retry.js';
+import { processEnvSecrets } from './secrets.js';
+import type { ChatMessage, GuardrailCheckResult, InferenceLogEntry, RouteDecision } from './types.js';
+import { DEFAULT_CIRCUIT_BREAKER_OPTIONS } from './circuit-breaker.js';
+
+/**
+ * What host services call to generate text. Resolves the model through the router and the registry,
+ * calls its provider with timeouts, retries and a circuit breaker per endpoint, falls back routed →
+ * stable → `fallbackEndpoints`, checks the answer with guardrails, records the outcome for the
+ * rollout and logs the call without waiting for the log.
+ * @example
+ * ```ts
+ * const llm = new LLMClient({ modelRegistry: registry, router, guardrails, logProcessor,
+ *   fallbackEndpoints: { foundation_layer: 'http://localhost:8001/generate' } });
+ * const r = await llm.generate({ useCase: 'interaction_layer', prompt: 'Greet the player', stickyKey: playerId });
+ * console.log(r.text, r.source, r.modelId);
+ * ```
+ */
+export class LLMClient extends TypedEmitter<LLMClientEvents> {
+  private readonly pipeline: RequestPipeline;
+  private readonly caller: EndpointCaller;
+  private readonly counters = new LLMCounters();
+  private readonly clock: Clock;
+  private readonly options: LLMClientOptions;
+  private readonly requestTimeoutMs: number;
+  private readonly inputGuardrails: boolean;
+  private readonly outputGuardrails: boolean;
+  private closed = false;
+
+  constructor(options: LLMClientOptions = {}) {
+    super();
+    validateClientOptions(options);
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.requestTimeoutMs;
+    this.inputGuardrails =
+      !!options.guardrails && (options.inputGuardrails ?? DEFAULT_LLM_CLIENT_OPTIONS.inputGuardrails);
+    this.outputGuardrails =
+      !!options.guardrails && (options.outputGuardrails ?? DEFAULT_LLM_CLIENT_OPTIONS.outputGuardrails);
+    let providers = options.providers;
+    if (Array.isArray(providers)) {
+      const registry = new ProviderRegistry();
+      for (const p of providers) registry.register(p);
+      providers = registry;
+    }
+    providers ??= new ProviderRegistry();
+    const fallbacks = parseFallbacks(options.fallbackEndpoints, providers);
+    this.caller = new EndpointCaller({
+      providers,
+      secrets: options.secrets ?? processEnvSecrets,
+      retry: { ...DEFAULT_RETRY_OPTIONS, ...options.retry },
+      breaker: { ...DEFAULT_CIRCUIT_BREAKER_OPTIONS, ...options.circuitBreaker },
+      clock: this.clock,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.attemptTimeoutMs,
+      hooks: {
+        onRetry: (target, info) => {
+          this.counters.retries++;
+          this.emitSafely('llm:retry', {
+            useCase: target.useCase,
+            provider: target.provider,
+            endpoint: target.config.endpointLabel,
+            attempt: info.attempt,
+            code: errorCode(info.error),
+            status: (info.error as { status?: number }).status ?? null,
+            retryAfterMs: info.retryAfterMs ?? null,
+          });
+        },
+        onCircuit: (provider, t) => {
+          const event =
+            t.to === 'open'
+              ? 'llm:circuit_open'
+              : t.to === 'half_open'
+                ? 'llm:circuit_half_open'
+                : 'llm:circuit_closed';
+          this.emitSafely(event, { provider, endpoint: t.key.slice(provider.length + 1), ...t });
+        },
+      },
+    });
+    this.pipeline = new RequestPipeline({
+      registry: options.modelRegistry,
+      router: options.router,
+      guardrails: options.guardrails,
+      logProcessor: options.logProcessor,
+      registryEnabled: options.modelRegistryEnabled ?? DEFAULT_LLM_CLIENT_OPTIONS.modelRegistryEnabled,
+      fallbacks,
+      caller: this.caller,
+      emitter: this,
+      counters: this.counters,
+      clock: this.clock,
+    });
+  }
+
+  /** Generates one answer; see the class description for the chain. Throws `ValidationError`, `ProviderError` (and subclasses), `GUARDRAILS_UNAVAILABLE`, or the caller's abort reason. */
+  async generate(input: GenerateInput): Promise<GenerateResult> {
+    this.assertOpen();
+    validateGenerateInput(input);
+    const t0 = performance.now();
+    this.counters.requests++;
+    const budgetMs = input.timeoutMs ?? this.requestTimeoutMs;
+    const deadline = new Deadline([input.signal], budgetMs);
+    let route: RouteDecision | null = null;
+    let routedFailed = false;
+    try {
+      const prepared = await this.checkInput(input);
+      if ('blocked' in prepared) return await this.blockedInput(input, prepared.blocked, t0);
+      route = this.pipeline.route(input);
+      const served = await this.pipeline.serve(prepared, route, deadline, budgetMs, async (target) => {
+        const { value } = await this.caller.call(target, prepared, deadline, (p, req) => p.generate(req));
+        return value;
+      });
+      routedFailed = served.failures.some((f) => f.from === 'routed');
+      const { target, value } = served;
+      let verdict: GuardrailCheckResult | null = null;
+      if (this.outputGuardrails) {
+        verdict = await this.pipeline.check(value.text, 'output', input, target.model?.id);
+        if (!verdict.allowed) this.pipeline.blocked(input, 'output', target.model?.id ?? null, verdict);
+      }
+      const source =
+        verdict && (verdict.fallbackUsed || !verdict.allowed)
+          ? 'fallback_content'
+          : target.kind === 'model'
+            ? 'model'
+            : 'fallback_endpoint';
+      const latencyMs = performance.now() - t0;
+      const routedServed = route !== null && target.model === route.model;
+      const critical = verdict?.violations.filter((v) => v.severity === 'critical').length ?? 0;
+      this.pipeline.recordOutcome(route, input.useCase, {
+        ok: routedServed,
+        latencyMs,
+        violations: routedServed ? (verdict?.violations.length ?? 0) : 0,
+        criticalViolations: routedServed ? critical : 0,
+        fallback: !routedServed || source === 'fallback_content',
+      });
+      const text = verdict ? verdict.text : value.text;
+      const logId = await this.pipeline.log(
+        this.entry(input, {
+          modelId: target.model?.id ?? null,
+          generatedOutput: text,
+          latencyMs,
+          status:
+            verdict && !verdict.allowed ? 'blocked' : source === 'model' && !routedFailed ? 'ok' : 'fallback',
+          error: null,
+          deploymentId: target.deploymentId,
+          variant: target.variant,
+          tokensIn: value.usage.tokensIn,
+          tokensOut: value.usage.tokensOut,
+          guardrails: verdict ? { action: verdict.action, violations: verdict.violations } : null,
+          metadata: {
+            ...input.metadata,
+            source,
+            provider: target.provider,
+            endpoint: target.config.endpointLabel,
+          },
+        }),
+      );
+      this.completed(input.useCase, target.model?.id ?? null, target.variant, source, latencyMs, false);
+      return {
+        text,
+        modelId: target.model?.id ?? null,
+        modelVersion: target.model?.version ?? null,
+        variant: target.variant,
+        deploymentId: target.deploymentId,
+        latencyMs,
+        usage: value.usage,
+        logId,
+        guardrails: verdict
+          ? { action: verdict.action, violations: verdict.violations, fallbackUsed: verdict.fallbackUsed }
+          : null,
+        source,
+      };
+    } catch (error) {
+      this.failed(input, route, error, t0);
+      throw error;
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /**
+   * Streams an answer: text chunks as they arrive, each passed through the guardrails stream checker;
+   * a `stop` (critical violation) ends the provider stream and yields the fallback content instead.
+   * `await stream.result` gives the same fields as {@link LLMClient.generate}.
+   * @example
+   * ```ts
+   * const stream = llm.generateStream({ useCase: 'interaction_layer', prompt });
+   * for await (const chunk of stream) res.write(chunk);
+   * const { source, modelId } = await stream.result;
+   * ```
+   */
+  generateStream(input: GenerateInput): LLMStream {
+    this.assertOpen();
+    validateGenerateInput(input);
+    this.counters.requests++;
+    this.counters.streams++;
+    return openStream(input, {
+      pipeline: this.pipeline,
+      caller: this.caller,
+      guardrails: this.outputGuardrails ? this.options.guardrails : undefined,
+      requestTimeoutMs: this.requestTimeoutMs,
+      prepare: (i) => this.checkInput(i),
+      blockedInput: (i, verdict, t0) => this.blockedInput(i, verdict, t0),
+      entry: (i, fields) => this.entry(i, fields),
+      completed: (useCase, modelId, variant, source, latencyMs) =>
+        this.completed(useCase, modelId, variant, source, latencyMs, true),
+      failed: (i, route, error, t0) => this.failed(i, route, error, t0),
+    });
+  }
+
+  /** Counters, latency summary and circuit states. */
+  metrics(): LLMClientMetrics {
+    return this.counters.snapshot(this.clock.now(), this.caller.circuits());
+  }
+
+  /** Stops accepting calls (calls in flight finish). Idempotent. Closes nothing it was given. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Alias of {@link LLMClient.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('LLMClient is closed');
+  }
+
+  /** Input guardrails: the (possibly redacted) input, or the blocking verdict. */
+  private async checkInput(input: GenerateInput): Promise<GenerateInput | { blocked: GuardrailCheckResult }> {
+    if (!this.inputGuardrails) return input;
+    if (input.prompt !== undefined) {
+      const v = await this.pipeline.check(input.prompt, 'input', input, undefined);
+      if (!v.allowed) return { blocked: v };
+      return v.action === 'redact' ? { ...input, prompt: v.text } : input;
+    }
+    const messages: ChatMessage[] = [];
+    for (const m of input.messages!) {
+      if (m.role !== 'user') {
+        messages.push(m);
+        continue;
+      }
+      const v = await this.pipeline.check(m.content, 'input', input, undefined);
+      if (!v.allowed) return { blocked: v };
+      messages.push(v.action === 'redact' ? { role: m.role, content: v.text } : m);
+    }
+    return { ...input, messages };
+  }
+
+  private async blockedInput(
+    input: GenerateInput,
+    verdict: GuardrailCheckResult,
+    t0: number,
+  ): Promise<GenerateResult> {
+    this.pipeline.blocked(input, 'input', null, verdict);
+    const latencyMs = performance.now() - t0;
+    const guardrails = { action: verdict.action, violations: verdict.violations };
+    const logId = await this.pipeline.log(
+      this.entry(input, {
+        modelId: null,
+        generatedOutput: verdict.text,
+        latencyMs,
+        status: 'blocked',
+        error: null,
+        deploymentId: null,
+        variant: null,
+        tokensIn: 0,
+        tokensOut: 0,
+        guardrails,
+        metadata: { ...input.metadata, source: 'fallback_content', stage: 'input' },
+      }),
+    );
+    this.completed(input.useCase, null, null, 'fallback_content', latencyMs, false);
+    return {
+      text: verdict.text,
+      modelId: null,
+      modelVersion: null,
+      variant: null,
+      deploymentId: null,
+      latencyMs,
+      usage: { tokensIn: 0, tokensOut: 0 },
+      logId,
+      guardrails: { ...guardrails, fallbackUsed: verdict.fallbackUsed },
+      source: 'fallback_content',
+    };
+  }
+
+  private entry(
+    input: GenerateInput,
+    fields: Omit<
+      InferenceLogEntry,
+      'useCase' | 'prompt' | 'context' | 'playerId' | 'sessionId' | 'conversationId'
+    >,
+  ): InferenceLogEntry {
+    return {
+      useCase: input.useCase,
+      prompt: input.prompt ?? input.messages!.map((m) => `${m.role}: ${m.content}`).join('\n'),
+      context: input.context ?? {},
+      playerId: input.playerId ?? null,
+      sessionId: input.sessionId ?? null,
+      conversationId: input.conversationId ?? null,
+      ...fields,
+    };
+  }
+
+  private completed(
+    useCase: string,
+    modelId: string | null,
+    variant: GenerateResult['variant'],
+    source: GenerateResult['source'],
+    latencyMs: number,
+    stream: boolean,
+  ): void {
+    this.counters.completed++;
+    this.counters.bySource[source]++;
+    this.counters.latency.record(latencyMs);
+    this.emitSafely('llm:completed', { useCase, modelId, variant, source, latencyMs, stream });
+  }
+
+  private failed(input: GenerateInput, route: RouteDecision | null, error: unknown, t0: number): void {
+    const latencyMs = performance.now() - t0;
+    this.counters.failed++;
+    const code = error instanceof ModelManagementError ? error.code : 'ABORTED';
+    const message = error instanceof Error ? error.message : String(error);
+    if (route && error instanceof ProviderError) {
+      this.pipeline.recordOutcome(route, input.useCase, {
+        ok: false,
+        latencyMs,
+        violations: 0,
+        criticalViolations: 0,
+        fallback: false,
+      });
+    }
+    if (!(error instanceof ValidationError)) {
+      void this.pipeline.log(
+        this.entry(input, {
+          modelId: route?.model.id ?? null,
+          generatedOutput: '',
+          latencyMs,
+          status: 'error',
+          error: `${code}: ${message}`,
+          deploymentId: route?.deploymentId ?? null,
+          variant: route?.variant ?? null,
+          tokensIn: 0,
+          tokensOut: 0,
+          guardrails: null,
+          metadata: { ...input.metadata },
+        }),
+      );
+    }
+    this.emitSafely('llm:failed', { useCase: input.useCase, code, message, latencyMs });
+  }
+}
+
+function parseFallbacks(
+  raw: LLMClientOptions['fallbackEndpoints'],
+  providers: ProviderRegistry,
+): Map<string, Array<{ provider: string; config: ParsedModelConfiguration }>> {
+  const out = new Map<string, Array<{ provider: string; config: ParsedModelConfiguration }>>();
+  if (raw === undefined) return out;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ValidationError('Expected `fallbackEndpoints` to be an object keyed by use case', {
+      field: 'fallbackEndpoints',
+    });
+  }
+  for (const [useCase, value] of Object.entries(raw)) {
+    const list: FallbackEndpoint[] = Array.isArray(value) ? value : [value];
+    out.set(
+      useCase,
+      list.map((fb, i) => {
+        const field = `fallbackEndpoints.${useCase}${Array.isArray(value) ? `[${i}]` : ''}`;
+        const obj = typeof fb === 'string' ? { endpoint: fb } : fb;
+        const provider = typeof obj?.provider === 'string' ? obj.provider : 'http';
+        if (!providers.has(provider)) {
+          throw new ValidationError(
+            `Unknown provider '${provider}' in \`${field}.provider\`; known: ${providers.names().join(', ')}`,
+            {
+              field: `${field}.provider`,
+            },
+          );
+        }
+        const { provider: _p, ...config } = obj ?? {};
+        return {
+          provider,
+          config: parseModelConfiguration(config, field, { endpointOptional: provider === 'simulated' }),
+        };
+      }),
+    );
+  }
+  return out;
+}

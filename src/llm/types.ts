@@ -1,0 +1,158 @@
+/**
+ * Types shared by the LLM client: the model shape it consumes and the narrow interfaces of the parts
+ * it is wired to (registry, router, guardrails, log processor). Each interface names only what the
+ * client calls, so fakes are trivial and the real parts satisfy them structurally.
+ * @module
+ */
+
+/** A registered model as the LLM client sees it. */
+export interface Model {
+  /** Registry id (UUID). */
+  id: string;
+  /** Human name, e.g. `foundation-model-v1`; the provider's model name unless `configuration.model` says otherwise. */
+  modelName: string;
+  /** Free-form kind, e.g. `self_hosted` or `api`. */
+  modelType: string;
+  /** Provider name in the {@link ProviderRegistry}: `ollama`, `openai`, `http`, `simulated` or a host's own. */
+  provider: string;
+  /** The use case the model serves. */
+  useCase: string;
+  /** Version label. */
+  version: string;
+  /** Lifecycle status (`current`, `candidate`, …). */
+  status: string;
+  /** Provider configuration, see {@link ModelConfiguration}. */
+  configuration: Record<string, unknown>;
+}
+
+/** One chat message. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Which side of a rollout served a request. */
+export type Variant = 'stable' | 'candidate';
+
+/** Token counts reported by the provider (0 when the provider reports none). */
+export interface Usage {
+  tokensIn: number;
+  tokensOut: number;
+}
+
+/** The registry as the client needs it. */
+export interface ModelRegistryLike {
+  /** The current model of `useCase`, or `null` when there is none. May throw when the registry is unreachable. */
+  getCurrentModel(useCase: string): Promise<Model | null>;
+}
+
+/** What a router decides for one request. */
+export interface RouteDecision {
+  model: Model;
+  variant: Variant;
+  deploymentId: string | null;
+  weight: number;
+}
+
+/** One request's outcome, reported back to the router for rollout analysis. */
+export interface RouteOutcome {
+  deploymentId: string;
+  variant: Variant;
+  /** The routed model answered (after retries). */
+  ok: boolean;
+  latencyMs: number;
+  violations: number;
+  criticalViolations: number;
+  /** The answer came from somewhere other than the routed model. */
+  fallback: boolean;
+}
+
+/** The traffic router as the client needs it (in-memory, no I/O). */
+export interface RouterLike {
+  route(useCase: string, keys: { stickyKey?: string; conversationId?: string }): RouteDecision | null;
+  recordOutcome(outcome: RouteOutcome): void;
+}
+
+/** Severity of a guardrail violation. */
+export type ViolationSeverity = 'low' | 'medium' | 'high' | 'critical';
+
+/** One guardrail violation. */
+export interface GuardrailViolation {
+  severity: ViolationSeverity;
+  category: string;
+  checkId: string;
+}
+
+/** Input of a guardrail check. */
+export interface GuardrailCheckInput {
+  text: string;
+  stage: 'input' | 'output';
+  useCase: string;
+  modelId?: string;
+  context?: Record<string, unknown>;
+}
+
+/** Verdict of a guardrail check; `text` is what may be shown (redacted or fallback content). */
+export interface GuardrailCheckResult {
+  allowed: boolean;
+  action: 'allow' | 'flag' | 'redact' | 'block';
+  text: string;
+  violations: GuardrailViolation[];
+  fallbackUsed: boolean;
+}
+
+/** Verdict on one streamed chunk: `text` is what to emit (on `stop`, the fallback content). */
+export interface StreamCheckStep {
+  action: 'continue' | 'stop';
+  text: string;
+  violations?: GuardrailViolation[];
+}
+
+/** Incremental output checker for streams. */
+export interface StreamCheckerLike {
+  push(chunk: string): StreamCheckStep;
+  /** Called once the provider stream ended; returns any held-back tail (or fallback content on `stop`). */
+  end(): StreamCheckStep;
+}
+
+/** Context handed to `createStreamChecker`. */
+export interface StreamCheckContext {
+  useCase: string;
+  modelId?: string;
+  context?: Record<string, unknown>;
+}
+
+/** The guardrails monitor as the client needs it. */
+export interface GuardrailsLike {
+  check(input: GuardrailCheckInput): Promise<GuardrailCheckResult>;
+  createStreamChecker?(ctx: StreamCheckContext): StreamCheckerLike;
+}
+
+/** Status of a logged inference. */
+export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
+
+/** The entry the client hands to the log processor for every call. */
+export interface InferenceLogEntry {
+  modelId: string | null;
+  useCase: string;
+  prompt: string;
+  context: Record<string, unknown>;
+  generatedOutput: string;
+  latencyMs: number;
+  status: InferenceStatus;
+  error: string | null;
+  deploymentId: string | null;
+  variant: Variant | null;
+  playerId: string | null;
+  sessionId: string | null;
+  conversationId: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  guardrails: { action: GuardrailCheckResult['action']; violations: GuardrailViolation[] } | null;
+  metadata: Record<string, unknown>;
+}
+
+/** The log processor as the client needs it: enqueue only, resolves with the log id. */
+export interface LogProcessorLike {
+  logInference(entry: InferenceLogEntry): Promise<string>;
+}
