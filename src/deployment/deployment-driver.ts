@@ -1,0 +1,227 @@
+import { isRetryable } from '../errors.js';
+import type { Clock } from '../internal/clock.js';
+import type { RollbackManager } from '../rollback/rollback-manager.js';
+import type { DeploymentStore } from './deployment-store.js';
+import type { DeploymentWriter } from './deployment-writer.js';
+import { judge, type Verdict } from './judge.js';
+import { OutcomeAggregator } from './outcome-aggregator.js';
+import type { DeploymentRegistry, Model } from './registry-port.js';
+import type { TrafficRouter } from './traffic-router.js';
+import type { Deployment } from './types.js';
+
+/** An interrupted rollback is resumed by the driver after this long without progress. */
+export const STALE_ROLLBACK_MS = 30_000;
+
+/** Result of a host-supplied validation of a candidate before a blue-green switch. */
+export type ValidationResult = boolean | { ok: boolean; reason?: string };
+
+/** Host-supplied smoke test of a candidate (blue-green). */
+export type ValidateModel = (model: Model) => Promise<ValidationResult> | ValidationResult;
+
+/** What the driver needs from its manager. @internal */
+export interface DriverContext {
+  store: DeploymentStore;
+  writer: DeploymentWriter;
+  registry: DeploymentRegistry;
+  router: TrafficRouter;
+  rollbacks: RollbackManager;
+  clock: Clock;
+  validate: ValidateModel | undefined;
+  actor: string;
+  onVerdict(d: Deployment, v: Verdict): void;
+  onError(d: Deployment, error: unknown): void;
+}
+
+/**
+ * Moves one deployment forward by at most one state, from its persisted state. Idempotent: a replica
+ * taking over after a crash continues from whatever the last one committed.
+ * @internal
+ */
+export async function advance(ctx: DriverContext, d: Deployment): Promise<void> {
+  try {
+    await step(ctx, d);
+  } catch (error) {
+    ctx.onError(d, error);
+    if (isRetryable(error)) return; // the database is away: try again on the next tick
+    const fresh = await ctx.store.get(d.id);
+    if (
+      fresh &&
+      fresh.status !== 'rolling_back' &&
+      ['pending', 'validating', 'progressing', 'promoting'].includes(fresh.status)
+    ) {
+      await ctx.rollbacks.rollbackDeployment(fresh, {
+        reason: `Error while deploying: ${error instanceof Error ? error.message : String(error)}`,
+        trigger: 'automatic',
+        actor: ctx.actor,
+      });
+    }
+  }
+}
+
+async function step(ctx: DriverContext, d: Deployment): Promise<void> {
+  const now = new Date(ctx.clock.now());
+  const actor = ctx.actor;
+  switch (d.status) {
+    case 'pending': {
+      if (d.strategy === 'blue_green') {
+        await ctx.writer.update(d.id, (c) =>
+          c.status === 'pending' ? { patch: { status: 'validating' }, actor } : null,
+        );
+      } else if (d.strategy === 'canary') {
+        const weight = d.plan.steps[0]!;
+        await ctx.writer.update(d.id, (c) =>
+          c.status === 'pending'
+            ? {
+                patch: {
+                  status: 'progressing',
+                  weight,
+                  stepIndex: 0,
+                  stepStartedAt: now,
+                  reason: `Canary step 1 at ${weight}%`,
+                },
+                actor,
+              }
+            : null,
+        );
+      } else {
+        await switchToCandidate(ctx, d, 'all-at-once switch');
+      }
+      return;
+    }
+    case 'validating': {
+      const model = await ctx.registry.getModel(d.candidateModelId);
+      let result: ValidationResult = true;
+      let reason = 'No validator configured; validation skipped';
+      if (ctx.validate) {
+        try {
+          result = await ctx.validate(model);
+          reason = typeof result === 'object' && result.reason ? result.reason : 'validator returned';
+        } catch (error) {
+          result = {
+            ok: false,
+            reason: `validator threw: ${error instanceof Error ? error.message : String(error)}`,
+          };
+        }
+      }
+      const ok = typeof result === 'boolean' ? result : result.ok;
+      if (!ok) {
+        const why = typeof result === 'object' && result.reason ? result.reason : 'validator returned false';
+        await ctx.rollbacks.rollbackDeployment(d, {
+          reason: `Validation failed: ${why}`,
+          trigger: 'automatic',
+          actor,
+        });
+        return;
+      }
+      await switchToCandidate(ctx, d, `Validation passed (${reason})`);
+      return;
+    }
+    case 'progressing': {
+      await ctx.router.flush();
+      const windows = await ctx.store.metrics(d.id, OutcomeAggregator.bucketCount);
+      const canary = d.strategy === 'canary';
+      const verdict = judge({
+        windows,
+        stepStartedAt: d.stepStartedAt.getTime(),
+        now: now.getTime(),
+        minDurationMs: canary ? d.plan.stepMinDurationMs : d.plan.rollbackWindowMs,
+        minSamples: canary ? d.plan.stepMinSamples : 0,
+        config: d.analysis,
+      });
+      ctx.onVerdict(d, verdict);
+      if (verdict.verdict === 'fail') {
+        await ctx.rollbacks.rollbackDeployment(d, { reason: verdict.reason, trigger: 'automatic', actor });
+        return;
+      }
+      if (verdict.verdict === 'inconclusive') {
+        // Store the latest figures without an audit event (those are kept for decisions).
+        await ctx.store.transition(d, { lastVerdict: verdict }, actor, now);
+        return;
+      }
+      if (canary && d.stepIndex < d.plan.steps.length - 1) {
+        const i = d.stepIndex + 1;
+        const weight = d.plan.steps[i]!;
+        await ctx.writer.update(d.id, (c) =>
+          c.version === d.version
+            ? {
+                patch: {
+                  weight,
+                  stepIndex: i,
+                  stepStartedAt: now,
+                  lastVerdict: verdict,
+                  reason: `Step ${i + 1} at ${weight}%: ${verdict.reason}`,
+                },
+                actor,
+              }
+            : null,
+        );
+        return;
+      }
+      if (canary) {
+        await ctx.writer.update(d.id, (c) =>
+          c.version === d.version
+            ? { patch: { status: 'promoting', lastVerdict: verdict, reason: verdict.reason }, actor }
+            : null,
+        );
+        return;
+      }
+      await ctx.writer.update(d.id, (c) =>
+        c.version === d.version
+          ? {
+              patch: {
+                status: 'succeeded',
+                lastVerdict: verdict,
+                reason: `Rollback window passed: ${verdict.reason}`,
+              },
+              actor,
+            }
+          : null,
+      );
+      return;
+    }
+    case 'promoting': {
+      if (!d.switched) {
+        await ctx.registry.updateModelStatus(d.candidateModelId, 'current', {
+          reason: `Promoted by deployment ${d.id}`,
+          actor,
+        });
+      }
+      await ctx.writer.update(d.id, (c) =>
+        c.status === 'promoting'
+          ? { patch: { status: 'succeeded', switched: true, weight: 100, reason: 'Promoted' }, actor }
+          : null,
+      );
+      return;
+    }
+    case 'rolling_back': {
+      // A replica died mid-rollback: finish it (only when nobody touched it for a while).
+      if (now.getTime() - d.updatedAt.getTime() < STALE_ROLLBACK_MS) return;
+      await ctx.rollbacks.rollbackDeployment(d, {
+        reason: d.reason ?? 'Resuming an interrupted rollback',
+        trigger: 'automatic',
+        actor,
+      });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+async function switchToCandidate(ctx: DriverContext, d: Deployment, reason: string): Promise<void> {
+  const now = new Date(ctx.clock.now());
+  if (!d.switched) {
+    await ctx.registry.updateModelStatus(d.candidateModelId, 'current', {
+      reason: `${reason} (deployment ${d.id})`,
+      actor: ctx.actor,
+    });
+  }
+  await ctx.writer.update(d.id, (c) =>
+    c.status === d.status
+      ? {
+          patch: { status: 'progressing', weight: 100, switched: true, stepStartedAt: now, reason },
+          actor: ctx.actor,
+        }
+      : null,
+  );
+}

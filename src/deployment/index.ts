@@ -1,0 +1,56 @@
+export {
+  type DriverContext,
+  STALE_ROLLBACK_MS,
+  type ValidateModel,
+  type ValidationResult,
+} from './deployment-driver.js';
+export {
+  DEFAULT_DEPLOYMENT_MANAGER_OPTIONS,
+  DeploymentManager,
+  type DeploymentManagerEvents,
+  type DeploymentManagerOptions,
+  type StartDeploymentInput,
+} from './deployment-manager.js';
+export {
+  type AnalysisConfig,
+  DEFAULT_ANALYSIS,
+  type JudgeInput,
+  judge,
+  type LatencyThreshold,
+  type MetricFigures,
+  type MetricName,
+  type MetricWindow,
+  type RateThreshold,
+  type Variant,
+  type Verdict,
+  type VerdictKind,
+} from './judge.js';
+export type { OutcomeInput } from './outcome-aggregator.js';
+export {
+  type AnalysisConfigInput,
+  DEFAULT_PLAN,
+  DEFAULT_STRATEGY,
+  type DeploymentPlanInput,
+} from './plan.js';
+export type { DeploymentRegistry } from './registry-port.js';
+export {
+  DEFAULT_ROUTER_OPTIONS,
+  DEPLOYMENTS_TOPIC,
+  ROUTING_BUCKETS,
+  type RouteDecision,
+  type RouteOptions,
+  TrafficRouter,
+  type TrafficRouterEvents,
+  type TrafficRouterOptions,
+} from './traffic-router.js';
+export {
+  ACTIVE_DEPLOYMENT_STATUSES,
+  DEPLOYMENT_STRATEGIES,
+  DEPLOYMENT_TRANSITIONS,
+  type Deployment,
+  type DeploymentEvent,
+  type DeploymentPlan,
+  type DeploymentStatus,
+  type DeploymentStrategy,
+  type ListDeploymentsFilter,
+} from './types.js';

@@ -1,0 +1,124 @@
+import { HISTOGRAM_BOUNDS_MS, Histogram } from '../internal/histogram.js';
+import type { MetricUpsert } from './deployment-store.js';
+import type { Variant } from './judge.js';
+
+/** One request's outcome, reported by the caller after it used a routed model. */
+export interface OutcomeInput {
+  /** `deploymentId` from the route decision. */
+  deploymentId: string;
+  /** `variant` from the route decision. */
+  variant: Variant;
+  /** False when the request failed (provider error, timeout…). */
+  ok: boolean;
+  /** End-to-end latency in ms. */
+  latencyMs: number;
+  /** Number of guardrail violations in the response. @default 0 */
+  violations?: number;
+  /** Number of critical guardrail violations. @default 0 */
+  criticalViolations?: number;
+  /** True when fallback content was served instead of the model's answer. @default false */
+  fallback?: boolean;
+}
+
+interface Cell {
+  deploymentId: string;
+  variant: Variant;
+  windowStart: number;
+  requests: number;
+  errors: number;
+  violations: number;
+  criticalViolations: number;
+  fallbacks: number;
+  latency: Histogram;
+  dirty: boolean;
+}
+
+/**
+ * In-memory windowed counters, one cell per (deployment, arm, window). `drain()` returns the dirty
+ * cells as absolute values (this replica's rows are replaced, so a retried flush never double counts)
+ * and forgets windows that are complete and written.
+ * @internal
+ */
+export class OutcomeAggregator {
+  private readonly cells = new Map<string, Cell>();
+
+  constructor(
+    private readonly replicaId: string,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Adds one outcome at time `now`. */
+  record(o: OutcomeInput, now: number): void {
+    const windowStart = now - (now % this.windowMs);
+    const key = `${o.deploymentId}|${o.variant}|${windowStart}`;
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = {
+        deploymentId: o.deploymentId,
+        variant: o.variant,
+        windowStart,
+        requests: 0,
+        errors: 0,
+        violations: 0,
+        criticalViolations: 0,
+        fallbacks: 0,
+        latency: new Histogram(),
+        dirty: true,
+      };
+      this.cells.set(key, cell);
+    }
+    cell.requests++;
+    if (!o.ok) cell.errors++;
+    if ((o.violations ?? 0) > 0) cell.violations++;
+    if ((o.criticalViolations ?? 0) > 0) cell.criticalViolations++;
+    if (o.fallback) cell.fallbacks++;
+    cell.latency.record(o.latencyMs);
+    cell.dirty = true;
+  }
+
+  /** Number of cells waiting to be written. */
+  get pending(): number {
+    let n = 0;
+    for (const c of this.cells.values()) if (c.dirty) n++;
+    return n;
+  }
+
+  /** Dirty cells to write; call `written(rows, now)` after a successful write. */
+  drain(): MetricUpsert[] {
+    const out: MetricUpsert[] = [];
+    for (const c of this.cells.values()) {
+      if (!c.dirty) continue;
+      out.push({
+        deploymentId: c.deploymentId,
+        variant: c.variant,
+        replicaId: this.replicaId,
+        windowStart: c.windowStart,
+        requests: c.requests,
+        errors: c.errors,
+        violations: c.violations,
+        criticalViolations: c.criticalViolations,
+        fallbacks: c.fallbacks,
+        latencySum: c.latency.sum,
+        latencyCounts: [...c.latency.counts],
+      });
+    }
+    return out;
+  }
+
+  /** Marks rows as persisted (unless they changed since) and drops finished, clean windows. */
+  written(rows: readonly MetricUpsert[], now: number): void {
+    for (const r of rows) {
+      const key = `${r.deploymentId}|${r.variant}|${r.windowStart}`;
+      const c = this.cells.get(key);
+      if (c && c.requests === r.requests) c.dirty = false;
+    }
+    for (const [key, c] of this.cells) {
+      if (!c.dirty && c.windowStart + this.windowMs <= now) this.cells.delete(key);
+    }
+  }
+
+  /** Bucket count of the latency histograms (for reading rows back). */
+  static get bucketCount(): number {
+    return HISTOGRAM_BOUNDS_MS.length + 1;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Defaults and validation of rollout plans and analysis settings.
+ * @module
+ */
+import { ValidationError } from '../errors.js';
+import { type AnalysisConfig, DEFAULT_ANALYSIS, type LatencyThreshold, type RateThreshold } from './judge.js';
+import { DEPLOYMENT_STRATEGIES, type DeploymentPlan, type DeploymentStrategy } from './types.js';
+
+/** Default rollout plan: canary 5 → 25 → 50 → 100, each step ≥ 2 min and ≥ 500 candidate requests. */
+export const DEFAULT_PLAN: Readonly<DeploymentPlan> = Object.freeze({
+  steps: [5, 25, 50, 100],
+  stepMinDurationMs: 120_000,
+  stepMinSamples: 500,
+  rollbackWindowMs: 600_000,
+});
+
+/** Strategy used when neither the call nor the manager's options name one. */
+export const DEFAULT_STRATEGY: DeploymentStrategy = 'blue_green';
+
+/** Input shape of a plan: every field optional, defaults from {@link DEFAULT_PLAN}. */
+export type DeploymentPlanInput = Partial<DeploymentPlan>;
+
+/** Input shape of analysis settings: thresholds may be given partially. */
+export interface AnalysisConfigInput {
+  alpha?: number;
+  errorRate?: Partial<RateThreshold>;
+  violationRate?: Partial<RateThreshold>;
+  criticalViolationRate?: Partial<RateThreshold>;
+  fallbackRate?: Partial<RateThreshold>;
+  latencyP95?: Partial<LatencyThreshold>;
+  minStableLatencySamples?: number;
+}
+
+/** Throws a `ValidationError` unless `value` is a known strategy. */
+export function assertStrategy(value: unknown, field = 'strategy'): asserts value is DeploymentStrategy {
+  if (!DEPLOYMENT_STRATEGIES.includes(value as DeploymentStrategy)) {
+    throw new ValidationError(
+      `Expected \`${field}\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${show(value)}`,
+      { field },
+    );
+  }
+}
+
+/** Merges a plan input over the defaults and validates it. */
+export function resolvePlan(
+  input: DeploymentPlanInput | undefined,
+  base: DeploymentPlan = DEFAULT_PLAN,
+): DeploymentPlan {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw new ValidationError(`Expected \`plan\` to be an object, got ${show(input)}`, { field: 'plan' });
+  }
+  const plan: DeploymentPlan = {
+    ...base,
+    ...stripUndefined(input ?? {}),
+    steps: [...(input?.steps ?? base.steps)],
+  };
+  if (!Array.isArray(input?.steps ?? base.steps) || plan.steps.length === 0) {
+    throw new ValidationError(
+      `Expected \`plan.steps\` to be a non-empty array of weights, got ${show(input?.steps)}`,
+      {
+        field: 'plan.steps',
+      },
+    );
+  }
+  plan.steps.forEach((w, i) => {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0 || w > 100) {
+      throw new ValidationError(`Expected \`plan.steps[${i}]\` to be a weight in (0, 100], got ${show(w)}`, {
+        field: `plan.steps[${i}]`,
+      });
+    }
+    if (i > 0 && w <= plan.steps[i - 1]!) {
+      throw new ValidationError(
+        `Expected \`plan.steps\` to be strictly increasing, got ${show(w)} after ${show(plan.steps[i - 1])}`,
+        { field: `plan.steps[${i}]` },
+      );
+    }
+  });
+  nonNegative(plan.stepMinDurationMs, 'plan.stepMinDurationMs');
+  nonNegative(plan.stepMinSamples, 'plan.stepMinSamples');
+  nonNegative(plan.rollbackWindowMs, 'plan.rollbackWindowMs');
+  return plan;
+}
+
+/** Merges analysis input over the defaults and validates it. */
+export function resolveAnalysis(input: AnalysisConfigInput | undefined): AnalysisConfig {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw new ValidationError(`Expected \`analysis\` to be an object, got ${show(input)}`, {
+      field: 'analysis',
+    });
+  }
+  const i = input ?? {};
+  const d = DEFAULT_ANALYSIS;
+  const out: AnalysisConfig = {
+    alpha: i.alpha ?? d.alpha,
+    errorRate: { ...d.errorRate, ...stripUndefined(i.errorRate ?? {}) },
+    violationRate: { ...d.violationRate, ...stripUndefined(i.violationRate ?? {}) },
+    criticalViolationRate: { ...d.criticalViolationRate, ...stripUndefined(i.criticalViolationRate ?? {}) },
+    fallbackRate: { ...d.fallbackRate, ...stripUndefined(i.fallbackRate ?? {}) },
+    latencyP95: { ...d.latencyP95, ...stripUndefined(i.latencyP95 ?? {}) },
+    minStableLatencySamples: i.minStableLatencySamples ?? d.minStableLatencySamples,
+  };
+  if (typeof out.alpha !== 'number' || !(out.alpha > 0 && out.alpha < 1)) {
+    throw new ValidationError(
+      `Expected \`analysis.alpha\` to be a number in (0, 1), got ${show(out.alpha)}`,
+      {
+        field: 'analysis.alpha',
+      },
+    );
+  }
+  for (const m of ['errorRate', 'violationRate', 'criticalViolationRate', 'fallbackRate'] as const) {
+    nonNegative(out[m].relative, `analysis.${m}.relative`);
+    nonNegative(out[m].absolute, `analysis.${m}.absolute`);
+    if (out[m].limit !== undefined) nonNegative(out[m].limit, `analysis.${m}.limit`);
+  }
+  nonNegative(out.latencyP95.relative, 'analysis.latencyP95.relative');
+  nonNegative(out.latencyP95.absoluteMs, 'analysis.latencyP95.absoluteMs');
+  nonNegative(out.latencyP95.exceedanceRelative, 'analysis.latencyP95.exceedanceRelative');
+  if (out.latencyP95.limitMs !== undefined)
+    nonNegative(out.latencyP95.limitMs, 'analysis.latencyP95.limitMs');
+  nonNegative(out.minStableLatencySamples, 'analysis.minStableLatencySamples');
+  return out;
+}
+
+/** Throws unless `value` is a finite number ≥ 0. */
+export function nonNegative(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ValidationError(`Expected \`${field}\` to be a non-negative number, got ${show(value)}`, {
+      field,
+    });
+  }
+}
+
+/** Throws unless `value` is a finite number > 0. */
+export function positive(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ValidationError(`Expected \`${field}\` to be a positive number, got ${show(value)}`, { field });
+  }
+}
+
+/** Throws unless `value` is a non-empty string. */
+export function nonEmptyString(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ValidationError(`Expected \`${field}\` to be a non-empty string, got ${show(value)}`, {
+      field,
+    });
+  }
+}
+
+/** Renders a value for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
