@@ -149,7 +149,10 @@ describe('TrafficRouter', () => {
 
   it('splits keyless requests at random in proportion', async () => {
     let seed = 1;
-    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     const router = new TrafficRouter({ registry: fakeRegistry(), random });
     await router.setActiveDeployments([deployment(20)]);
     let n = 0;
