@@ -85,6 +85,9 @@ export interface BatchWriterStats {
   writeLatency: HistogramSummary;
 }
 
+/** After `closeTimeoutMs`, writes still running get this long before their rows are counted as dropped. */
+const CLOSE_GRACE_MS = 1_000;
+
 interface Batch<T> {
   rows: T[];
   bytes: number;
@@ -126,6 +129,7 @@ export class BatchWriter<T> {
   private bufferAcceptedAt = 0;
   private readonly inflight = new Set<Batch<T>>();
   private readonly settling = new Set<Promise<void>>();
+  private readonly abandoned = new WeakSet<Batch<T>>();
   private held = 0;
   private heldBytes = 0;
   private cancelTimer: (() => void) | undefined;
@@ -257,13 +261,30 @@ export class BatchWriter<T> {
     const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut]);
     cancel?.();
     this.abort.abort(new ClosedError('The batch writer was closed'));
-    if (outcome === 'timeout') await Promise.allSettled([...this.settling]);
-    await this.replaying?.catch(() => {});
+    if (outcome === 'timeout') {
+      // Writes hanging on a dead connection get a short grace; what is still in flight is counted lost.
+      await this.withGrace(Promise.allSettled([...this.settling]));
+      for (const batch of this.inflight) {
+        this.abandoned.add(batch);
+        this.drop(batch.rows.length, 'close_timeout');
+      }
+    }
+    // The replay loop stops at its next retry; segments not committed stay on disk for the next start.
+    if (this.replaying) await this.withGrace(this.replaying.catch(() => {}));
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     if (this.spool)
       await this.spool.close().catch((error: unknown) => this.emit({ type: 'spool_error', error }));
     this.emitDrops();
+  }
+
+  private async withGrace(work: Promise<unknown>): Promise<void> {
+    let cancel: (() => void) | undefined;
+    const grace = new Promise<void>((r) => {
+      cancel = this.o.clock.setTimeout(r, CLOSE_GRACE_MS);
+    });
+    await Promise.race([work, grace]);
+    cancel?.();
   }
 
   private drop(count: number, reason: 'buffer_full' | 'close_timeout' | 'spool_failed'): void {
@@ -335,7 +356,7 @@ export class BatchWriter<T> {
         this.enterSpooling();
         this.spill(batch);
       } else if (this.abort.signal.aborted && error === this.abort.signal.reason) {
-        this.drop(batch.rows.length, 'close_timeout');
+        if (!this.abandoned.has(batch)) this.drop(batch.rows.length, 'close_timeout');
       } else {
         await this.bisect(batch.rows, error, 'memory');
       }

@@ -1,0 +1,325 @@
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/index.js';
+import { ClosedError, ValidationError } from '../../src/errors.js';
+import { HistoricalLogProcessor, type InferenceLogInput } from '../../src/history/index.js';
+import { historyKysely, insertRows } from '../../src/history/log-store.js';
+import { isUuid, uuidv7 } from '../../src/internal/ids.js';
+import { openTestDatabase, testBackends } from '../helpers/backends.js';
+
+const MODEL = '0190a6c2-7a3e-7cc1-8f00-000000000001';
+const OTHER_MODEL = '0190a6c2-7a3e-7cc1-8f00-000000000002';
+
+function entry(over: Partial<InferenceLogInput> = {}): InferenceLogInput {
+  return {
+    modelId: MODEL,
+    useCase: 'interaction_layer',
+    prompt: 'Hello',
+    generatedOutput: 'Hi',
+    context: {},
+    ...over,
+  };
+}
+
+async function count(db: Database): Promise<number> {
+  const r = await sql<{ n: unknown }>`select count(*) as n from inference_logs`.execute(historyKysely(db));
+  return Number(r.rows[0]!.n);
+}
+
+describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
+  let db: Database;
+  let p: HistoricalLogProcessor;
+  // One database per backend (PGlite takes seconds to start); every test starts from an empty table.
+  beforeAll(async () => {
+    db = await openTestDatabase(backend);
+  });
+  afterAll(() => db.close());
+  beforeEach(async () => {
+    await sql`delete from inference_logs`.execute(historyKysely(db));
+    p = new HistoricalLogProcessor({ db, flushIntervalMs: 20 });
+  });
+  afterEach(() => p.close());
+
+  it('logs an entry (resolving at once with a UUIDv7) and reads it back with every field', async () => {
+    const id = await p.logInference(
+      entry({
+        latencyMs: 12.5,
+        status: 'fallback',
+        error: new Error('boom'),
+        deploymentId: 'dep-1',
+        variant: 'candidate',
+        playerId: 'player-1',
+        sessionId: 's-1',
+        conversationId: 'c-1',
+        tokensIn: 10,
+        tokensOut: 20,
+        guardrails: [
+          { severity: 'medium', check: 'profanity' },
+          { severity: 'high', check: 'pii' },
+        ],
+        context: { npc: 'Ayla', mood: 3 },
+        metadata: { region: 'eu' },
+      }),
+    );
+    expect(isUuid(id)).toBe(true);
+    expect(id[14]).toBe('7');
+    await p.flush();
+    const { entries } = await p.query({ modelId: MODEL });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      id,
+      modelId: MODEL,
+      useCase: 'interaction_layer',
+      prompt: 'Hello',
+      generatedOutput: 'Hi',
+      status: 'fallback',
+      error: 'Error: boom',
+      latencyMs: 12.5,
+      deploymentId: 'dep-1',
+      variant: 'candidate',
+      playerId: 'player-1',
+      sessionId: 's-1',
+      conversationId: 'c-1',
+      tokensIn: 10,
+      tokensOut: 20,
+      context: { npc: 'Ayla', mood: 3 },
+      metadata: { region: 'eu' },
+      violationCount: 2,
+      maxSeverity: 'high',
+      truncated: false,
+    });
+    expect(entries[0]!.guardrails).toHaveLength(2);
+    expect(entries[0]!.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('writes are idempotent: the same rows inserted twice are stored once (both insert methods)', async () => {
+    const k = historyKysely(db);
+    const rows = [1, 2, 3].map((i) => ({
+      id: uuidv7(),
+      createdAt: Date.now(),
+      modelId: MODEL,
+      useCase: 'u',
+      status: 'ok' as const,
+      variant: null,
+      deploymentId: null,
+      prompt: `p${i}`,
+      generatedOutput: null,
+      context: '{"a":1}',
+      metadata: null,
+      error: null,
+      latencyMs: null,
+      tokensIn: null,
+      tokensOut: null,
+      playerId: null,
+      sessionId: null,
+      conversationId: null,
+      guardrails: null,
+      violationCount: 0,
+      maxSeverity: null,
+      truncated: false,
+    }));
+    await insertRows(k, rows, 'multi-row');
+    await insertRows(k, rows, 'multi-row');
+    expect(await count(db)).toBe(3);
+    if (backend !== 'pg-mem') {
+      const more = rows.map((r) => ({ ...r, id: uuidv7() }));
+      await insertRows(k, [...rows, ...more], 'unnest');
+      await insertRows(k, more, 'unnest');
+      expect(await count(db)).toBe(6);
+    }
+  });
+
+  it('a bad entry throws synchronously and never poisons the entries around it', async () => {
+    await p.logInference(entry({ prompt: 'before' }));
+    await expect(p.logInference(entry({ modelId: 'not-a-uuid' }))).rejects.toThrow(ValidationError);
+    await p.logInference(entry({ prompt: 'after' }));
+    await p.flush();
+    expect((await p.query()).entries.map((e) => e.prompt)).toEqual(['after', 'before']);
+  });
+
+  it('sanitises awkward input: circular context, BigInt, functions, NUL, 10 MB prompt', async () => {
+    const context: Record<string, unknown> = { n: 10n, fn: () => 1, text: 'a\u0000b' };
+    context.self = context;
+    const id = await p.logInference(entry({ context, prompt: 'x'.repeat(10 * 1024 * 1024) }));
+    await p.flush();
+    const [e] = (await p.query()).entries;
+    expect(e!.id).toBe(id);
+    expect(e!.context).toEqual({ n: '10', text: 'ab', self: '[Circular]' });
+    expect(e!.prompt.length).toBe(32 * 1024);
+    expect(e!.truncated).toBe(true);
+  });
+
+  it('query pages newest first with a cursor and filters', async () => {
+    for (let i = 0; i < 25; i++) {
+      await p.logInference(
+        entry({
+          prompt: `p${i}`,
+          modelId: i % 5 === 0 ? OTHER_MODEL : MODEL,
+          status: i % 2 ? 'ok' : 'error',
+        }),
+      );
+    }
+    await p.flush();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await p.query({ modelId: MODEL, limit: 7, cursor });
+      seen.push(...page.entries.map((e) => e.prompt));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const expected = Array.from({ length: 25 }, (_, i) => i)
+      .filter((i) => i % 5 !== 0)
+      .reverse()
+      .map((i) => `p${i}`);
+    expect(seen).toEqual(expected);
+    const errors = await p.query({ status: 'error', modelId: OTHER_MODEL });
+    expect(errors.entries.map((e) => e.prompt)).toEqual(['p20', 'p10', 'p0']);
+    const future = await p.query({ from: new Date(Date.now() + 60_000) });
+    expect(future.entries).toEqual([]);
+  });
+
+  it('rejects invalid query input with typed errors', async () => {
+    await expect(p.query({ from: new Date('nope') })).rejects.toThrow(ValidationError);
+    await expect(p.query({ to: 'yesterday-ish' as unknown as Date })).rejects.toThrow(/`to`/);
+    await expect(p.query({ modelId: 'x' })).rejects.toThrow(/`modelId` to be a UUID/);
+    await expect(p.query({ limit: 0 })).rejects.toThrow(/`limit`/);
+    await expect(p.query({ cursor: 'garbage' })).rejects.toThrow(/`cursor`/);
+    await expect(p.query({ from: new Date(2000), to: new Date(1000) })).rejects.toThrow(/before/);
+    await expect(p.query({ modelid: MODEL } as never)).rejects.toThrow(/Unknown filter `modelid`/);
+  });
+
+  it('stats: rates, exact percentiles (percentile_cont semantics), severities, tokens, groups', async () => {
+    for (let i = 1; i <= 100; i++) {
+      await p.logInference(
+        entry({
+          latencyMs: i,
+          status: i <= 10 ? 'error' : i <= 15 ? 'fallback' : 'ok',
+          tokensIn: 1,
+          tokensOut: 2,
+          variant: i % 2 ? 'stable' : 'candidate',
+          guardrails: i <= 4 ? [{ severity: 'critical' }] : i <= 10 ? [{ severity: 'low' }] : [],
+        }),
+      );
+    }
+    await p.flush();
+    const s = await p.stats({ modelId: MODEL, groupBy: 'variant' });
+    expect(s.count).toBe(100);
+    expect(s.errorRate).toBeCloseTo(0.1);
+    expect(s.fallbackRate).toBeCloseTo(0.05);
+    expect(s.violationRate).toBeCloseTo(0.1);
+    expect(s.violationRateBySeverity).toEqual({ low: 0.06, medium: 0, high: 0, critical: 0.04 });
+    expect(s.latencyMs.p50).toBeCloseTo(50.5);
+    expect(s.latencyMs.p95).toBeCloseTo(95.05);
+    expect(s.latencyMs.p99).toBeCloseTo(99.01);
+    expect(s.latencyMs.mean).toBeCloseTo(50.5);
+    expect(s.tokensIn).toBe(100);
+    expect(s.tokensOut).toBe(200);
+    expect(s.groups?.map((g) => [g.key, g.count])).toEqual([
+      ['candidate', 50],
+      ['stable', 50],
+    ]);
+    // candidate = even latencies 2..100 → p50 = 51
+    expect(s.groups?.[0]?.latencyMs.p50).toBeCloseTo(51);
+    const empty = await p.stats({ useCase: 'none' });
+    expect(empty).toMatchObject({ count: 0, errorRate: 0, latencyMs: { p50: null } });
+  });
+
+  it('exportDataset streams OpenAI chat JSONL, clean entries only by default', async () => {
+    await p.logInference(entry({ prompt: 'Q1', generatedOutput: 'A1' }));
+    await p.logInference(entry({ prompt: 'Q2', generatedOutput: 'A2', status: 'error' }));
+    await p.logInference(entry({ prompt: 'Q3', generatedOutput: 'A3', guardrails: [{ severity: 'low' }] }));
+    await p.logInference(entry({ prompt: 'Q4', generatedOutput: 'A4' }));
+    await p.flush();
+    const lines: string[] = [];
+    for await (const line of p.exportDataset({
+      useCase: 'interaction_layer',
+      systemPrompt: 'You are Ayla.',
+      pageSize: 1,
+    })) {
+      lines.push(line);
+    }
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      {
+        messages: [
+          { role: 'system', content: 'You are Ayla.' },
+          { role: 'user', content: 'Q1' },
+          { role: 'assistant', content: 'A1' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'system', content: 'You are Ayla.' },
+          { role: 'user', content: 'Q4' },
+          { role: 'assistant', content: 'A4' },
+        ],
+      },
+    ]);
+    expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
+    let all = 0;
+    for await (const _ of p.exportDataset({ onlyClean: false })) all++;
+    expect(all).toBe(4);
+  });
+
+  it('purge deletes old entries in bounded batches while logging continues', async () => {
+    const k = historyKysely(db);
+    for (let i = 0; i < 30; i++) await p.logInference(entry({ prompt: `old${i}` }));
+    await p.flush();
+    await sql`update inference_logs set created_at = ${new Date('2020-01-01T00:00:00Z')}`.execute(k);
+    const logging = (async () => {
+      for (let i = 0; i < 10; i++) await p.logInference(entry({ prompt: `new${i}` }));
+    })();
+    const { deleted } = await p.purge({ olderThan: new Date('2021-01-01T00:00:00Z'), batchSize: 7 });
+    await logging;
+    await p.flush();
+    expect(deleted).toBe(30);
+    expect(await count(db)).toBe(10);
+    await expect(p.purge({ olderThan: new Date('x') })).rejects.toThrow(ValidationError);
+  });
+
+  it('enabled: false is a no-op that still returns ids', async () => {
+    const off = new HistoricalLogProcessor({ db, enabled: false });
+    const id = await off.logInference(entry());
+    expect(isUuid(id)).toBe(true);
+    await off.flush();
+    expect(await count(db)).toBe(0);
+    expect(off.health()).toMatchObject({ enabled: false, queueDepth: 0 });
+    await off.close();
+  });
+
+  it('close() flushes, then refuses new entries', async () => {
+    await p.logInference(entry());
+    await p.close();
+    expect(await count(db)).toBe(1);
+    await expect(p.logInference(entry())).rejects.toThrow(ClosedError);
+    expect(p.metrics()).toMatchObject({ logged: 1, written: 1, dropped: 0 });
+  });
+
+  it.runIf(backend === 'postgres')(
+    'query plans are index scans, never a sequential scan (EXPLAIN)',
+    async () => {
+      const k = historyKysely(db);
+      // Enough rows that a sequential scan is not the cheapest plan.
+      for (let i = 0; i < 4000; i++) p.logSync(entry({ useCase: `uc${i % 4}` }));
+      await p.flush();
+      await sql`analyze inference_logs`.execute(k);
+      const explain = async (where: ReturnType<typeof sql>) =>
+        (
+          await sql<{ 'QUERY PLAN': string }>`explain select * from inference_logs where ${where}
+          order by id desc limit 101`.execute(k)
+        ).rows
+          .map((r) => r['QUERY PLAN'])
+          .join('\n');
+      // Frequent value: walking the primary key backwards is cheapest; rare value: the (use_case, id) index.
+      const frequent = await explain(sql`use_case = ${'uc3'}`);
+      expect(frequent).not.toMatch(/Seq Scan/);
+      expect(frequent).toMatch(/Index Scan Backward using inference_logs_(pkey|use_case_id_idx)/);
+      const cursor = (await p.query({ useCase: 'uc3', limit: 10 })).entries.at(-1)!.id;
+      const paged = await explain(sql`use_case = ${'uc3'} and id < ${cursor}`);
+      expect(paged).not.toMatch(/Seq Scan/);
+      expect(paged).toMatch(/Index Cond: .*id < /);
+      const rare = await explain(sql`player_id = ${'nobody'}`);
+      expect(rare).not.toMatch(/Seq Scan/);
+      expect(rare).toMatch(/inference_logs_player_id_id_idx/);
+    },
+  );
+});
