@@ -19,9 +19,9 @@ import type {
 
 /**
  * A fallback endpoint: a URL (spoken to with the `http` provider) or a full provider configuration
- * with an optional `provider` name (default `http`).
+ * with an optional `provider` name (default `http`). `endpoint` may be left out only for `simulated`.
  */
-export type FallbackEndpoint = string | ({ provider?: string; endpoint: string } & Record<string, unknown>);
+export type FallbackEndpoint = string | ({ provider?: string; endpoint?: string } & Record<string, unknown>);
 
 /** Options of {@link LLMClient}. Every part is optional; without a registry the client serves from `fallbackEndpoints`. */
 export interface LLMClientOptions {

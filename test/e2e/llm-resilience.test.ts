@@ -15,12 +15,24 @@ afterEach(async () => {
   await Promise.all(stubs.splice(0).map((s) => s.close()));
 });
 
-const quickRetry: LLMClientOptions['retry'] = { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20, randomize: false };
+const quickRetry: LLMClientOptions['retry'] = {
+  retries: 2,
+  minTimeoutMs: 5,
+  maxTimeoutMs: 20,
+  randomize: false,
+};
 const U = 'interaction_layer';
 
-function client(s: ProviderStub, extra: Partial<LLMClientOptions> = {}, config: Record<string, unknown> = {}) {
+function client(
+  s: ProviderStub,
+  extra: Partial<LLMClientOptions> = {},
+  config: Record<string, unknown> = {},
+) {
   const model = makeModel({ provider: s.format, configuration: { endpoint: s.url, ...config } });
-  return { model, llm: new LLMClient({ retry: quickRetry, modelRegistry: new FakeRegistry({ [U]: model }), ...extra }) };
+  return {
+    model,
+    llm: new LLMClient({ retry: quickRetry, modelRegistry: new FakeRegistry({ [U]: model }), ...extra }),
+  };
 }
 
 describe('retries', () => {
@@ -65,7 +77,10 @@ describe('retries', () => {
     const s = await stub('http');
     const fb = await stub('http');
     s.setDefault({ kind: 'status', status: 429, retryAfter: '120' });
-    const withFb = client(s, { retry: { ...quickRetry, maxRetryAfterMs: 5_000 }, fallbackEndpoints: { [U]: fb.url } });
+    const withFb = client(s, {
+      retry: { ...quickRetry, maxRetryAfterMs: 5_000 },
+      fallbackEndpoints: { [U]: fb.url },
+    });
     const t0 = Date.now();
     const r = await withFb.llm.generate({ useCase: U, prompt: 'p' });
     expect(r.source).toBe('fallback_endpoint');
@@ -196,7 +211,11 @@ describe('circuit breaker', () => {
     const s = await stub('http');
     s.setDefault({ kind: 'status', status: 502 });
     const clock = new ManualClock();
-    const { llm } = client(s, { clock, retry: { retries: 0 }, circuitBreaker: { failureThreshold: 2, cooldownMs: 1_000 } });
+    const { llm } = client(s, {
+      clock,
+      retry: { retries: 0 },
+      circuitBreaker: { failureThreshold: 2, cooldownMs: 1_000 },
+    });
     const opened: number[] = [];
     llm.on('llm:circuit_open', () => opened.push(clock.now()));
     for (let i = 0; i < 2; i++) await llm.generate({ useCase: U, prompt: 'p' }).catch(() => undefined);
@@ -212,9 +231,18 @@ describe('fallback chain and registry outage', () => {
     const cand = await stub('openai');
     const stable = await stub('ollama');
     const fb = await stub('http');
-    const candidate = makeModel({ provider: 'openai', status: 'candidate', configuration: { endpoint: cand.url } });
+    const candidate = makeModel({
+      provider: 'openai',
+      status: 'candidate',
+      configuration: { endpoint: cand.url },
+    });
     const current = makeModel({ provider: 'ollama', configuration: { endpoint: stable.url } });
-    const router = new FakeRouter({ model: candidate, variant: 'candidate', deploymentId: 'dep-1', weight: 0.1 });
+    const router = new FakeRouter({
+      model: candidate,
+      variant: 'candidate',
+      deploymentId: 'dep-1',
+      weight: 0.1,
+    });
     const log = new FakeLog();
     const llm = new LLMClient({
       retry: { retries: 0 },
@@ -224,8 +252,18 @@ describe('fallback chain and registry outage', () => {
       fallbackEndpoints: { [U]: fb.url },
     });
     const r1 = await llm.generate({ useCase: U, prompt: 'a', stickyKey: 'player-1' });
-    expect(r1).toMatchObject({ source: 'model', modelId: candidate.id, variant: 'candidate', deploymentId: 'dep-1' });
-    expect(router.outcomes.at(-1)).toMatchObject({ deploymentId: 'dep-1', variant: 'candidate', ok: true, fallback: false });
+    expect(r1).toMatchObject({
+      source: 'model',
+      modelId: candidate.id,
+      variant: 'candidate',
+      deploymentId: 'dep-1',
+    });
+    expect(router.outcomes.at(-1)).toMatchObject({
+      deploymentId: 'dep-1',
+      variant: 'candidate',
+      ok: true,
+      fallback: false,
+    });
 
     cand.setDefault({ kind: 'status', status: 500 });
     const r2 = await llm.generate({ useCase: U, prompt: 'b' });
@@ -240,7 +278,11 @@ describe('fallback chain and registry outage', () => {
     const err = (await llm.generate({ useCase: U, prompt: 'd' }).catch((e: unknown) => e)) as ProviderError;
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.code).toBe('PROVIDER_ERROR');
-    expect((err.details['failures'] as Array<{ from: string }>).map((f) => f.from)).toEqual(['routed', 'stable', 'fallback_endpoint']);
+    expect((err.details['failures'] as Array<{ from: string }>).map((f) => f.from)).toEqual([
+      'routed',
+      'stable',
+      'fallback_endpoint',
+    ]);
     expect(router.outcomes.at(-1)).toMatchObject({ ok: false, fallback: false });
     await new Promise((r) => setTimeout(r, 5));
     expect(log.entries.map((e) => e.status)).toEqual(['ok', 'fallback', 'fallback', 'error']);
@@ -251,7 +293,11 @@ describe('fallback chain and registry outage', () => {
     const fb = await stub('http');
     const model = makeModel({ provider: 'ollama', configuration: { endpoint: s.url } });
     const registry = new FakeRegistry({ [U]: model });
-    const llm = new LLMClient({ retry: quickRetry, modelRegistry: registry, fallbackEndpoints: { [U]: fb.url } });
+    const llm = new LLMClient({
+      retry: quickRetry,
+      modelRegistry: registry,
+      fallbackEndpoints: { [U]: fb.url },
+    });
     const events: string[] = [];
     llm.on('llm:registry_unavailable', () => events.push('down'));
     llm.on('llm:registry_recovered', () => events.push('up'));
@@ -270,9 +316,16 @@ describe('fallback chain and registry outage', () => {
 
   it('modelRegistryEnabled: false never asks the registry or router', async () => {
     const fb = await stub('http');
-    const registry = new FakeRegistry({ [U]: makeModel({ configuration: { endpoint: 'http://127.0.0.1:9' } }) });
+    const registry = new FakeRegistry({
+      [U]: makeModel({ configuration: { endpoint: 'http://127.0.0.1:9' } }),
+    });
     const router = new FakeRouter(null);
-    const llm = new LLMClient({ modelRegistryEnabled: false, modelRegistry: registry, router, fallbackEndpoints: { [U]: fb.url } });
+    const llm = new LLMClient({
+      modelRegistryEnabled: false,
+      modelRegistry: registry,
+      router,
+      fallbackEndpoints: { [U]: fb.url },
+    });
     const r = await llm.generate({ useCase: U, prompt: 'x' });
     expect(r.source).toBe('fallback_endpoint');
     expect(registry.calls + router.routes).toBe(0);

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError, ProviderTimeoutError } from '../../src/errors.js';
 import { LLMClient, type LLMClientOptions } from '../../src/llm/index.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
-import { FAKE_FALLBACK, FakeGuardrails, FakeLog, FakeRegistry, FakeRouter, makeModel } from '../unit/llm/fakes.js';
+import {
+  FAKE_FALLBACK,
+  FakeGuardrails,
+  FakeLog,
+  FakeRegistry,
+  FakeRouter,
+  makeModel,
+} from '../unit/llm/fakes.js';
 
 const stubs: ProviderStub[] = [];
 async function stub(format: 'ollama' | 'openai' | 'http') {
@@ -33,18 +40,33 @@ describe('generateStream over real HTTP', () => {
       const stream = llm.generateStream({ useCase: U, messages: [{ role: 'user', content: 'hi' }] });
       expect(await collect(stream)).toEqual(['Well ', 'met, ', 'traveller.']);
       const r = await stream.result;
-      expect(r).toMatchObject({ text: 'Well met, traveller.', source: 'model', modelId: model.id, usage: { tokensIn: 7, tokensOut: 5 } });
+      expect(r).toMatchObject({
+        text: 'Well met, traveller.',
+        source: 'model',
+        modelId: model.id,
+        usage: { tokensIn: 7, tokensOut: 5 },
+      });
       expect(s.requests[0]?.body['stream']).toBe(true);
     });
   }
 
   it('a critical violation mid-stream stops the provider stream and yields the fallback content', async () => {
     const s = await stub('openai');
-    s.setDefault({ kind: 'ok', chunks: ['I ', 'will ', 'kill ', 'you ', 'slowly ', 'and ', 'then…'], chunkDelayMs: 15 });
+    s.setDefault({
+      kind: 'ok',
+      chunks: ['I ', 'will ', 'kill ', 'you ', 'slowly ', 'and ', 'then…'],
+      chunkDelayMs: 15,
+    });
     const model = makeModel({ provider: 'openai', configuration: { endpoint: s.url } });
     const router = new FakeRouter({ model, variant: 'candidate', deploymentId: 'dep-9', weight: 0.5 });
     const log = new FakeLog();
-    const llm = new LLMClient({ ...opts, modelRegistry: new FakeRegistry({}), router, guardrails: new FakeGuardrails(), logProcessor: log });
+    const llm = new LLMClient({
+      ...opts,
+      modelRegistry: new FakeRegistry({}),
+      router,
+      guardrails: new FakeGuardrails(),
+      logProcessor: log,
+    });
     const blocked: string[] = [];
     llm.on('llm:blocked', (e) => blocked.push(e.stage));
     const stream = llm.generateStream({ useCase: U, prompt: 'threaten me' });
@@ -52,8 +74,15 @@ describe('generateStream over real HTTP', () => {
     expect(chunks).toEqual(['I ', 'will ', FAKE_FALLBACK]);
     const r = await stream.result;
     expect(r.source).toBe('fallback_content');
-    expect(r.guardrails?.violations).toEqual([{ severity: 'critical', category: 'violence', checkId: 'fake.kill' }]);
-    expect(router.outcomes[0]).toMatchObject({ deploymentId: 'dep-9', ok: true, criticalViolations: 1, fallback: true });
+    expect(r.guardrails?.violations).toEqual([
+      { severity: 'critical', category: 'violence', checkId: 'fake.kill' },
+    ]);
+    expect(router.outcomes[0]).toMatchObject({
+      deploymentId: 'dep-9',
+      ok: true,
+      criticalViolations: 1,
+      fallback: true,
+    });
     expect(blocked).toEqual(['output']);
     expect(log.entries[0]).toMatchObject({ status: 'blocked' });
   });
@@ -62,7 +91,11 @@ describe('generateStream over real HTTP', () => {
     const s = await stub('ollama');
     s.setDefault({ kind: 'ok', chunks: ['call ', 'me at ', '555-1234'] });
     const model = makeModel({ provider: 'ollama', configuration: { endpoint: s.url } });
-    const llm = new LLMClient({ ...opts, modelRegistry: new FakeRegistry({ [U]: model }), guardrails: new FakeGuardrails(false) });
+    const llm = new LLMClient({
+      ...opts,
+      modelRegistry: new FakeRegistry({ [U]: model }),
+      guardrails: new FakeGuardrails(false),
+    });
     const stream = llm.generateStream({ useCase: U, prompt: 'x' });
     expect(await collect(stream)).toEqual(['call me at [phone]']);
     expect((await stream.result).guardrails?.action).toBe('redact');
@@ -73,8 +106,14 @@ describe('generateStream over real HTTP', () => {
     const fb = await stub('http');
     s.enqueue({ kind: 'reset' });
     const model = makeModel({ provider: 'ollama', configuration: { endpoint: s.url } });
-    const llm = new LLMClient({ ...opts, modelRegistry: new FakeRegistry({ [U]: model }), fallbackEndpoints: { [U]: fb.url } });
-    expect((await collect(llm.generateStream({ useCase: U, prompt: 'one two' }))).join('')).toBe('echo: one two');
+    const llm = new LLMClient({
+      ...opts,
+      modelRegistry: new FakeRegistry({ [U]: model }),
+      fallbackEndpoints: { [U]: fb.url },
+    });
+    expect((await collect(llm.generateStream({ useCase: U, prompt: 'one two' }))).join('')).toBe(
+      'echo: one two',
+    );
     s.setDefault({ kind: 'status', status: 503 });
     const stream = llm.generateStream({ useCase: U, prompt: 'three' });
     expect(await collect(stream)).toEqual(['echo: three']);

@@ -38,7 +38,10 @@ export interface ProviderStub {
 }
 
 /** Starts a stub on 127.0.0.1 with a free port. */
-export async function startProviderStub(format: StubFormat, defaultBehavior: StubBehavior = { kind: 'ok' }): Promise<ProviderStub> {
+export async function startProviderStub(
+  format: StubFormat,
+  defaultBehavior: StubBehavior = { kind: 'ok' },
+): Promise<ProviderStub> {
   const queue: StubBehavior[] = [];
   let fallback = defaultBehavior;
   const requests: StubRequest[] = [];
@@ -84,7 +87,13 @@ export async function startProviderStub(format: StubFormat, defaultBehavior: Stu
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function handle(format: StubFormat, b: StubBehavior, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+async function handle(
+  format: StubFormat,
+  b: StubBehavior,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Record<string, unknown>,
+): Promise<void> {
   switch (b.kind) {
     case 'hang':
       return; // never answer; the socket is destroyed on close()
@@ -147,8 +156,16 @@ function complete(format: StubFormat, body: Record<string, unknown>, text: strin
       usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
     };
   }
-  const common = { model: body['model'], created_at: new Date().toISOString(), done: true, prompt_eval_count: 7, eval_count: 5 };
-  return body['messages'] ? { ...common, message: { role: 'assistant', content: text } } : { ...common, response: text };
+  const common = {
+    model: body['model'],
+    created_at: new Date().toISOString(),
+    done: true,
+    prompt_eval_count: 7,
+    eval_count: 5,
+  };
+  return body['messages']
+    ? { ...common, message: { role: 'assistant', content: text } }
+    : { ...common, response: text };
 }
 
 function startStream(format: StubFormat, res: ServerResponse): void {
@@ -156,7 +173,8 @@ function startStream(format: StubFormat, res: ServerResponse): void {
 }
 
 function streamChunk(format: StubFormat, body: Record<string, unknown>, text: string): string {
-  if (format === 'openai') return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text } }] })}\n\n`;
+  if (format === 'openai')
+    return `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text } }] })}\n\n`;
   const piece = body['messages'] ? { message: { role: 'assistant', content: text } } : { response: text };
   return `${JSON.stringify({ model: body['model'], done: false, ...piece })}\n`;
 }

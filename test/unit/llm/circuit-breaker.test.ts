@@ -6,8 +6,10 @@ import { CircuitBreaker, type CircuitTransition } from '../../../src/llm/index.j
 function make(opts: { failureThreshold?: number; cooldownMs?: number; halfOpenMaxCalls?: number } = {}) {
   const clock = new ManualClock();
   const transitions: string[] = [];
-  const b = new CircuitBreaker('ep', { failureThreshold: 3, cooldownMs: 1_000, ...opts, clock }, (t: CircuitTransition) =>
-    transitions.push(`${t.from}->${t.to}`),
+  const b = new CircuitBreaker(
+    'ep',
+    { failureThreshold: 3, cooldownMs: 1_000, ...opts, clock },
+    (t: CircuitTransition) => transitions.push(`${t.from}->${t.to}`),
   );
   return { b, clock, transitions };
 }

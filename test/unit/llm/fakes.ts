@@ -84,7 +84,7 @@ function verdict(text: string): GuardrailCheckResult {
 /** Guardrails fake: blocks "kill" (critical, with fallback content), redacts phone numbers. */
 export class FakeGuardrails implements GuardrailsLike {
   checks: GuardrailCheckInput[] = [];
-  constructor(private readonly withStreamChecker = true) {
+  constructor(withStreamChecker = true) {
     if (!withStreamChecker) this.createStreamChecker = undefined;
   }
   async check(input: GuardrailCheckInput): Promise<GuardrailCheckResult> {
@@ -97,7 +97,9 @@ export class FakeGuardrails implements GuardrailsLike {
       push(chunk) {
         seen += chunk;
         const v = verdict(seen);
-        return v.allowed ? { action: 'continue', text: chunk } : { action: 'stop', text: FAKE_FALLBACK, violations: v.violations };
+        return v.allowed
+          ? { action: 'continue', text: chunk }
+          : { action: 'stop', text: FAKE_FALLBACK, violations: v.violations };
       },
       end: () => ({ action: 'continue', text: '' }),
     };

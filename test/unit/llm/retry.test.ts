@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError, ProviderRateLimitError, ProviderTimeoutError, ValidationError } from '../../../src/errors.js';
+import {
+  ProviderError,
+  ProviderRateLimitError,
+  ProviderTimeoutError,
+  ValidationError,
+} from '../../../src/errors.js';
 import { countsAgainstBreaker, isRetryableFailure, parseRetryAfter } from '../../../src/llm/index.js';
 import { networkCode, toProviderError, withRetry } from '../../../src/llm/retry.js';
 
@@ -9,7 +14,12 @@ describe('retry classification', () => {
     ['timeout', new ProviderTimeoutError('t'), true, true],
     ['500', new ProviderError('x', { status: 500, retryable: true }), true, true],
     ['503', new ProviderError('x', { status: 503 }), true, true],
-    ['connection', new ProviderError('x', { code: 'PROVIDER_CONNECTION_ERROR', retryable: true }), true, true],
+    [
+      'connection',
+      new ProviderError('x', { code: 'PROVIDER_CONNECTION_ERROR', retryable: true }),
+      true,
+      true,
+    ],
     ['400', new ProviderError('x', { status: 400 }), false, false],
     ['401', new ProviderError('x', { status: 401 }), false, false],
     ['404', new ProviderError('x', { status: 404 }), false, false],
@@ -24,7 +34,9 @@ describe('retry classification', () => {
   });
 
   it('maps fetch network failures to retryable PROVIDER_CONNECTION_ERROR, naming the code', () => {
-    const reset = new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    const reset = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    });
     expect(networkCode(reset)).toBe('ECONNRESET');
     const e = toProviderError(reset, 'ollama http://x', {});
     expect(e).toMatchObject({ code: 'PROVIDER_CONNECTION_ERROR', retryable: true });
@@ -57,7 +69,14 @@ describe('parseRetryAfter', () => {
 });
 
 describe('withRetry', () => {
-  const policy = { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2, factor: 2, randomize: false, maxRetryAfterMs: 50 };
+  const policy = {
+    retries: 3,
+    minTimeoutMs: 1,
+    maxTimeoutMs: 2,
+    factor: 2,
+    randomize: false,
+    maxRetryAfterMs: 50,
+  };
   const ctx = () => ({ signal: new AbortController().signal, remainingMs: () => 10_000 });
 
   it('retries retryable failures up to `retries` times, then throws the last typed error', async () => {
