@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/index.js';
+import { DeploymentManager } from '../../src/deployment/index.js';
+import { ConflictError } from '../../src/errors.js';
+import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
+
+interface Replica {
+  db: Database;
+  registry: ModelRegistry;
+  manager: DeploymentManager;
+}
+
+async function replica(schema: string, leaseMs = 1500): Promise<Replica> {
+  const db = await openTestDatabase('postgres', { schema });
+  const registry = new ModelRegistry({ db });
+  await registry.ready();
+  const manager = new DeploymentManager({ db, registry, tickIntervalMs: 200, leaseMs, drive: false });
+  await manager.router.ready();
+  return { db, registry, manager };
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  while (!check()) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return performance.now() - t0;
+}
+
+describe.skipIf(!TEST_DATABASE_URL)('two replicas on PostgreSQL', () => {
+  const schema = uniqueSchema('dep');
+  let a: Replica;
+  let b: Replica;
+
+  beforeAll(async () => {
+    a = await replica(schema);
+    b = await replica(schema);
+  });
+
+  afterAll(async () => {
+    for (const r of [a, b]) {
+      await r?.manager.close();
+      await r?.registry.close();
+      await r?.db.close();
+    }
+    await dropSchema(schema);
+  });
+
+  async function models(useCase: string) {
+    const reg = (v: string) =>
+      a.registry.registerModel({
+        modelName: 'npc',
+        modelType: 'api',
+        provider: 'simulated',
+        useCase,
+        version: v,
+      });
+    const stable = await reg('1');
+    await a.registry.updateModelStatus(stable.id, 'current');
+    const c1 = await reg('2');
+    const c2 = await reg('3');
+    return { stable: stable.id, c1: c1.id, c2: c2.id };
+  }
+
+  it('concurrent startDeployment for one use case: exactly one wins', async () => {
+    const m = await models('race');
+    const results = await Promise.allSettled([
+      a.manager.startDeployment({ useCase: 'race', newModelId: m.c1, strategy: 'canary' }),
+      b.manager.startDeployment({ useCase: 'race', newModelId: m.c2, strategy: 'canary' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(
+      ConflictError,
+    );
+  });
+
+  it('a rollback on one replica is routed to stable by the other within 1 s', async () => {
+    const m = await models('rb');
+    const d = await a.manager.startDeployment({ useCase: 'rb', newModelId: m.c1, strategy: 'all_at_once' });
+    await a.manager.tick();
+    await waitFor(() => b.manager.router.route('rb', { stickyKey: 'p1' }).model.id === m.c1, 3000);
+    const t0 = performance.now();
+    await a.manager.rollbacks.rollback('rb', { reason: 'test', actor: 'oncall' });
+    const decided = performance.now();
+    await waitFor(() => b.manager.router.route('rb', { stickyKey: 'p1' }).model.id === m.stable, 1000);
+    const seen = performance.now();
+    expect(seen - t0).toBeLessThan(1000);
+    expect((await b.manager.getDeployment(d.id)).status).toBe('rolled_back');
+    expect(seen - decided).toBeLessThan(1000);
+  });
+
+  it('when the lease holder stops driving, the other replica takes over after expiry and finishes', async () => {
+    const m = await models('lease');
+    const d = await a.manager.startDeployment({
+      useCase: 'lease',
+      newModelId: m.c1,
+      strategy: 'all_at_once',
+      plan: { rollbackWindowMs: 500 },
+    });
+    await a.manager.tick(); // a holds the lease and switched
+    expect(await b.manager.getDeployment(d.id)).toMatchObject({
+      leaseOwner: a.manager.owner,
+      status: 'progressing',
+    });
+    await b.manager.tick(); // lease still held by a: b must not drive
+    expect((await b.manager.getDeployment(d.id)).version).toBe((await a.manager.getDeployment(d.id)).version);
+    await new Promise((r) => setTimeout(r, 1700)); // a "dies": its lease expires
+    await b.manager.tick();
+    const end = await b.manager.getDeployment(d.id);
+    expect(end.status).toBe('succeeded');
+    const events = await b.manager.getEvents(d.id);
+    expect(events.at(-1)).toMatchObject({ toStatus: 'succeeded' });
+  });
+});
