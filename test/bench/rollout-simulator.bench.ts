@@ -100,7 +100,7 @@ function rollout(candidate: Arm): Outcome {
       windows,
       stepStartedAt,
       now,
-      minDurationMs: weight === 100 ? plan.rollbackWindowMs : plan.stepMinDurationMs,
+      minDurationMs: plan.stepMinDurationMs,
       minSamples: plan.stepMinSamples,
       config: DEFAULT_ANALYSIS,
     });
@@ -123,7 +123,7 @@ console.log(
   `rollout simulator: ${ROLLOUTS} canary rollouts per scenario, ${RPS} req/s, steps ${DEFAULT_PLAN.steps.join('→')}`,
 );
 console.log(
-  'scenario                              | ours: rolled back | median req to verdict | flagger-style rolled back',
+  'scenario                              | ours: rolled back | median req to verdict | flagger-style (errors >2% × 5 intervals) rolled back',
 );
 for (const s of SCENARIOS) {
   const outcomes = Array.from({ length: ROLLOUTS }, () => rollout(s.candidate));
