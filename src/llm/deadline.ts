@@ -27,7 +27,7 @@ export class Deadline {
       parent.addEventListener('abort', this.onParentAbort, { once: true });
       this.parents.push(parent);
     }
-    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs <= 2_147_483_647) {
       this.timer = setTimeout(() => {
         this.expired = true;
         this.controller.abort(new DeadlineExpired(timeoutMs));

@@ -107,6 +107,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
       emitter: this,
       counters: this.counters,
       clock: this.clock,
+      registryTimeoutMs: options.registryTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.registryTimeoutMs,
     });
   }
 

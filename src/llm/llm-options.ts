@@ -51,6 +51,8 @@ export interface LLMClientOptions {
   attemptTimeoutMs?: number;
   /** Budget of a whole `generate()` (all retries and fallbacks) when the call gives no `timeoutMs`. @default 60_000 */
   requestTimeoutMs?: number;
+  /** A registry lookup slower than this counts as the registry being unavailable (served from `fallbackEndpoints`). @default 1_000 */
+  registryTimeoutMs?: number;
   /** Reads API keys named by `apiKeyEnv`. @default processEnvSecrets (process.env at call time) */
   secrets?: SecretResolver;
   /** Time source of the circuit breakers. @default systemClock */
@@ -64,6 +66,7 @@ export const DEFAULT_LLM_CLIENT_OPTIONS = {
   outputGuardrails: true,
   attemptTimeoutMs: 30_000,
   requestTimeoutMs: 60_000,
+  registryTimeoutMs: 1_000,
 } as const;
 
 /** Input of {@link LLMClient.generate}: exactly one of `prompt` and `messages`. */
@@ -113,6 +116,8 @@ export interface GenerateResult {
 }
 
 const ROLES = new Set(['system', 'user', 'assistant']);
+/** Largest delay a Node timer accepts (about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Throws a `ValidationError` naming the first wrong field of `input`. */
 export function validateGenerateInput(input: unknown): asserts input is GenerateInput {
@@ -206,6 +211,9 @@ export function positiveNumber(value: unknown, field: string, optional: boolean)
       field,
     });
   }
+  if (field.endsWith('Ms') && value > MAX_TIMER_MS) {
+    throw new ValidationError(`Expected \`${field}\` to be at most ${MAX_TIMER_MS} ms, got ${value}`, { field });
+  }
 }
 
 /** Validates the scalar options of {@link LLMClientOptions}. */
@@ -215,6 +223,7 @@ export function validateClientOptions(options: LLMClientOptions): void {
   }
   positiveNumber(options.attemptTimeoutMs, 'attemptTimeoutMs', true);
   positiveNumber(options.requestTimeoutMs, 'requestTimeoutMs', true);
+  positiveNumber(options.registryTimeoutMs, 'registryTimeoutMs', true);
   for (const field of ['modelRegistryEnabled', 'inputGuardrails', 'outputGuardrails'] as const) {
     if (options[field] !== undefined && typeof options[field] !== 'boolean') {
       throw new ValidationError(`Expected \`${field}\` to be a boolean, got ${describe(options[field])}`, {

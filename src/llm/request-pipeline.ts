@@ -30,6 +30,7 @@ export interface PipelineDeps {
   emitter: TypedEmitter<LLMClientEvents>;
   counters: LLMCounters;
   clock: Clock;
+  registryTimeoutMs: number;
 }
 
 /** A failed source in the chain. */
@@ -234,7 +235,11 @@ export class RequestPipeline {
   private async currentModel(useCase: string, failures: ChainFailure[]): Promise<Model | null> {
     const c = this.d.counters;
     try {
-      const model = await this.d.registry!.getCurrentModel(useCase);
+      const model = await withTimeout(
+        this.d.registry!.getCurrentModel(useCase),
+        this.d.registryTimeoutMs,
+        useCase,
+      );
       if (c.registryDownSince !== null) {
         const downtimeMs = this.d.clock.now() - c.registryDownSince;
         c.registryDownSince = null;
@@ -269,6 +274,25 @@ export class RequestPipeline {
 }
 
 const NULL_ID: Promise<null> = Promise.resolve(null);
+
+/** A registry lookup that hangs (database unreachable without a fast failure) counts as unavailable. */
+function withTimeout<T>(pending: Promise<T>, ms: number, useCase: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ModelManagementError(
+            'REGISTRY_TIMEOUT',
+            `Model registry did not answer for '${useCase}' within ${ms} ms`,
+            { retryable: true },
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+}
 const identity = <T>(x: T): T => x;
 
 /** The code of an error for summaries. */

@@ -314,6 +314,23 @@ describe('fallback chain and registry outage', () => {
     expect(s.requests).toHaveLength(1);
   });
 
+  it('a registry lookup that hangs counts as unavailable after registryTimeoutMs', async () => {
+    const fb = await stub('http');
+    const registry = new FakeRegistry({});
+    registry.getCurrentModel = () => new Promise(() => {});
+    const llm = new LLMClient({
+      registryTimeoutMs: 100,
+      modelRegistry: registry,
+      fallbackEndpoints: { [U]: fb.url },
+    });
+    const t0 = Date.now();
+    const r = await llm.generate({ useCase: U, prompt: 'x' });
+    expect(r.source).toBe('fallback_endpoint');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(95);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(llm.metrics().registry.available).toBe(false);
+  });
+
   it('modelRegistryEnabled: false never asks the registry or router', async () => {
     const fb = await stub('http');
     const registry = new FakeRegistry({

@@ -32,6 +32,7 @@ describe('LLMClient input validation', () => {
     [{ useCase: U, prompt: '' }, /`prompt` to be a non-empty string/],
     [{ useCase: U, messages: [{ role: 'npc', content: 'x' }] }, /`messages\[0\]`/],
     [{ useCase: U, prompt: 'x', timeoutMs: -1 }, /`timeoutMs` to be a positive number, got -1/],
+    [{ useCase: U, prompt: 'x', timeoutMs: 2 ** 31 }, /`timeoutMs` to be at most 2147483647 ms/],
     [{ useCase: U, prompt: 'x', maxTokens: 1.5 }, /`maxTokens` to be a positive integer/],
     [{ useCase: U, prompt: 'x', temperature: 3 }, /`temperature` to be a number from 0 to 2, got 3/],
     [{ useCase: U, prompt: 'x', stickyKey: 42 }, /`stickyKey`/],
