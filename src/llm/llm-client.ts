@@ -2,12 +2,12 @@ import { ClosedError, ModelManagementError, ProviderError, ValidationError } fro
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { Deadline } from './deadline.js';
+import { parseFallbacks } from './fallback-endpoints.js';
 import { EndpointCaller } from './endpoint-caller.js';
 import type { LLMClientEvents } from './llm-events.js';
 import { LLMCounters, type LLMClientMetrics } from './llm-metrics.js';
 import {
   DEFAULT_LLM_CLIENT_OPTIONS,
-  type FallbackEndpoint,
   type GenerateInput,
   type GenerateResult,
   type LLMClientOptions,
@@ -15,7 +15,6 @@ import {
   validateGenerateInput,
 } from './llm-options.js';
 import { openStream, type LLMStream } from './llm-stream.js';
-import { type ParsedModelConfiguration, parseModelConfiguration } from './model-config.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { RequestPipeline, errorCode } from './request-pipeline.js';
 import { DEFAULT_RETRY_OPTIONS } from './retry.js';
@@ -370,42 +369,4 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
     }
     this.emitSafely('llm:failed', { useCase: input.useCase, code, message, latencyMs });
   }
-}
-
-function parseFallbacks(
-  raw: LLMClientOptions['fallbackEndpoints'],
-  providers: ProviderRegistry,
-): Map<string, Array<{ provider: string; config: ParsedModelConfiguration }>> {
-  const out = new Map<string, Array<{ provider: string; config: ParsedModelConfiguration }>>();
-  if (raw === undefined) return out;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ValidationError('Expected `fallbackEndpoints` to be an object keyed by use case', {
-      field: 'fallbackEndpoints',
-    });
-  }
-  for (const [useCase, value] of Object.entries(raw)) {
-    const list: FallbackEndpoint[] = Array.isArray(value) ? value : [value];
-    out.set(
-      useCase,
-      list.map((fb, i) => {
-        const field = `fallbackEndpoints.${useCase}${Array.isArray(value) ? `[${i}]` : ''}`;
-        const obj = typeof fb === 'string' ? { endpoint: fb } : fb;
-        const provider = typeof obj?.provider === 'string' ? obj.provider : 'http';
-        if (!providers.has(provider)) {
-          throw new ValidationError(
-            `Unknown provider '${provider}' in \`${field}.provider\`; known: ${providers.names().join(', ')}`,
-            {
-              field: `${field}.provider`,
-            },
-          );
-        }
-        const { provider: _p, ...config } = obj ?? {};
-        return {
-          provider,
-          config: parseModelConfiguration(config, field, { endpointOptional: provider === 'simulated' }),
-        };
-      }),
-    );
-  }
-  return out;
 }

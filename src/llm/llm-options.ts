@@ -212,7 +212,9 @@ export function positiveNumber(value: unknown, field: string, optional: boolean)
     });
   }
   if (field.endsWith('Ms') && value > MAX_TIMER_MS) {
-    throw new ValidationError(`Expected \`${field}\` to be at most ${MAX_TIMER_MS} ms, got ${value}`, { field });
+    throw new ValidationError(`Expected \`${field}\` to be at most ${MAX_TIMER_MS} ms, got ${value}`, {
+      field,
+    });
   }
 }
 

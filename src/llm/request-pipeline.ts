@@ -6,7 +6,8 @@ import type { EndpointCaller, Target } from './endpoint-caller.js';
 import type { LLMClientEvents } from './llm-events.js';
 import type { LLMCounters } from './llm-metrics.js';
 import type { GenerateInput } from './llm-options.js';
-import { type ParsedModelConfiguration, parseModelConfiguration } from './model-config.js';
+import { modelTarget } from './model-target.js';
+import type { ParsedModelConfiguration } from './model-config.js';
 import type {
   GuardrailCheckResult,
   GuardrailsLike,
@@ -41,7 +42,6 @@ export interface ChainFailure {
 }
 
 const LOG_ID_TICKS = 6;
-const parsedConfigs = new WeakMap<Model, ParsedModelConfiguration | Error>();
 
 /**
  * The steps shared by `generate()` and `generateStream()`: route, walk the fallback chain, check,
@@ -298,36 +298,6 @@ const identity = <T>(x: T): T => x;
 /** The code of an error for summaries. */
 export function errorCode(error: unknown): string {
   return error instanceof ModelManagementError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
-}
-
-function modelTarget(
-  model: Model,
-  useCase: string,
-  variant: Target['variant'],
-  deploymentId: string | null,
-): Target {
-  let config = parsedConfigs.get(model);
-  if (config === undefined) {
-    try {
-      config = parseModelConfiguration(model.configuration, `models[${model.id}].configuration`, {
-        endpointOptional: model.provider === 'simulated',
-      });
-    } catch (error) {
-      config = error as Error;
-    }
-    parsedConfigs.set(model, config);
-  }
-  if (config instanceof Error) throw config;
-  return {
-    kind: 'model',
-    useCase,
-    provider: model.provider,
-    config,
-    providerModel: config.model ?? model.modelName,
-    model,
-    variant,
-    deploymentId,
-  };
 }
 
 function abortError(deadline: Deadline, useCase: string, budgetMs: number): unknown {
