@@ -4,7 +4,7 @@
 CREATE TABLE IF NOT EXISTS inference_logs (
   id uuid PRIMARY KEY,
   created_at timestamptz NOT NULL,
-  model_id uuid NOT NULL,
+  model_id uuid,
   use_case text NOT NULL,
   status text NOT NULL,
   variant text,

@@ -51,7 +51,8 @@ function optionalCount(input: InferenceLogInput, field: 'tokensIn' | 'tokensOut'
  */
 export function buildRow(input: InferenceLogInput, id: string, now: number, s: BuildSettings): LogRow {
   if (typeof input !== 'object' || input === null) fail('entry', 'an object', input);
-  if (!isUuid(input.modelId)) fail('modelId', 'a UUID', input.modelId);
+  const modelId = input.modelId;
+  if (modelId !== null && !isUuid(modelId)) fail('modelId', 'a UUID or null', modelId);
   const useCase = input.useCase;
   if (typeof useCase !== 'string' || useCase.length === 0 || useCase.length > 200) {
     fail('useCase', 'a non-empty string of at most 200 characters', useCase);
@@ -80,9 +81,12 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
   let guardrails: string | null = null;
   const g = input.guardrails;
   if (g !== undefined && g !== null) {
-    if (!Array.isArray(g)) fail('guardrails', 'an array of violations', g);
+    const list = Array.isArray(g) ? g : (g as { violations?: unknown }).violations;
+    if (typeof g !== 'object' || !Array.isArray(list)) {
+      fail('guardrails', 'an array of violations or { action, violations }', g);
+    }
     let rank = 0;
-    for (const v of g as readonly unknown[]) {
+    for (const v of list as readonly unknown[]) {
       const sev = (v as { severity?: unknown } | null)?.severity;
       if (typeof v !== 'object' || v === null || typeof sev !== 'string') {
         fail('guardrails', 'violations with a string `severity`', v);
@@ -93,8 +97,9 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
         maxSeverity = sev;
       }
     }
-    violationCount = g.length;
-    if (violationCount > 0) guardrails = safeJson({ v: g }, 'guardrails')!.slice(5, -1);
+    violationCount = list.length;
+    // Kept as logged (array or { action, violations }) unless there is nothing to keep.
+    if (violationCount > 0 || !Array.isArray(g)) guardrails = safeJson({ g }, 'guardrails')!.slice(5, -1);
   }
 
   let truncated = false;
@@ -125,7 +130,7 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
   return {
     id,
     createdAt: now,
-    modelId: input.modelId.toLowerCase(),
+    modelId: modelId === null ? null : modelId.toLowerCase(),
     useCase: cleanText(useCase),
     status,
     variant,

@@ -29,7 +29,7 @@ export {
   type ExportOptions,
   type HistoryHealth,
   type HistoryMetrics,
-  type InferenceLogEntry,
+  type InferenceLogRecord,
   type InferenceLogInput,
   type InferenceStatus,
   type InferenceVariant,

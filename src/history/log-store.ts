@@ -1,12 +1,12 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/index.js';
-import type { InferenceLogEntry, LogFilter, LogRow } from './types.js';
+import type { InferenceLogRecord, LogFilter, LogRow } from './types.js';
 
 /** Columns of `inference_logs` (migrations/0002_history.sql). @internal */
 export type InferenceLogsTable = {
   id: string;
   created_at: Date | string;
-  model_id: string;
+  model_id: string | null;
   use_case: string;
   status: string;
   variant: string | null;
@@ -151,14 +151,14 @@ function num(value: unknown): number | null {
 }
 
 /** Maps a selected row onto the public entry. @internal */
-export function toEntry(r: Record<string, unknown>): InferenceLogEntry {
+export function toEntry(r: Record<string, unknown>): InferenceLogRecord {
   return {
     id: String(r.id),
     createdAt: new Date(r.created_at as string | Date),
-    modelId: String(r.model_id),
+    modelId: r.model_id === null || r.model_id === undefined ? null : String(r.model_id),
     useCase: String(r.use_case),
-    status: r.status as InferenceLogEntry['status'],
-    variant: (r.variant ?? null) as InferenceLogEntry['variant'],
+    status: r.status as InferenceLogRecord['status'],
+    variant: (r.variant ?? null) as InferenceLogRecord['variant'],
     deploymentId: (r.deployment_id ?? null) as string | null,
     prompt: String(r.prompt),
     generatedOutput: (r.generated_output ?? null) as string | null,
@@ -171,7 +171,7 @@ export function toEntry(r: Record<string, unknown>): InferenceLogEntry {
     playerId: (r.player_id ?? null) as string | null,
     sessionId: (r.session_id ?? null) as string | null,
     conversationId: (r.conversation_id ?? null) as string | null,
-    guardrails: (parseJson(r.guardrails) ?? []) as InferenceLogEntry['guardrails'],
+    guardrails: parseJson(r.guardrails) ?? null,
     violationCount: Number(r.violation_count),
     maxSeverity: (r.max_severity ?? null) as string | null,
     truncated: r.truncated === true || r.truncated === 't',

@@ -18,8 +18,8 @@ export interface LoggedViolation {
 
 /** What {@link HistoricalLogProcessor.logInference} accepts. */
 export interface InferenceLogInput {
-  /** UUID of the model that served the call. */
-  modelId: string;
+  /** UUID of the model that served the call; null when no registered model was resolved (hard-coded fallback). */
+  modelId: string | null;
   /** Use case name, e.g. `interaction_layer` (1–200 characters). */
   useCase: string;
   /** The prompt sent to the model; cut at `maxFieldBytes`. */
@@ -44,15 +44,18 @@ export interface InferenceLogInput {
   /** Non-negative integers. */
   tokensIn?: number | null;
   tokensOut?: number | null;
-  /** The guardrail violations of this call. */
-  guardrails?: readonly LoggedViolation[] | null;
+  /** The guardrail violations of this call: an array, or the check result `{ action, violations }`. */
+  guardrails?:
+    | readonly LoggedViolation[]
+    | { readonly action?: string; readonly violations: readonly LoggedViolation[] }
+    | null;
 }
 
 /** A stored entry as returned by `query()`. */
-export interface InferenceLogEntry {
+export interface InferenceLogRecord {
   id: string;
   createdAt: Date;
-  modelId: string;
+  modelId: string | null;
   useCase: string;
   status: InferenceStatus;
   variant: InferenceVariant | null;
@@ -68,7 +71,8 @@ export interface InferenceLogEntry {
   playerId: string | null;
   sessionId: string | null;
   conversationId: string | null;
-  guardrails: LoggedViolation[];
+  /** As logged: the violations array, or the `{ action, violations }` object; null when none. */
+  guardrails: unknown;
   violationCount: number;
   maxSeverity: string | null;
   /** True when a field was cut at `maxFieldBytes`. */
@@ -79,7 +83,7 @@ export interface InferenceLogEntry {
 export interface LogRow {
   id: string;
   createdAt: number;
-  modelId: string;
+  modelId: string | null;
   useCase: string;
   status: InferenceStatus;
   variant: InferenceVariant | null;
@@ -126,7 +130,7 @@ export interface LogQuery extends LogFilter {
 
 /** One page of `query()`, newest first. */
 export interface LogPage {
-  entries: InferenceLogEntry[];
+  entries: InferenceLogRecord[];
   /** Pass to the next `query()`; undefined on the last page. */
   nextCursor: string | undefined;
 }

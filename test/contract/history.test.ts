@@ -92,6 +92,25 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
     expect(entries[0]!.createdAt).toBeInstanceOf(Date);
   });
 
+  it('accepts the LLM client entry shape: null modelId, guardrails as { action, violations }', async () => {
+    const id = await p.logInference(
+      entry({
+        modelId: null,
+        guardrails: {
+          action: 'fallback',
+          violations: [{ severity: 'critical', category: 'violence', checkId: 'x' }],
+        },
+      }),
+    );
+    await p.flush();
+    const [e] = (await p.query()).entries;
+    expect(e).toMatchObject({ id, modelId: null, violationCount: 1, maxSeverity: 'critical' });
+    expect(e!.guardrails).toEqual({
+      action: 'fallback',
+      violations: [{ severity: 'critical', category: 'violence', checkId: 'x' }],
+    });
+  });
+
   it('writes are idempotent: the same rows inserted twice are stored once (both insert methods)', async () => {
     const k = historyKysely(db);
     const rows = [1, 2, 3].map((i) => ({

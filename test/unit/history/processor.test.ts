@@ -28,7 +28,7 @@ const neverDb = new Promise<Database>(() => {});
 
 describe('entry validation (bad input list of the issue)', () => {
   it.each([
-    [{ modelId: 'not-a-uuid' }, /`modelId` to be a UUID/],
+    [{ modelId: 'not-a-uuid' }, /`modelId` to be a UUID or null/],
     [{ modelId: 42 }, /`modelId`/],
     [{ latencyMs: Number.NaN }, /`latencyMs` to be a finite number ≥ 0, got NaN/],
     [{ latencyMs: -1 }, /`latencyMs`/],
@@ -41,6 +41,7 @@ describe('entry validation (bad input list of the issue)', () => {
     [{ tokensOut: 1.5 }, /`tokensOut`/],
     [{ guardrails: [{ check: 'x' }] }, /`severity`/],
     [{ guardrails: 'x' }, /`guardrails`/],
+    [{ guardrails: { action: 'block' } }, /`guardrails`/],
     [{ context: 'text' }, /`context` to be a plain object/],
     [{ context: [1, 2] }, /`context`/],
     [
