@@ -135,8 +135,12 @@ export class EndpointCaller {
           configuration: config.raw,
           signal: attempt.signal,
           redact,
-          ...input,
         };
+        // Copy only the generation fields: the caller's own `signal`/`timeoutMs` must not reach the provider.
+        if (input.prompt !== undefined) request.prompt = input.prompt;
+        if (input.messages !== undefined) request.messages = input.messages;
+        if (input.maxTokens !== undefined) request.maxTokens = input.maxTokens;
+        if (input.temperature !== undefined) request.temperature = input.temperature;
         let keep = false;
         try {
           const result = await run(provider, request);

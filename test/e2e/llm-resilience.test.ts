@@ -140,6 +140,18 @@ describe('timeouts', () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
+  it('the attempt timeout applies even when the caller passes its own signal', async () => {
+    const s = await stub('ollama');
+    s.setDefault({ kind: 'hang' });
+    const { llm } = client(s, { retry: { retries: 0 } }, { timeoutMs: 100 });
+    const t0 = Date.now();
+    const err = (await llm
+      .generate({ useCase: U, prompt: 'p', signal: new AbortController().signal })
+      .catch((e: unknown) => e)) as ProviderError;
+    expect((err.cause as ProviderError).code).toBe('PROVIDER_TIMEOUT');
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
   it('a slow server within the attempt timeout is simply waited for', async () => {
     const s = await stub('ollama');
     s.setDefault({ kind: 'ok', text: 'slow but fine', delayMs: 150 });
