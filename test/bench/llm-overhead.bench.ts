@@ -72,11 +72,12 @@ const llm = makeClient(model);
 const inProcess = makeClient({ ...model, provider: 'echo', configuration: { endpoint: 'echo://local' } });
 
 const url = `${stub.url}/api/generate`;
-async function raw(prompt: string): Promise<string> {
+async function raw(prompt: string, withTimeout = false): Promise<string> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ model: 'npc-7b', prompt, stream: false, options: {} }),
+    ...(withTimeout ? { signal: AbortSignal.timeout(30_000) } : {}),
   });
   const json = (await res.json()) as { response: string };
   return json.response;
@@ -93,19 +94,21 @@ async function ours(prompt: string): Promise<string> {
 }
 
 const rawMs: number[] = [];
+const rawTimeoutMs: number[] = [];
 const oursMs: number[] = [];
 for (let i = 0; i < WARMUP; i++) {
   await raw(`warm ${i}`);
   await ours(`warm ${i}`);
 }
 for (let i = 0; i < N; i++) {
-  // Interleave (alternating which goes first) so drift and GC hit both sides alike.
-  const first = i % 2 === 0;
-  for (const side of first ? [0, 1] : [1, 0]) {
+  // Interleave (rotating which goes first) so drift and GC hit both sides alike.
+  const order = i % 3 === 0 ? [0, 1, 2] : i % 3 === 1 ? [1, 2, 0] : [2, 0, 1];
+  for (const side of order) {
     const t0 = performance.now();
     if (side === 0) await raw(`hello ${i}`);
+    else if (side === 1) await raw(`hello ${i}`, true);
     else await ours(`hello ${i}`);
-    (side === 0 ? rawMs : oursMs).push(performance.now() - t0);
+    (side === 0 ? rawMs : side === 1 ? rawTimeoutMs : oursMs).push(performance.now() - t0);
   }
 }
 await stub.close();
@@ -130,6 +133,7 @@ console.log(
   `llm-overhead: ${N} calls each, interleaved, local ollama-format stub (keep-alive); load average ${loadavg()[0]!.toFixed(2)}`,
 );
 console.log(row('raw fetch (limit)', rawMs));
+console.log(row('raw fetch + timeout signal', rawTimeoutMs));
 console.log(row('llm.generate() (ours)', oursMs));
 const d50 = q(oursMs, 0.5) - q(rawMs, 0.5);
 const d99 = q(oursMs, 0.99) - q(rawMs, 0.99);
