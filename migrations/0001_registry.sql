@@ -23,7 +23,9 @@ create table models (
 create unique index models_identity_key on models (use_case, model_name, version);
 
 -- The database itself guarantees one current model per use case, whatever the number of processes.
-create unique index models_one_current_per_use_case on models (use_case) where status = 'current';
+-- (use_case, status) rather than (use_case): the same guarantee, since status is constant inside the
+-- partial index, and pg-mem would otherwise answer every `where use_case = …` from this partial index.
+create unique index models_one_current_per_use_case on models (use_case, status) where status = 'current';
 
 create index models_use_case_status_idx on models (use_case, status);
 

@@ -117,7 +117,10 @@ export class ChangeFeed extends TypedEmitter<ChangeFeedEvents> {
       if (typeof parsed.topic !== 'string' || typeof parsed.key !== 'string') return;
       this.deliver({ topic: parsed.topic, key: parsed.key, version: Number(parsed.version) });
     } catch {
-      this.emitSafely('feed:error', new Error(`Ignored a malformed change notification: ${payload.slice(0, 100)}`));
+      this.emitSafely(
+        'feed:error',
+        new Error(`Ignored a malformed change notification: ${payload.slice(0, 100)}`),
+      );
     }
   }
 
@@ -150,7 +153,10 @@ export class PgNotifyTransport implements ChangeTransport {
     private readonly clock: Clock,
   ) {}
 
-  async start(deliver: (payload: string) => void, onState: (state: 'connected' | Error) => void): Promise<void> {
+  async start(
+    deliver: (payload: string) => void,
+    onState: (state: 'connected' | Error) => void,
+  ): Promise<void> {
     const connect = async (): Promise<void> => {
       if (this.closed) return;
       const client = new pg.Client(this.config);

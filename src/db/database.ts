@@ -38,8 +38,11 @@ export interface DatabaseOptions {
   pool?: pg.Pool;
   /** The host's Kysely instance on PostgreSQL. The SDK never destroys it; changes then travel by polling only. */
   kysely?: Kysely<object>;
-  /** PGlite, the embedded real PostgreSQL: in memory, or persisted to `dataDir`. */
-  embedded?: { dataDir?: string };
+  /**
+   * PGlite, the embedded real PostgreSQL: in memory, or persisted to `dataDir`; or an existing
+   * `pglite` instance, which the SDK uses and never closes.
+   */
+  embedded?: { dataDir?: string; pglite?: PGlite };
   /** pg-mem, the in-memory test double (no rollback; see the README). */
   memory?: true;
   /**
@@ -210,18 +213,35 @@ async function createSchema(connectionString: string, schema: string): Promise<v
   }
 }
 
-async function openEmbedded(embedded: { dataDir?: string }, schema: string) {
+async function openEmbedded(embedded: { dataDir?: string; pglite?: PGlite }, schema: string) {
   if (typeof embedded !== 'object' || embedded === null) {
     throw new ValidationError('Expected `embedded` to be an object such as `{ dataDir: "./data" }`');
   }
   if (embedded.dataDir !== undefined && (typeof embedded.dataDir !== 'string' || embedded.dataDir === '')) {
-    throw new ValidationError('Expected `embedded.dataDir` to be a non-empty path', { field: 'embedded.dataDir' });
+    throw new ValidationError('Expected `embedded.dataDir` to be a non-empty path', {
+      field: 'embedded.dataDir',
+    });
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite: PGlite = await PGlite.create(embedded.dataDir);
-  if (schema !== 'public') {
-    await pglite.exec(`create schema if not exists "${schema}"; set search_path to "${schema}"`);
+  if (embedded.dataDir !== undefined && embedded.pglite !== undefined) {
+    throw new ValidationError('Give `embedded.dataDir` or `embedded.pglite`, not both', {
+      field: 'embedded',
+    });
   }
+  const release: Array<() => Promise<void>> = [];
+  let pglite: PGlite;
+  if (embedded.pglite) {
+    pglite = embedded.pglite;
+  } else {
+    const { PGlite } = await import('@electric-sql/pglite');
+    pglite = await PGlite.create(embedded.dataDir);
+    release.push(() => pglite.close());
+  }
+  // PGlite is one session: search_path set here holds for every query of this handle.
+  await pglite.exec(
+    schema === 'public'
+      ? 'set search_path to public'
+      : `create schema if not exists "${schema}"; set search_path to "${schema}"`,
+  );
   const kysely = new Kysely<object>({ dialect: new PGliteDialect(pglite) });
   const channel = channelFor(schema);
   let unlisten: (() => Promise<void>) | null = null;
@@ -235,7 +255,7 @@ async function openEmbedded(embedded: { dataDir?: string }, schema: string) {
       await unlisten?.();
     },
   };
-  return makeHandle({ kysely, backend: 'pglite', schema, transport, release: [() => pglite.close()] });
+  return makeHandle({ kysely, backend: 'pglite', schema, transport, release });
 }
 
 async function openMemory() {

@@ -114,7 +114,9 @@ export async function migrate(
         for (const statement of splitStatements(migration.sql)) {
           await sql.raw(statement).execute(trx);
         }
-        await sql`insert into mms_migrations (name, checksum) values (${migration.name}, ${sum})`.execute(trx);
+        await sql`insert into mms_migrations (name, checksum) values (${migration.name}, ${sum})`.execute(
+          trx,
+        );
         applied.push(migration.name);
       });
     }

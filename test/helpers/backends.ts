@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { createDatabase, type Database, type DatabaseBackend } from '../../src/db/index.js';
 
@@ -32,7 +33,7 @@ export async function openTestDatabase(
   options: { viaPort?: number; schema?: string; poolSize?: number } = {},
 ): Promise<Database> {
   if (backend === 'pg-mem') return createDatabase({ memory: true });
-  if (backend === 'pglite') return createDatabase({ embedded: {} });
+  if (backend === 'pglite') return openSharedPglite();
   if (!TEST_DATABASE_URL) throw new Error('MMS_TEST_DATABASE_URL is not set');
   const schema = options.schema ?? uniqueSchema();
   const url = options.viaPort ? withPort(TEST_DATABASE_URL, options.viaPort) : TEST_DATABASE_URL;
@@ -42,6 +43,25 @@ export async function openTestDatabase(
   const dropAndClose = async () => {
     await close();
     await dropSchema(schema);
+  };
+  return Object.assign(db, { close: dropAndClose, [Symbol.asyncDispose]: dropAndClose });
+}
+
+let sharedPglite: Promise<PGlite> | null = null;
+
+/**
+ * PGlite takes seconds to start on a loaded 2-core machine, so each test process starts one and every
+ * test gets a fresh schema in it (dropped on close). Handles must be used one after the other.
+ */
+async function openSharedPglite(): Promise<Database> {
+  sharedPglite ??= PGlite.create();
+  const pglite = await sharedPglite;
+  const schema = uniqueSchema();
+  const db = await createDatabase({ embedded: { pglite }, schema });
+  const close = db.close;
+  const dropAndClose = async () => {
+    await close();
+    await pglite.exec(`drop schema if exists "${schema}" cascade`);
   };
   return Object.assign(db, { close: dropAndClose, [Symbol.asyncDispose]: dropAndClose });
 }

@@ -1,0 +1,540 @@
+import { performance } from 'node:perf_hooks';
+import type { Database } from '../db/database.js';
+import { translateDbError } from '../db/pg-errors.js';
+import { getDefaultDatabase } from '../default-database.js';
+import { ClosedError, ConflictError, type ModelManagementError, NotFoundError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { hash32 } from '../internal/hashing.js';
+import { Histogram, type HistogramSummary } from '../internal/histogram.js';
+import { uuidv7 } from '../internal/ids.js';
+import { KeyedMutex } from '../internal/keyed-mutex.js';
+import {
+  optionalString,
+  requireDate,
+  requireNumber,
+  requireString,
+  requireUuid,
+} from '../internal/validate.js';
+import { assertTransition } from './lifecycle.js';
+import { listModels } from './model-queries.js';
+import {
+  insertHistory,
+  lockUseCase,
+  type RegistryTables,
+  selectModel,
+  setStatus,
+  toHistoryEntry,
+  toModel,
+} from './model-store.js';
+import { MODELS_TOPIC, RegistryCache } from './registry-cache.js';
+import type {
+  JsonObject,
+  ListModelsQuery,
+  Model,
+  ModelPage,
+  ModelStatus,
+  RegisterModelInput,
+  RegistrySnapshot,
+  StatusChangeOptions,
+  StatusHistoryEntry,
+} from './types.js';
+import {
+  DEFAULT_PROVIDERS,
+  ID_RULES,
+  requireStatus,
+  requireUseCase,
+  validateMetadata,
+  validateRegistration,
+  validateTags,
+} from './validation.js';
+
+/** Options of {@link ModelRegistry}. */
+export interface ModelRegistryOptions {
+  /** The shared database. @default the default database from the environment (see `getDefaultDatabase`) */
+  db?: Database | Promise<Database>;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Safety-net poll of the change version, in ms. @default 1000 */
+  pollIntervalMs?: number;
+  /** How long the database may be unreachable before `registry:unavailable_alert`. @default 30000 (the host guide) */
+  unavailableAlertMs?: number;
+  /** Provider names accepted by `registerModel`. @default DEFAULT_PROVIDERS plus `extraProviders` */
+  providers?: readonly string[];
+  /** Providers the host added on top of the built-in ones. @default [] */
+  extraProviders?: readonly string[];
+  /** Actor recorded when a call names none. @default 'sdk' */
+  actor?: string;
+}
+
+/** Defaults of {@link ModelRegistryOptions}. */
+export const DEFAULT_REGISTRY_OPTIONS = {
+  pollIntervalMs: 1000,
+  unavailableAlertMs: 30_000,
+  actor: 'sdk',
+} as const;
+
+/** Events of {@link ModelRegistry}. */
+export interface ModelRegistryEvents {
+  /** A model was registered through this instance. */
+  'registry:model_registered': (e: { readonly model: Model; readonly actor: string }) => void;
+  /** A status transition committed through this instance (a promotion emits one for the demoted model too). */
+  'registry:status_changed': (e: StatusChangedEvent) => void;
+  /** The snapshot of `useCase` changed (a write from this or any replica). */
+  'registry:changed': (e: { readonly useCase: string; readonly version: number }) => void;
+  /** The database became unreachable; lookups keep serving the last snapshot. */
+  'registry:unavailable': (e: { readonly since: Date; readonly error: ModelManagementError }) => void;
+  /** Unreachable for longer than `unavailableAlertMs` (the host guide: alert after 30 s). Once per outage. */
+  'registry:unavailable_alert': (e: { readonly since: Date; readonly durationMs: number }) => void;
+  /** Reachable again; the snapshot is refreshed. */
+  'registry:recovered': (e: { readonly downtimeMs: number }) => void;
+}
+
+/** Payload of `registry:status_changed`. */
+export interface StatusChangedEvent {
+  readonly model: Model;
+  readonly from: ModelStatus;
+  readonly to: ModelStatus;
+  readonly reason: string | null;
+  readonly actor: string;
+  readonly at: Date;
+}
+
+/** Figures of `registry.metrics()`. */
+export interface RegistryMetrics {
+  readonly lookups: number;
+  readonly lookupLatencyMs: HistogramSummary;
+  readonly registrations: { readonly ok: number; readonly failed: number };
+  readonly statusChanges: number;
+  readonly snapshotVersion: number;
+  /** Age of the snapshot in ms; null before the first load. */
+  readonly snapshotAgeMs: number | null;
+  readonly unavailable: boolean;
+}
+
+/**
+ * Versioned models per use case with lifecycle status, audit history and a cached lookup.
+ * @example
+ * ```ts
+ * const registry = new ModelRegistry({ db });
+ * const model = await registry.registerModel({ modelName: 'foundation-model-v1', modelType: 'self_hosted',
+ *   provider: 'ollama', useCase: 'foundation_layer', version: '1.0',
+ *   configuration: { endpoint: 'http://localhost:8001/generate' } });
+ * await registry.updateModelStatus(model.id, 'current');
+ * const current = await registry.getCurrentModel('foundation_layer');
+ * ```
+ */
+export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
+  private readonly clock: Clock;
+  private readonly providers: readonly string[];
+  private readonly actor: string;
+  private readonly mutex = new KeyedMutex();
+  private readonly lookupLatency = new Histogram();
+  private readonly counters = { lookups: 0, registrationsOk: 0, registrationsFailed: 0, statusChanges: 0 };
+  private readonly opened: Promise<{ db: Database; cache: RegistryCache }>;
+  private cache: RegistryCache | null = null;
+  private closed = false;
+
+  constructor(options: ModelRegistryOptions = {}) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    const pollIntervalMs = positive(
+      options.pollIntervalMs,
+      'pollIntervalMs',
+      DEFAULT_REGISTRY_OPTIONS.pollIntervalMs,
+    );
+    const alertMs = positive(
+      options.unavailableAlertMs,
+      'unavailableAlertMs',
+      DEFAULT_REGISTRY_OPTIONS.unavailableAlertMs,
+    );
+    this.providers = [...(options.providers ?? DEFAULT_PROVIDERS), ...(options.extraProviders ?? [])];
+    this.actor = requireString(options.actor ?? DEFAULT_REGISTRY_OPTIONS.actor, 'actor', ID_RULES.actor);
+    this.opened = Promise.resolve(options.db ?? getDefaultDatabase()).then((db) => {
+      const cache = new RegistryCache(db, this.clock, pollIntervalMs, alertMs, {
+        changed: (useCase) =>
+          this.emitSafely('registry:changed', { useCase, version: cache.snapshot().version }),
+        unavailable: (since, error) =>
+          this.emitSafely('registry:unavailable', { since: new Date(since), error }),
+        unavailableAlert: (since, durationMs) =>
+          this.emitSafely('registry:unavailable_alert', { since: new Date(since), durationMs }),
+        recovered: (downtimeMs) => this.emitSafely('registry:recovered', { downtimeMs }),
+      });
+      if (this.closed) cache.close();
+      this.cache = cache;
+      return { db, cache };
+    });
+    this.opened.catch(() => {}); // surfaced by the first call that needs the database
+  }
+
+  /** Resolves when the snapshot is loaded (lookups are then served from memory). */
+  async ready(): Promise<void> {
+    const { cache } = await this.open();
+    await cache.ready();
+  }
+
+  /** Registers a new model version as `candidate`. `ConflictError` if (useCase, modelName, version) exists. */
+  async registerModel(input: RegisterModelInput): Promise<Model> {
+    try {
+      const valid = validateRegistration(input, this.providers);
+      const { db, cache } = await this.open();
+      const k = db.kysely.withTables<RegistryTables>();
+      const now = new Date(this.clock.now());
+      const actor = valid.actor ?? this.actor;
+      const id = uuidv7(now.getTime());
+      const model = await this.mutex.run(valid.useCase, async () => {
+        try {
+          return await db.transaction(async (t) => {
+            const trx = t.withTables<RegistryTables>();
+            const existing = await trx
+              .selectFrom('models')
+              .select('id')
+              .where('use_case', '=', valid.useCase)
+              .where('model_name', '=', valid.modelName)
+              .where('version', '=', valid.version)
+              .executeTakeFirst();
+            if (existing) throw duplicate(valid, existing.id);
+            const row = await trx
+              .insertInto('models')
+              .values({
+                id,
+                model_name: valid.modelName,
+                model_type: valid.modelType,
+                provider: valid.provider,
+                use_case: valid.useCase,
+                version: valid.version,
+                status: 'candidate',
+                configuration: valid.configurationJson,
+                tags: JSON.stringify(valid.tags),
+                metadata: valid.metadataJson,
+                created_at: now,
+                updated_at: now,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+            await insertHistory(trx, {
+              id: uuidv7(now.getTime()),
+              model_id: id,
+              use_case: valid.useCase,
+              from_status: null,
+              to_status: 'candidate',
+              reason: 'registered',
+              actor,
+              changed_at: now,
+            });
+            return toModel(row);
+          });
+        } catch (error) {
+          const mapped = translateDbError(error, `registering ${valid.modelName} ${valid.version}`);
+          if (mapped instanceof ConflictError && !mapped.details.modelId) {
+            const winner = await k
+              .selectFrom('models')
+              .select('id')
+              .where('use_case', '=', valid.useCase)
+              .where('model_name', '=', valid.modelName)
+              .where('version', '=', valid.version)
+              .executeTakeFirst()
+              .catch(() => undefined);
+            if (winner) throw duplicate(valid, winner.id);
+          }
+          throw mapped;
+        }
+      });
+      await this.afterWrite(db, cache, model.useCase);
+      this.counters.registrationsOk++;
+      this.emitSafely('registry:model_registered', { model, actor });
+      return model;
+    } catch (error) {
+      this.counters.registrationsFailed++;
+      throw error;
+    }
+  }
+
+  /**
+   * Moves a model through its lifecycle. Making a model `current` demotes the previous current model
+   * of its use case to `standby` in the same transaction; the database guarantees one current model per
+   * use case even under concurrent calls from many processes. Setting the status it already has is a no-op.
+   */
+  async updateModelStatus(
+    id: string,
+    status: ModelStatus,
+    options: StatusChangeOptions = {},
+  ): Promise<Model> {
+    const modelId = requireUuid(id, 'id');
+    const to = requireStatus(status);
+    const reason = optionalString(options.reason, 'reason', ID_RULES.reason) ?? null;
+    const actor = optionalString(options.actor, 'actor', ID_RULES.actor) ?? this.actor;
+    const { db, cache } = await this.open();
+    const target = await this.getModel(modelId);
+    const changes = await this.mutex.run(target.useCase, async () => {
+      try {
+        return await db.transaction(async (t) => {
+          const trx = t.withTables<RegistryTables>();
+          if (db.capabilities.advisoryLocks) await lockUseCase(trx, hash32(target.useCase) | 0);
+          const fresh = await selectModel(trx, modelId);
+          if (!fresh) throw new NotFoundError(`No model with id ${modelId}`, { details: { modelId } });
+          if (fresh.status === to) return [];
+          assertTransition(modelId, fresh.status, to);
+          const at = new Date(this.clock.now());
+          const done: StatusChangedEvent[] = [];
+          const move = async (m: Model, next: ModelStatus, why: string | null) => {
+            if ((await setStatus(trx, m.id, m.status, next, at)) !== 1) {
+              throw new ConflictError(`Model ${m.id} changed status concurrently; read it again and retry`, {
+                retryable: true,
+              });
+            }
+            await insertHistory(trx, {
+              id: uuidv7(at.getTime()),
+              model_id: m.id,
+              use_case: m.useCase,
+              from_status: m.status,
+              to_status: next,
+              reason: why,
+              actor,
+              changed_at: at,
+            });
+            done.push({
+              model: { ...m, status: next, updatedAt: at },
+              from: m.status,
+              to: next,
+              reason: why,
+              actor,
+              at,
+            });
+          };
+          if (to === 'current') {
+            const previous = await trx
+              .selectFrom('models')
+              .selectAll()
+              .where('use_case', '=', fresh.useCase)
+              .where('status', '=', 'current')
+              .executeTakeFirst();
+            if (previous && previous.id !== modelId) {
+              await move(toModel(previous), 'standby', `replaced by ${fresh.modelName} ${fresh.version}`);
+            }
+          }
+          await move(fresh, to, reason);
+          return done;
+        });
+      } catch (error) {
+        const mapped = translateDbError(error, `setting model ${modelId} to '${to}'`);
+        if (mapped instanceof ConflictError && mapped.details.sqlstate === '23505') {
+          throw new ConflictError(
+            `Another model of use case '${target.useCase}' became current concurrently; read the current model and retry`,
+            { cause: error, retryable: true },
+          );
+        }
+        throw mapped;
+      }
+    });
+    if (changes.length === 0) return target.status === to ? target : await this.getModel(modelId);
+    await this.afterWrite(db, cache, target.useCase);
+    this.counters.statusChanges += changes.length;
+    for (const change of changes) this.emitSafely('registry:status_changed', change);
+    return changes[changes.length - 1]!.model;
+  }
+
+  /**
+   * The current model of a use case, or `null`. Served from the in-memory snapshot (the hot path: no
+   * database I/O once loaded); keeps answering from the last snapshot while the database is unreachable.
+   */
+  async getCurrentModel(useCase: string): Promise<Model | null> {
+    const start = performance.now();
+    const cache = this.cache?.loaded ? this.cache : await this.loadedCache();
+    const hit = cache.currentOf(useCase);
+    // A hit proves the name valid; only a miss pays for validation.
+    if (!hit) requireUseCase(useCase);
+    this.counters.lookups++;
+    this.lookupLatency.record(performance.now() - start);
+    return hit;
+  }
+
+  /** Synchronous in-memory view for the traffic router. Empty until {@link ModelRegistry.ready} resolves. */
+  snapshot(): RegistrySnapshot {
+    return (
+      this.cache?.snapshot() ??
+      Object.freeze({ version: 0, currentByUseCase: new Map(), models: new Map(), refreshedAt: 0 })
+    );
+  }
+
+  /** One model by id (from the database). `NotFoundError` when absent. */
+  async getModel(id: string): Promise<Model> {
+    const modelId = requireUuid(id, 'id');
+    const { db } = await this.open();
+    const model = await selectModel(db.kysely.withTables<RegistryTables>(), modelId).catch((e: unknown) => {
+      throw translateDbError(e, `reading model ${modelId}`);
+    });
+    if (!model) throw new NotFoundError(`No model with id ${modelId}`, { details: { modelId } });
+    return model;
+  }
+
+  /** The model registered as (useCase, modelName, version), or `null`. */
+  async findModel(query: { useCase: string; modelName: string; version: string }): Promise<Model | null> {
+    const useCase = requireUseCase(query?.useCase);
+    const modelName = requireString(query.modelName, 'modelName', ID_RULES.modelName);
+    const version = requireString(query.version, 'version', ID_RULES.version);
+    const { db } = await this.open();
+    try {
+      const row = await db.kysely
+        .withTables<RegistryTables>()
+        .selectFrom('models')
+        .selectAll()
+        .where('use_case', '=', useCase)
+        .where('model_name', '=', modelName)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return row ? toModel(row) : null;
+    } catch (error) {
+      throw translateDbError(error, 'finding a model');
+    }
+  }
+
+  /** Models matching the filters, newest first, with keyset pagination. */
+  async listModels(query: ListModelsQuery = {}): Promise<ModelPage> {
+    const { db } = await this.open();
+    return listModels(db.kysely.withTables<RegistryTables>(), query, this.providers);
+  }
+
+  /** Replaces a model's tags. */
+  async setTags(id: string, tags: string[]): Promise<Model> {
+    const valid = validateTags(tags);
+    return this.updateColumns(id, { tags: JSON.stringify(valid) }, 'setting tags');
+  }
+
+  /** Replaces a model's metadata (plain JSON ≤ 64 KB). */
+  async setMetadata(id: string, metadata: JsonObject): Promise<Model> {
+    const json = validateMetadata(metadata);
+    return this.updateColumns(id, { metadata: json }, 'setting metadata');
+  }
+
+  /** Every status transition of a model, oldest first. */
+  async getStatusHistory(modelId: string): Promise<StatusHistoryEntry[]> {
+    const id = requireUuid(modelId, 'modelId');
+    const { db } = await this.open();
+    try {
+      const rows = await db.kysely
+        .withTables<RegistryTables>()
+        .selectFrom('model_status_history')
+        .selectAll()
+        .where('model_id', '=', id)
+        .orderBy('changed_at', 'asc')
+        .orderBy('id', 'asc')
+        .execute();
+      return rows.map(toHistoryEntry);
+    } catch (error) {
+      throw translateDbError(error, `reading the history of model ${id}`);
+    }
+  }
+
+  /**
+   * The model that was current for `useCase` at instant `at` ("what answered this player yesterday at
+   * 21:14?"), or `null` if none was. The model is returned as it is now (its status may have moved on).
+   */
+  async getModelAt(useCase: string, at: Date): Promise<Model | null> {
+    const uc = requireUseCase(useCase);
+    const when = requireDate(at, 'at');
+    const { db } = await this.open();
+    try {
+      const row = await db.kysely
+        .withTables<RegistryTables>()
+        .selectFrom('model_status_history')
+        .select(['model_id', 'to_status'])
+        .where('use_case', '=', uc)
+        .where('changed_at', '<=', when)
+        .where((eb) => eb.or([eb('to_status', '=', 'current'), eb('from_status', '=', 'current')]))
+        .orderBy('changed_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!row || row.to_status !== 'current') return null;
+      return await this.getModel(row.model_id);
+    } catch (error) {
+      throw translateDbError(error, `finding the model current at ${when.toISOString()}`);
+    }
+  }
+
+  /** Lookup latency, registrations, status changes, snapshot age. */
+  metrics(): RegistryMetrics {
+    return {
+      lookups: this.counters.lookups,
+      lookupLatencyMs: this.lookupLatency.summary(),
+      registrations: { ok: this.counters.registrationsOk, failed: this.counters.registrationsFailed },
+      statusChanges: this.counters.statusChanges,
+      snapshotVersion: this.cache?.snapshot().version ?? 0,
+      snapshotAgeMs: this.cache?.ageMs() ?? null,
+      unavailable: this.cache?.unavailable ?? false,
+    };
+  }
+
+  /** Stops polling and listening; idempotent. Does not close the database it was given. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cache?.close();
+    this.removeAllListeners();
+  }
+
+  /** Same as {@link ModelRegistry.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async open(): Promise<{ db: Database; cache: RegistryCache }> {
+    if (this.closed) throw new ClosedError('The ModelRegistry is closed');
+    return this.opened;
+  }
+
+  private async loadedCache(): Promise<RegistryCache> {
+    const { cache } = await this.open();
+    await cache.ready();
+    return cache;
+  }
+
+  private async afterWrite(db: Database, cache: RegistryCache, useCase: string): Promise<void> {
+    // The write is committed: tell every replica, then refresh our own view so we read our writes.
+    await db.changes.publish(MODELS_TOPIC, useCase).catch(() => {});
+    if (cache.loaded) await cache.refreshUseCase(useCase).catch(() => {});
+  }
+
+  private async updateColumns(
+    id: string,
+    set: { tags?: string; metadata?: string },
+    what: string,
+  ): Promise<Model> {
+    const modelId = requireUuid(id, 'id');
+    const { db, cache } = await this.open();
+    const at = new Date(this.clock.now());
+    let row: RegistryTables['models'] | undefined;
+    try {
+      row = await db.kysely
+        .withTables<RegistryTables>()
+        .updateTable('models')
+        .set({ ...set, updated_at: at })
+        .where('id', '=', modelId)
+        .returningAll()
+        .executeTakeFirst();
+    } catch (error) {
+      throw translateDbError(error, `${what} of model ${modelId}`);
+    }
+    if (!row) throw new NotFoundError(`No model with id ${modelId}`, { details: { modelId } });
+    const model = toModel(row);
+    await this.afterWrite(db, cache, model.useCase);
+    return model;
+  }
+}
+
+function duplicate(
+  valid: { useCase: string; modelName: string; version: string },
+  id: string,
+): ConflictError {
+  return new ConflictError(
+    `Model ${valid.modelName} version ${valid.version} is already registered for use case '${valid.useCase}' (id ${id}); register a new version instead`,
+    { details: { modelId: id } },
+  );
+}
+
+function positive(value: number | undefined, field: string, fallback: number): number {
+  return value === undefined
+    ? fallback
+    : requireNumber(value, field, { min: 1, expected: 'a positive number of ms' });
+}

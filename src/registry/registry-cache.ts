@@ -1,0 +1,197 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { translateDbError } from '../db/pg-errors.js';
+import type { ModelManagementError } from '../errors.js';
+import type { Clock } from '../internal/clock.js';
+import { type RegistryTables, selectModels } from './model-store.js';
+import type { Model, RegistrySnapshot } from './types.js';
+
+/** Topic of the change feed the registry publishes on; the key is the use case. */
+export const MODELS_TOPIC = 'models';
+
+/** What the cache reports to its registry. */
+export interface RegistryCacheListener {
+  changed(useCase: string): void;
+  unavailable(since: number, error: ModelManagementError): void;
+  unavailableAlert(since: number, durationMs: number): void;
+  recovered(downtimeMs: number): void;
+}
+
+/**
+ * The registry's in-memory snapshot: loaded once, kept fresh by the change feed, confirmed by a cheap
+ * version poll. While the database is unreachable it keeps serving the last snapshot.
+ */
+export class RegistryCache {
+  private models = new Map<string, Model>();
+  private current = new Map<string, Model>();
+  private view: RegistrySnapshot | null = null;
+  private version = 0;
+  private topicVersion = -1;
+  private refreshedAt = 0;
+  private loading: Promise<void> | null = null;
+  private unavailableSince: number | null = null;
+  private alerted = false;
+  private cancelPoll: (() => void) | null = null;
+  private closed = false;
+  private readonly kysely: Kysely<RegistryTables>;
+  private readonly onChange = (c: { topic: string; key: string }) => {
+    if (c.topic === MODELS_TOPIC) void this.refreshUseCase(c.key).catch(() => {});
+  };
+  private readonly onReconnect = (info: { reconnect: boolean }) => {
+    if (info.reconnect) void this.reloadAll().catch(() => {});
+  };
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly pollIntervalMs: number,
+    private readonly alertAfterMs: number,
+    private readonly listener: RegistryCacheListener,
+  ) {
+    this.kysely = db.kysely.withTables<RegistryTables>();
+    db.changes.on('change', this.onChange);
+    db.changes.on('feed:connected', this.onReconnect);
+    this.schedulePoll();
+  }
+
+  /** Resolves once the first full load is done (rejects with the DB error if it cannot be done). */
+  ready(): Promise<void> {
+    if (this.refreshedAt > 0) return Promise.resolve();
+    this.loading ??= this.reloadAll().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  /** True once a snapshot exists. */
+  get loaded(): boolean {
+    return this.refreshedAt > 0;
+  }
+
+  /** The current model of `useCase` from memory. */
+  currentOf(useCase: string): Model | null {
+    return this.current.get(useCase) ?? null;
+  }
+
+  /** A model from memory. */
+  modelOf(id: string): Model | undefined {
+    return this.models.get(id);
+  }
+
+  /** Milliseconds since the snapshot was last confirmed, or null before the first load. */
+  ageMs(): number | null {
+    return this.refreshedAt ? this.clock.now() - this.refreshedAt : null;
+  }
+
+  /** True while the database is unreachable. */
+  get unavailable(): boolean {
+    return this.unavailableSince !== null;
+  }
+
+  /** An immutable snapshot (rebuilt only after a change). */
+  snapshot(): RegistrySnapshot {
+    this.view ??= Object.freeze({
+      version: this.version,
+      currentByUseCase: new Map(this.current),
+      models: new Map(this.models),
+      refreshedAt: this.refreshedAt,
+    });
+    return this.view;
+  }
+
+  /** Re-reads one use case (after our own write, or a change notification from any replica). */
+  async refreshUseCase(useCase: string): Promise<void> {
+    const models = await this.guard(() => selectModels(this.kysely, useCase));
+    for (const [id, m] of this.models) if (m.useCase === useCase) this.models.delete(id);
+    this.current.delete(useCase);
+    for (const m of models) this.put(m);
+    this.bump([useCase]);
+  }
+
+  /** Re-reads everything (first load, missed notifications). */
+  async reloadAll(): Promise<void> {
+    // Read the version first: a change after it is caught by the next poll.
+    const versions = await this.guard(() => this.db.changes.versions());
+    const models = await this.guard(() => selectModels(this.kysely));
+    const before = new Set([...this.models.values()].map((m) => m.useCase));
+    this.models = new Map();
+    this.current = new Map();
+    for (const m of models) this.put(m);
+    this.topicVersion = versions.get(MODELS_TOPIC) ?? 0;
+    this.bump([...new Set([...before, ...models.map((m) => m.useCase)])]);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.cancelPoll?.();
+    this.db.changes.off('change', this.onChange);
+    this.db.changes.off('feed:connected', this.onReconnect);
+  }
+
+  private put(m: Model): void {
+    this.models.set(m.id, m);
+    if (m.status === 'current') this.current.set(m.useCase, m);
+  }
+
+  private bump(useCases: string[]): void {
+    this.version++;
+    this.refreshedAt = this.clock.now();
+    this.view = null;
+    for (const useCase of useCases) this.listener.changed(useCase);
+  }
+
+  /** Runs a read, tracking availability: first failure → unavailable, long outage → alert, success → recovered. */
+  private async guard<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      const value = await read();
+      if (this.unavailableSince !== null) {
+        const downtime = this.clock.now() - this.unavailableSince;
+        this.unavailableSince = null;
+        this.alerted = false;
+        this.listener.recovered(downtime);
+      }
+      return value;
+    } catch (cause) {
+      const error = translateDbError(cause, 'refreshing the model registry');
+      if (error.retryable) {
+        const now = this.clock.now();
+        if (this.unavailableSince === null) {
+          this.unavailableSince = now;
+          this.listener.unavailable(now, error);
+        }
+        this.checkAlert();
+      }
+      throw error;
+    }
+  }
+
+  private checkAlert(): void {
+    if (this.unavailableSince === null || this.alerted) return;
+    const duration = this.clock.now() - this.unavailableSince;
+    if (duration >= this.alertAfterMs) {
+      this.alerted = true;
+      this.listener.unavailableAlert(this.unavailableSince, duration);
+    }
+  }
+
+  private schedulePoll(): void {
+    if (this.closed) return;
+    this.cancelPoll = this.clock.setTimeout(() => {
+      void this.poll().finally(() => this.schedulePoll());
+    }, this.pollIntervalMs);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      if (!this.loaded) {
+        await this.ready();
+        return;
+      }
+      const versions = await this.guard(() => this.db.changes.versions());
+      if ((versions.get(MODELS_TOPIC) ?? 0) !== this.topicVersion) await this.reloadAll();
+    } catch {
+      // Reported through guard(); the snapshot keeps serving. Retried on the next tick.
+      this.checkAlert();
+    }
+  }
+}
