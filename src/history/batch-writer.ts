@@ -130,6 +130,7 @@ export class BatchWriter<T> {
   private readonly inflight = new Set<Batch<T>>();
   private readonly settling = new Set<Promise<void>>();
   private readonly abandoned = new WeakSet<Batch<T>>();
+  private pendingSpills: Batch<T>[] = [];
   private held = 0;
   private heldBytes = 0;
   private cancelTimer: (() => void) | undefined;
@@ -224,6 +225,7 @@ export class BatchWriter<T> {
   /** Resolves once every row accepted before the call is stored, rejected, or durable in the spool. */
   async flush(): Promise<void> {
     this.dispatch();
+    this.spillPending();
     await Promise.allSettled([...this.settling]);
     if (this.spool) await this.spool.sync();
     this.emitDrops();
@@ -317,7 +319,12 @@ export class BatchWriter<T> {
     this.buffer = [];
     this.bufferBytes = 0;
     if (this.mode === 'spooling') {
-      this.spill(batch);
+      // Serialising a batch for the spool takes ~1 ms: never inside the caller's add().
+      // Handed to the spool: no longer counted against the memory bound (released within a microtask).
+      this.held -= batch.rows.length;
+      this.heldBytes -= batch.bytes;
+      this.pendingSpills.push(batch);
+      if (this.pendingSpills.length === 1) queueMicrotask(() => this.spillPending());
       return;
     }
     this.inflight.add(batch);
@@ -332,6 +339,12 @@ export class BatchWriter<T> {
     this.settling.add(done);
   }
 
+  private spillPending(): void {
+    const batches = this.pendingSpills;
+    this.pendingSpills = [];
+    for (const batch of batches) this.spill(batch);
+  }
+
   private spill(batch: Batch<T>): void {
     try {
       this.spool!.append(batch.rows);
@@ -340,10 +353,6 @@ export class BatchWriter<T> {
     } catch (error) {
       this.emit({ type: 'spool_error', error });
       this.drop(batch.rows.length, 'spool_failed');
-    }
-    if (!this.inflight.has(batch)) {
-      this.held -= batch.rows.length;
-      this.heldBytes -= batch.bytes;
     }
   }
 
@@ -435,7 +444,7 @@ export class BatchWriter<T> {
         continue;
       }
       if (!segment) {
-        if (spool.hasPending() || this.inflight.size > 0) continue;
+        if (spool.hasPending() || this.inflight.size > 0 || this.pendingSpills.length > 0) continue;
         this.mode = 'direct';
         return;
       }

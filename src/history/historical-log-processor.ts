@@ -37,7 +37,7 @@ export const DEFAULT_HISTORY_OPTIONS = {
   failureRateThreshold: 0.05,
   failureRateWindowMs: 60_000,
   closeTimeoutMs: 30_000,
-  insertMethod: 'multi-row' as InsertMethod,
+  insertMethod: 'auto' as InsertMethod | 'auto',
 } as const;
 
 /** Options of {@link HistoricalLogProcessor}. */
@@ -68,8 +68,11 @@ export interface HistoricalLogProcessorOptions {
   failureRateWindowMs?: number;
   /** `close()` waits at most this long for the database. @default 30000 */
   closeTimeoutMs?: number;
-  /** `multi-row` VALUES (every backend) or `unnest` arrays (PostgreSQL, PGlite). @default 'multi-row' */
-  insertMethod?: InsertMethod;
+  /**
+   * `multi-row` VALUES (every backend) or `unnest` arrays (PostgreSQL, PGlite; one statement with 22
+   * array parameters, measured faster). `auto` picks `unnest` except on pg-mem. @default 'auto'
+   */
+  insertMethod?: InsertMethod | 'auto';
   /** @default systemClock */
   clock?: Clock;
 }
@@ -112,7 +115,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly redact: HistoricalLogProcessorOptions['redact'];
   private readonly failures: FailureWindow;
   private readonly threshold: number;
-  private readonly insertMethod: InsertMethod;
+  private readonly insertMethod: InsertMethod | 'auto';
   private readonly maxBufferedEntries: number;
   private lastAlertAt = Number.NEGATIVE_INFINITY;
   private closed = false;
@@ -145,9 +148,9 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       this.clock,
     );
     this.insertMethod = options.insertMethod ?? d.insertMethod;
-    if (this.insertMethod !== 'multi-row' && this.insertMethod !== 'unnest') {
+    if (!['auto', 'multi-row', 'unnest'].includes(this.insertMethod)) {
       throw new ValidationError(
-        `Expected \`insertMethod\` to be 'multi-row' or 'unnest', got ${describe(this.insertMethod)}`,
+        `Expected \`insertMethod\` to be 'auto', 'multi-row' or 'unnest', got ${describe(this.insertMethod)}`,
         { field: 'insertMethod' },
       );
     }
@@ -318,7 +321,9 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private async write(rows: readonly LogRow[]): Promise<void> {
     const db = await this.database();
     try {
-      await insertRows(historyKysely(db), rows, this.insertMethod);
+      const method =
+        this.insertMethod === 'auto' ? (db.backend === 'pg-mem' ? 'multi-row' : 'unnest') : this.insertMethod;
+      await insertRows(historyKysely(db), rows, method);
     } catch (error) {
       throw translateDbError(error, `writing ${rows.length} inference log entries`);
     }

@@ -25,7 +25,15 @@ interface WellFormed {
 // NUL cannot be stored in PostgreSQL text or jsonb; lone surrogates are not valid in jsonb.
 const NUL = /\u0000/g;
 
-/** Makes a string storable in PostgreSQL: strips NUL, replaces lone surrogates with U+FFFD. @internal */
+/**
+ * Makes a text column value storable: strips NUL (PostgreSQL text cannot hold it). Lone surrogates
+ * need no work here: the drivers encode them to UTF-8 as U+FFFD. @internal
+ */
+export function stripNul(text: string): string {
+  return text.indexOf('\u0000') === -1 ? text : text.replace(NUL, '');
+}
+
+/** Makes a string storable inside jsonb: strips NUL, replaces lone surrogates with U+FFFD. @internal */
 export function cleanText(text: string): string {
   let out = text.indexOf('\u0000') === -1 ? text : text.replace(NUL, '');
   const wf = out as unknown as WellFormed;

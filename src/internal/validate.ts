@@ -170,7 +170,7 @@ export function requireJsonObject(
     }
     seen.add(node);
     if (Array.isArray(node)) {
-      node.forEach((item, i) => walk(item, `${path}[${i}]`, depth + 1));
+      for (const [i, item] of node.entries()) walk(item, `${path}[${i}]`, depth + 1);
     } else if (isPlainObject(node)) {
       for (const key of Object.keys(node)) {
         if (FORBIDDEN_KEYS.has(key)) {

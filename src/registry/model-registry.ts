@@ -446,7 +446,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();
-      if (!row || row.to_status !== 'current') return null;
+      if (row?.to_status !== 'current') return null;
       return await this.getModel(row.model_id);
     } catch (error) {
       throw translateDbError(error, `finding the model current at ${when.toISOString()}`);

@@ -94,7 +94,7 @@ function refuseSecretValues(node: unknown, path: string): void {
       { field: path },
     );
   }
-  if (Array.isArray(node)) node.forEach((v, i) => refuseSecretValues(v, `${path}[${i}]`));
+  if (Array.isArray(node)) for (const [i, v] of node.entries()) refuseSecretValues(v, `${path}[${i}]`);
   else if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) refuseSecretValues(v, `${path}.${k}`);
   }
