@@ -1,0 +1,181 @@
+/**
+ * HistoricalLogProcessor figures, each beside the raw limit measured in the same run:
+ * 1. `logInference` call latency p50/p99 while the batch writer is storing (target p99 ≤ 20 µs);
+ * 2. sustained stored rows/s for ~1.6 KB rows vs a raw Kysely multi-row INSERT loop and a raw
+ *    `unnest` INSERT loop (COPY: pg-copy-streams is not a dependency) — target ≥ 70% of the faster;
+ *    on local PostgreSQL (when MMS_TEST_DATABASE_URL is set) and on PGlite;
+ * 3. bytes of heap per buffered entry.
+ * Run: `npx tsx test/bench/history.bench.ts` (bounded: < 60 s on 2 cores).
+ */
+import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { sql } from 'kysely';
+import type { Database, DatabaseBackend } from '../../src/db/index.js';
+import {
+  HistoricalLogProcessor,
+  type InferenceLogInput,
+  type InsertMethod,
+} from '../../src/history/index.js';
+import { buildRow } from '../../src/history/entry-builder.js';
+import { historyKysely, insertRows } from '../../src/history/log-store.js';
+import type { LogRow } from '../../src/history/types.js';
+import { uuidv7 } from '../../src/internal/ids.js';
+import { openTestDatabase, TEST_DATABASE_URL } from '../helpers/backends.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const MODEL = '0190a6c2-7a3e-7cc1-8f00-0000000000b0';
+const PROMPT = 'The player asks the innkeeper about the rumours of a dragon near the northern pass. '.repeat(
+  8,
+);
+const OUTPUT =
+  'The innkeeper lowers his voice: "Three caravans gone since the thaw, and no bodies found." '.repeat(8);
+
+function input(i: number): InferenceLogInput {
+  return {
+    modelId: MODEL,
+    useCase: 'interaction_layer',
+    prompt: PROMPT,
+    generatedOutput: OUTPUT,
+    context: { npc: 'innkeeper', location: 'Frosthollow', turn: i },
+    latencyMs: 120 + (i % 50),
+    tokensIn: 180,
+    tokensOut: 190,
+    playerId: `player-${i % 1000}`,
+    conversationId: `conv-${i % 5000}`,
+    variant: 'stable',
+  };
+}
+
+const settings = { maxFieldBytes: 32 * 1024, redact: undefined, onRedactionFailure: () => {} };
+function rawRows(n: number): LogRow[] {
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => buildRow(input(i), uuidv7(now), now, settings));
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+async function clear(db: Database): Promise<void> {
+  await sql`truncate inference_logs`.execute(historyKysely(db));
+}
+
+/** Raw loop: pre-built rows, one INSERT per 500 rows, `concurrency` statements in flight. */
+async function rawLoop(
+  db: Database,
+  rows: LogRow[],
+  method: InsertMethod,
+  concurrency: number,
+): Promise<number> {
+  await clear(db);
+  const k = historyKysely(db);
+  const batches: LogRow[][] = [];
+  for (let i = 0; i < rows.length; i += 500) batches.push(rows.slice(i, i + 500));
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batches.length) await insertRows(k, batches[next++]!, method);
+    }),
+  );
+  return rows.length / ((performance.now() - t0) / 1000);
+}
+
+/** Ours: rows/s from the first logInference to flush() resolving (every row stored). */
+async function processorRun(
+  db: Database,
+  n: number,
+  method: InsertMethod,
+): Promise<{ rowsPerSec: number; p50: number; p99: number }> {
+  await clear(db);
+  const p = new HistoricalLogProcessor({ db, insertMethod: method });
+  const inputs = Array.from({ length: n }, (_, i) => input(i));
+  const durations: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    p.logSync(inputs[i]!);
+    durations.push(performance.now() - s);
+    // Let the writer run between bursts, as a server's event loop would.
+    if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+  }
+  await p.flush();
+  const seconds = (performance.now() - t0) / 1000;
+  const m = p.metrics();
+  await p.close();
+  if (m.written !== n) throw new Error(`stored ${m.written} of ${n}`);
+  durations.sort((a, b) => a - b);
+  return { rowsPerSec: n / seconds, p50: pct(durations, 0.5) * 1000, p99: pct(durations, 0.99) * 1000 };
+}
+
+async function throughput(backend: DatabaseBackend, n: number): Promise<void> {
+  const db = await openTestDatabase(backend);
+  try {
+    const rows = rawRows(n);
+    const bytes = rows.reduce((s, r) => s + Buffer.byteLength(JSON.stringify(r)), 0) / rows.length;
+    await rawLoop(db, rows.slice(0, 2000), 'multi-row', 1); // warm-up
+    await processorRun(db, 2000, 'multi-row');
+    const rawMulti1 = await rawLoop(db, rows, 'multi-row', 1);
+    const rawMulti2 = await rawLoop(db, rows, 'multi-row', 2);
+    const rawUnnest2 = await rawLoop(db, rows, 'unnest', 2);
+    const ours = await processorRun(db, n, 'multi-row');
+    const oursUnnest = await processorRun(db, n, 'unnest');
+    const best = Math.max(rawMulti1, rawMulti2, rawUnnest2);
+    console.log(`\n[${backend}] ${fmt(n)} rows of ~${(bytes / 1024).toFixed(2)} KB`);
+    console.log(`  raw Kysely multi-row INSERT loop (500/stmt, 1 in flight): ${fmt(rawMulti1)} rows/s`);
+    console.log(`  raw Kysely multi-row INSERT loop (500/stmt, 2 in flight): ${fmt(rawMulti2)} rows/s`);
+    console.log(`  raw unnest INSERT loop           (500/stmt, 2 in flight): ${fmt(rawUnnest2)} rows/s`);
+    console.log(`  raw COPY: not measured (pg-copy-streams is not a dependency)`);
+    console.log(
+      `  HistoricalLogProcessor multi-row: ${fmt(ours.rowsPerSec)} rows/s = ${((ours.rowsPerSec / best) * 100).toFixed(0)}% of the fastest raw (target ≥ 70%)`,
+    );
+    console.log(
+      `  HistoricalLogProcessor unnest:    ${fmt(oursUnnest.rowsPerSec)} rows/s = ${((oursUnnest.rowsPerSec / best) * 100).toFixed(0)}% of the fastest raw`,
+    );
+    console.log(
+      `  logInference while the writer runs: p50 ${ours.p50.toFixed(1)} µs, p99 ${ours.p99.toFixed(1)} µs (target p99 ≤ 20 µs)`,
+    );
+  } finally {
+    await db.close();
+  }
+}
+
+/** Heap per buffered entry: a database that never answers keeps every entry in memory. */
+function bytesPerEntry(n: number): void {
+  const p = new HistoricalLogProcessor({
+    db: new Promise<Database>(() => {}),
+    maxBufferedEntries: n + 1,
+    closeTimeoutMs: 1,
+  });
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < n; i++) {
+    // Own, flat strings per entry, as a server would have; the input object itself becomes garbage.
+    const x = input(i);
+    x.prompt = Buffer.from(`${i} ${PROMPT}`).toString();
+    x.generatedOutput = Buffer.from(`${i} ${OUTPUT}`).toString();
+    p.logSync(x);
+  }
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const m = p.metrics();
+  console.log(
+    `\n[memory] ${fmt(n)} buffered entries of ~1.6 KB: ${fmt((after - before) / n)} bytes of heap per entry ` +
+      `(our sizeOf estimate: ${fmt(m.bufferedBytes / n)}; default 64 MiB bound ≈ ${fmt((64 * 1024 * 1024) / (m.bufferedBytes / n))} entries)`,
+  );
+  void p.close();
+}
+
+console.log(
+  `history bench — node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+bytesPerEntry(20_000);
+if (TEST_DATABASE_URL) await throughput('postgres', 25_000);
+else console.log('\n[postgres] skipped: MMS_TEST_DATABASE_URL is not set');
+await throughput('pglite', 8_000);
+process.exit(0);
