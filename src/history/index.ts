@@ -1,10 +1,8 @@
-export {
-  BatchWriter,
-  type BatchWriterEvent,
-  type BatchWriterOptions,
-  type BatchWriterStats,
-  DEFAULT_BATCH_WRITER_OPTIONS,
-} from './batch-writer.js';
+/**
+ * Public surface of the history module. The generic batch writer and the spool are internal: other
+ * modules (guardrails) import them from `./batch-writer.js` / `./spool.js` directly.
+ * @module
+ */
 export type { RedactedField } from './entry-builder.js';
 export {
   DEFAULT_HISTORY_OPTIONS,
@@ -18,13 +16,6 @@ export type {
   HistoryWriteFailed,
 } from './history-events.js';
 export type { InsertMethod } from './log-store.js';
-export {
-  DEFAULT_SPOOL_OPTIONS,
-  Spool,
-  type SpoolOptions,
-  type SpoolSegment,
-  type SpoolStats,
-} from './spool.js';
 export {
   type ExportOptions,
   type HistoryHealth,

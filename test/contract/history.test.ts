@@ -148,6 +148,23 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
     }
   });
 
+  it.runIf(backend !== 'pg-mem')(
+    'multi-row batches larger than the 65,535 bind-parameter limit are split',
+    async () => {
+      const big = new HistoricalLogProcessor({
+        db,
+        batchSize: 4000,
+        insertMethod: 'multi-row',
+        flushIntervalMs: 10_000,
+      });
+      for (let i = 0; i < 4000; i++) big.logSync(entry({ prompt: `b${i}` })); // 4,000 × 22 = 88,000 parameters
+      await big.flush();
+      expect(big.metrics()).toMatchObject({ written: 4000, rejected: 0, successfulWrites: 1 });
+      expect(await count(db)).toBe(4000);
+      await big.close();
+    },
+  );
+
   it('a bad entry throws synchronously and never poisons the entries around it', async () => {
     await p.logInference(entry({ prompt: 'before' }));
     await expect(p.logInference(entry({ modelId: 'not-a-uuid' }))).rejects.toThrow(ValidationError);
