@@ -1,0 +1,265 @@
+/**
+ * The built-in synchronous checks, compiled once: one normalisation and one term-matcher scan serve the
+ * word lists, spoilers, prompt-injection phrases and character-break phrases; PII and secrets use their
+ * own linear scanners on the original text.
+ * @module
+ */
+import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
+import { normalizeText } from './normalize.js';
+import { CHARACTER_BREAK_RULES, DEFAULT_ANACHRONISMS, expandTemplate, INJECTION_RULES } from './phrases.js';
+import { findPii, PII_PLACEHOLDERS, type PiiType } from './pii.js';
+import { findSecrets } from './secrets.js';
+import { TermMatcher, type TermEntry } from './term-matcher.js';
+import type { Finding, GuardrailCategory, GuardrailContext, GuardrailStage, Severity } from './types.js';
+
+/** What a compiled term means. */
+export interface TermData {
+  readonly checkId: 'terms' | 'spoilers' | 'prompt_injection' | 'character_break';
+  readonly category: GuardrailCategory;
+  readonly severity: Severity;
+  readonly stage?: GuardrailStage;
+  readonly unlockedBy?: string;
+  readonly weight?: number;
+  readonly ruleId?: string;
+}
+
+/** Which built-in checks run. All default to `true`. */
+export interface BuiltinCheckToggles {
+  /** Word lists (profanity, slurs, sexual, self-harm, custom blocklists) and spoilers. @default true */
+  readonly terms?: boolean;
+  /** PII detection and redaction. @default true */
+  readonly pii?: boolean;
+  /** API keys, JWTs, private keys. @default true */
+  readonly secrets?: boolean;
+  /** Prompt-injection heuristics on `input`. @default true */
+  readonly promptInjection?: boolean;
+  /** AI disclosure, assistant refusals and anachronisms on `output`. @default true */
+  readonly characterBreaks?: boolean;
+}
+
+/** Compile-time configuration of {@link BuiltinChecks}. */
+export interface BuiltinChecksConfig {
+  readonly termGroups: readonly TermGroup[];
+  readonly allowlist: readonly string[];
+  readonly anachronisms: readonly string[];
+  readonly toggles: Required<BuiltinCheckToggles>;
+}
+
+const PII_SEVERITY: Readonly<Record<PiiType, Severity>> = {
+  email: 'medium',
+  phone: 'medium',
+  card: 'high',
+  iban: 'high',
+  ssn: 'high',
+  ipv4: 'low',
+  ipv6: 'low',
+  address: 'medium',
+};
+
+/** Compiled built-in checks. */
+export class BuiltinChecks {
+  readonly matcher: TermMatcher<TermData>;
+  private readonly toggles: Required<BuiltinCheckToggles>;
+
+  constructor(config: BuiltinChecksConfig) {
+    this.toggles = config.toggles;
+    const entries: TermEntry<TermData>[] = [];
+    if (config.toggles.terms) {
+      for (const group of config.termGroups) {
+        const data: TermData = {
+          checkId: group.category === 'spoiler' ? 'spoilers' : 'terms',
+          category: group.category,
+          severity: group.severity,
+          ...(group.unlockedBy !== undefined ? { unlockedBy: group.unlockedBy } : {}),
+        };
+        for (const term of group.terms) entries.push({ term, data });
+      }
+    }
+    if (config.toggles.promptInjection) {
+      for (const rule of INJECTION_RULES) {
+        const data: TermData = {
+          checkId: 'prompt_injection',
+          category: 'prompt_injection',
+          severity: rule.severity,
+          stage: 'input',
+          weight: rule.weight,
+          ruleId: rule.id,
+        };
+        for (const t of rule.templates) for (const term of expandTemplate(t)) entries.push({ term, data });
+      }
+    }
+    if (config.toggles.characterBreaks) {
+      for (const rule of CHARACTER_BREAK_RULES) {
+        const data: TermData = {
+          checkId: 'character_break',
+          category: 'character_break',
+          severity: rule.severity,
+          stage: 'output',
+          ruleId: rule.id,
+        };
+        for (const t of rule.templates) for (const term of expandTemplate(t)) entries.push({ term, data });
+      }
+      const anachronism: TermData = {
+        checkId: 'character_break',
+        category: 'character_break',
+        severity: 'low',
+        stage: 'output',
+        ruleId: 'anachronism',
+      };
+      for (const term of config.anachronisms) entries.push({ term, data: anachronism });
+    }
+    const allowData: TermData = { checkId: 'terms', category: 'allow', severity: 'low' };
+    for (const term of config.allowlist) entries.push({ term, data: allowData, allow: true });
+    this.matcher = new TermMatcher(entries);
+  }
+
+  /** Term-based findings (word lists, spoilers, injection phrases, character breaks) in `text`. */
+  scanTerms(
+    text: string,
+    stage: GuardrailStage,
+    context: GuardrailContext | undefined,
+    out: Finding[],
+  ): void {
+    const matches = this.matcher.scan(normalizeText(text));
+    if (matches.length === 0) return;
+    const progress = context?.questProgress;
+    const injection: Array<{ rule: string; weight: number; start: number; end: number }> = [];
+    for (const m of matches) {
+      const d = m.data;
+      if (d.stage !== undefined && d.stage !== stage) continue;
+      if (d.unlockedBy !== undefined && progress?.includes(d.unlockedBy)) continue;
+      const span = { start: m.origStart, end: m.origEnd };
+      if (d.checkId === 'prompt_injection') {
+        injection.push({ rule: d.ruleId ?? 'injection', weight: d.weight ?? 0.5, ...span });
+        continue;
+      }
+      const message =
+        d.checkId === 'character_break'
+          ? `NPC output breaks character (${d.ruleId})`
+          : d.checkId === 'spoilers'
+            ? `Spoiler locked until quest ${d.unlockedBy}`
+            : `Listed ${d.category} term`;
+      out.push({
+        checkId: d.checkId,
+        category: d.category,
+        severity: d.severity,
+        span,
+        message,
+        score: 1,
+        replacement: '*'.repeat(Math.min(span.end - span.start, 16)),
+      });
+    }
+    if (injection.length) pushInjection(injection, out);
+  }
+
+  /** Runs every enabled synchronous check on `text`, appending findings to `out`. */
+  run(text: string, stage: GuardrailStage, context: GuardrailContext | undefined, out: Finding[]): void {
+    if (this.matcher.size > 0) this.scanTerms(text, stage, context, out);
+    if (this.toggles.promptInjection && stage === 'input') scanEncodedPayloads(text, this, context, out);
+    if (this.toggles.pii) {
+      for (const m of findPii(text)) {
+        out.push({
+          checkId: 'pii',
+          category: 'pii',
+          severity: PII_SEVERITY[m.type],
+          span: { start: m.start, end: m.end },
+          message: `Personal data: ${m.type}`,
+          score: 1,
+          replacement: PII_PLACEHOLDERS[m.type],
+        });
+      }
+    }
+    if (this.toggles.secrets) {
+      for (const m of findSecrets(text)) {
+        out.push({
+          checkId: 'secrets',
+          category: 'secret',
+          severity: m.type === 'private_key' ? 'critical' : 'high',
+          span: { start: m.start, end: m.end },
+          message: `Secret: ${m.type}`,
+          score: 1,
+          replacement: m.replacement,
+        });
+      }
+    }
+  }
+}
+
+function pushInjection(
+  hits: Array<{ rule: string; weight: number; start: number; end: number }>,
+  out: Finding[],
+): void {
+  const best = new Map<string, number>();
+  for (const h of hits) best.set(h.rule, Math.max(best.get(h.rule) ?? 0, h.weight));
+  let keep = 1;
+  for (const w of best.values()) keep *= 1 - w;
+  const score = Math.round((1 - keep) * 1000) / 1000;
+  const severity: Severity = score >= 0.75 ? 'high' : score >= 0.5 ? 'medium' : 'low';
+  const first = hits[0]!;
+  out.push({
+    checkId: 'prompt_injection',
+    category: 'prompt_injection',
+    severity,
+    span: { start: first.start, end: first.end },
+    message: `Prompt injection heuristics: ${[...best.keys()].join(', ')} (score ${score})`,
+    score,
+  });
+}
+
+const MAX_DECODED_TOKENS = 4;
+const MAX_TOKEN_CHARS = 4096;
+
+/** Long base64 tokens in the input that decode to readable text: an encoded payload. */
+function scanEncodedPayloads(
+  text: string,
+  checks: BuiltinChecks,
+  context: GuardrailContext | undefined,
+  out: Finding[],
+): void {
+  const n = text.length;
+  let decoded = 0;
+  for (let i = 0; i < n && decoded < MAX_DECODED_TOKENS; ) {
+    if (!isB64(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const a = i;
+    while (i < n && isB64(text.charCodeAt(i))) i++;
+    const len = i - a;
+    if (len < 24 || len > MAX_TOKEN_CHARS) continue;
+    const token = text.slice(a, i);
+    if (!/[0-9+/=]/.test(token) || !/[A-Z]/.test(token) || !/[a-z]/.test(token)) continue;
+    decoded++;
+    const plain = Buffer.from(token, 'base64').toString('latin1');
+    let printable = 0;
+    for (let k = 0; k < plain.length; k++) {
+      const c = plain.charCodeAt(k);
+      if ((c >= 32 && c < 127) || c === 10) printable++;
+    }
+    if (plain.length < 12 || printable / plain.length < 0.9 || !plain.includes(' ')) continue;
+    const inner: Finding[] = [];
+    checks.scanTerms(plain, 'input', context, inner);
+    const hidden = inner.some((f) => f.category === 'prompt_injection');
+    out.push({
+      checkId: 'prompt_injection',
+      category: 'prompt_injection',
+      severity: hidden ? 'high' : 'low',
+      span: { start: a, end: i },
+      message: hidden ? 'Base64-encoded prompt injection' : 'Base64-encoded text payload',
+      score: hidden ? 0.9 : 0.3,
+    });
+  }
+}
+
+function isB64(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61
+  );
+}
+
+/** Default term groups, allowlist and anachronisms, for composing your own lists. */
+export const DEFAULT_LISTS = {
+  termGroups: DEFAULT_TERM_GROUPS,
+  allowlist: DEFAULT_ALLOWLIST,
+  anachronisms: DEFAULT_ANACHRONISMS,
+} as const;

@@ -1,0 +1,452 @@
+/**
+ * GuardrailsMonitor: layered content policy on player input and model output with in-character fallback.
+ * @module
+ */
+import { ClosedError, ValidationError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { BuiltinChecks } from './builtin-checks.js';
+import { type CustomCheck, runCustomChecks, validateCustomChecks } from './custom-checks.js';
+import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
+import { chooseFallback, type FallbackEntry, validateFallbacks } from './fallback.js';
+import type { GuardrailsEvents } from './guardrails-events.js';
+import { type GuardrailsMetrics, MetricsCollector } from './guardrails-metrics.js';
+import {
+  DEFAULT_GUARDRAILS_OPTIONS,
+  type GuardrailsMonitorOptions,
+  validateOptions,
+} from './monitor-options.js';
+import { DEFAULT_ANACHRONISMS } from './phrases.js';
+import { applyReplacements, redact } from './pii.js';
+import {
+  ACTION_RANK,
+  actionFor,
+  DEFAULT_POLICY_TABLES,
+  mergeTables,
+  type PolicyTable,
+  ratingToProfile,
+  SEVERITY_RANK,
+} from './policy.js';
+import { StreamChecker, type StreamCheckerContext } from './stream-checker.js';
+import { checkStructured } from './structured.js';
+import type {
+  CheckFailure,
+  CheckInput,
+  CheckResult,
+  Finding,
+  GuardrailAction,
+  GuardrailStage,
+  RatingProfile,
+  Violation,
+} from './types.js';
+import { ReviewQueue } from './review-queue.js';
+import { type ViolationSink, ViolationStore, violationRecord } from './violation-store.js';
+
+type ResolvedOptions = GuardrailsMonitorOptions &
+  Required<Pick<GuardrailsMonitorOptions, keyof typeof DEFAULT_GUARDRAILS_OPTIONS>>;
+
+const STAGES = new Set<GuardrailStage>(['input', 'output']);
+
+/**
+ * Checks text against a layered content policy. Built-in checks are synchronous and linear-time;
+ * custom checks may be async and run inside the time budget.
+ * @example
+ * ```ts
+ * const guardrails = new GuardrailsMonitor({ policy: 'teen' });
+ * const r = await guardrails.check({ text, stage: 'output', useCase: 'interaction_layer', modelId,
+ *   context: { rating: 'T', npcId: 'innkeeper', questProgress: ['act1'] } });
+ * if (!r.allowed) reply(r.text); // fallback content
+ * ```
+ */
+export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
+  /** The review queue (needs `db`). */
+  readonly reviews: ReviewQueue;
+  /** Whether checking is on (`GUARDRAILS_MONITORING_ENABLED`). */
+  readonly enabled: boolean;
+  /** Default rating profile. */
+  readonly profile: RatingProfile;
+  private readonly builtins: BuiltinChecks;
+  private readonly options: ResolvedOptions;
+  private readonly customChecks: readonly CustomCheck[];
+  private readonly fallbacks: readonly FallbackEntry[];
+  private readonly clock: Clock;
+  private readonly metricsCollector = new MetricsCollector();
+  private readonly tables = new Map<string, PolicyTable>();
+  private readonly sink: ViolationSink | undefined;
+  private readonly ownedSink: { flush(): Promise<void>; close(): Promise<void> } | undefined;
+  private closed = false;
+
+  constructor(options: GuardrailsMonitorOptions = {}) {
+    super();
+    validateOptions(options);
+    this.options = { ...DEFAULT_GUARDRAILS_OPTIONS, ...stripUndefined(options) } as ResolvedOptions;
+    this.enabled = this.options.enabled;
+    this.profile = ratingToProfile(this.options.policy, 'policy');
+    this.clock = options.clock ?? systemClock;
+    this.customChecks = validateCustomChecks(options.customChecks);
+    this.fallbacks = validateFallbacks(options.fallbacks);
+    for (const [name, uc] of Object.entries(options.useCases ?? {})) {
+      if (uc.policy !== undefined) ratingToProfile(uc.policy, `useCases.${name}.policy`);
+    }
+    const termGroups: TermGroup[] = [
+      ...(options.terms ?? DEFAULT_TERM_GROUPS),
+      ...(options.extraTerms ?? []),
+      ...(options.spoilers ?? []).map((s) => ({
+        category: 'spoiler',
+        severity: s.severity ?? 'medium',
+        terms: s.terms,
+        unlockedBy: s.unlockedBy,
+      })),
+    ];
+    const toggles = {
+      terms: true,
+      pii: true,
+      secrets: true,
+      promptInjection: true,
+      characterBreaks: true,
+      ...options.checks,
+    };
+    this.builtins = new BuiltinChecks({
+      termGroups,
+      allowlist: [...DEFAULT_ALLOWLIST, ...(options.allowlist ?? [])],
+      anachronisms: options.anachronisms ?? DEFAULT_ANACHRONISMS,
+      toggles,
+    });
+    const store = options.db ? new ViolationStore(options.db) : undefined;
+    if (options.sink) {
+      this.sink = options.sink;
+    } else if (store) {
+      const writer = store.createWriter(this.clock, (error, count) =>
+        this.emitSafely('guardrails:persist_failed', { error, count }),
+      );
+      this.sink = writer;
+      this.ownedSink = writer;
+    }
+    this.reviews = new ReviewQueue(store, (checkId) =>
+      this.emitSafely('guardrails:false_positive', { checkId }),
+    );
+  }
+
+  /**
+   * Checks one text. Never throws for content; throws `ValidationError` for malformed input (non-string
+   * text, unknown stage or rating) and `ClosedError` after `close()`.
+   */
+  async check(input: CheckInput): Promise<CheckResult> {
+    const started = performance.now();
+    const prepared = this.prepare(input);
+    if (!prepared) return this.disabledResult(input, started);
+    const { findings, failures, profile } = prepared;
+    const uc = input.useCase !== undefined ? this.options.useCases?.[input.useCase] : undefined;
+    const schema = input.schema ?? (input.stage === 'output' ? uc?.schema : undefined);
+    const json = input.json ?? (input.stage === 'output' ? uc?.json : undefined);
+    if (schema || json) await checkStructured(input.text, schema, findings);
+    if (this.customChecks.length) {
+      const left = this.options.budgetMs - (performance.now() - started);
+      await runCustomChecks(
+        this.customChecks,
+        {
+          text: input.text,
+          stage: input.stage,
+          useCase: input.useCase,
+          modelId: input.modelId,
+          context: input.context,
+        },
+        left,
+        this.clock,
+        findings,
+        failures,
+      );
+      for (const f of failures)
+        this.emitSafely('guardrails:check_failed', { ...f, useCase: input.useCase, modelId: input.modelId });
+    }
+    return this.finish(input, profile, findings, failures, started);
+  }
+
+  /**
+   * Synchronous check with the built-in checks only (no custom checks, no schema): the hot-path variant.
+   */
+  checkSync(input: CheckInput): CheckResult {
+    const started = performance.now();
+    const prepared = this.prepare(input);
+    if (!prepared) return this.disabledResult(input, started);
+    return this.finish(input, prepared.profile, prepared.findings, prepared.failures, started);
+  }
+
+  /**
+   * Creates a checker for streamed output: feed chunks as they arrive; it finds terms split across
+   * chunks and answers `stop` as soon as a critical violation appears.
+   */
+  createStreamChecker(context: StreamCheckerContext = {}): StreamChecker {
+    this.assertOpen();
+    const stage = context.stage ?? 'output';
+    if (!STAGES.has(stage)) throw stageError(stage);
+    const profile = this.profileFor(context.useCase, context.context?.rating);
+    const table = this.tableFor(profile, context.useCase);
+    return new StreamChecker(this.builtins, table, { ...context, stage }, (text) =>
+      this.check({ ...context, stage, text }),
+    );
+  }
+
+  /** Counters per model and use case (optionally filtered). */
+  metrics(filter: { modelId?: string; useCase?: string } = {}): GuardrailsMetrics[] {
+    return this.metricsCollector.snapshot(filter);
+  }
+
+  /** Writes buffered violation records. */
+  async flush(): Promise<void> {
+    await this.ownedSink?.flush();
+  }
+
+  /** Flushes and stops; idempotent. Closes only the writer this monitor created. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ownedSink?.close();
+  }
+
+  /** Alias of {@link GuardrailsMonitor.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private prepare(
+    input: CheckInput,
+  ): { findings: Finding[]; failures: CheckFailure[]; profile: RatingProfile } | null {
+    this.assertOpen();
+    validateInput(input);
+    const profile = this.profileFor(input.useCase, input.context?.rating);
+    if (!this.enabled) return null;
+    const findings: Finding[] = [];
+    const { text, stage } = input;
+    const uc = input.useCase !== undefined ? this.options.useCases?.[input.useCase] : undefined;
+    const limit =
+      stage === 'input'
+        ? (uc?.maxInputChars ?? this.options.maxInputChars)
+        : (uc?.maxOutputChars ?? this.options.maxOutputChars);
+    if (text.length > limit) {
+      findings.push({
+        checkId: 'length',
+        category: 'length',
+        severity: 'high',
+        message: `Text has ${text.length} characters; the ${stage} limit is ${limit}`,
+        score: 1,
+      });
+    }
+    const cap = this.options.maxScanChars;
+    const scanned = text.length > cap ? text.slice(0, cap) : text;
+    this.builtins.run(scanned, stage, input.context, findings);
+    return { findings, failures: [], profile };
+  }
+
+  private finish(
+    input: CheckInput,
+    profile: RatingProfile,
+    findings: Finding[],
+    failures: CheckFailure[],
+    started: number,
+  ): CheckResult {
+    const table = this.tableFor(profile, input.useCase);
+    let action: GuardrailAction = 'allow';
+    const acting: Array<{ f: Finding; action: GuardrailAction }> = [];
+    for (const f of findings) {
+      const a = f.action ?? actionFor(table, f.category, f.severity);
+      if (a === 'allow') continue;
+      acting.push({ f, action: a });
+      if (ACTION_RANK[a] > ACTION_RANK[action]) action = a;
+    }
+    let text = input.text;
+    let fallbackUsed = false;
+    let critical: Finding | undefined;
+    if (action === 'block') {
+      critical = acting.reduce<Finding | undefined>(
+        (best, x) => (!best || SEVERITY_RANK[x.f.severity] > SEVERITY_RANK[best.severity] ? x.f : best),
+        undefined,
+      );
+      if (input.stage === 'output') {
+        text = chooseFallback(this.fallbacks, {
+          useCase: input.useCase,
+          npcId: input.context?.npcId,
+          category: critical?.category,
+          modelId: input.modelId,
+          text: input.text,
+        });
+        fallbackUsed = true;
+      } else {
+        text = '';
+      }
+    } else if (action === 'redact') {
+      text = applyReplacements(
+        input.text,
+        acting.flatMap(({ f, action: a }) =>
+          a === 'redact' && f.span
+            ? [{ start: f.span.start, end: f.span.end, replacement: f.replacement ?? '[REDACTED]' }]
+            : [],
+        ),
+      );
+    }
+    acting.sort(
+      (x, y) =>
+        SEVERITY_RANK[y.f.severity] - SEVERITY_RANK[x.f.severity] ||
+        (x.f.span?.start ?? -1) - (y.f.span?.start ?? -1),
+    );
+    const violations: Violation[] = acting
+      .slice(0, this.options.maxViolations)
+      .map(({ f, action: a }) => toViolation(input.text, f, a));
+    const result: CheckResult = {
+      allowed: action !== 'block',
+      action,
+      text,
+      violations,
+      fallbackUsed,
+      latencyMs: performance.now() - started,
+      monitored: true,
+      profile,
+      failures,
+    };
+    this.metricsCollector.record(input.modelId, input.useCase, result);
+    if (violations.length) this.report(input, result);
+    return result;
+  }
+
+  private report(input: CheckInput, result: CheckResult): void {
+    const event = {
+      stage: input.stage,
+      useCase: input.useCase,
+      modelId: input.modelId,
+      logId: input.logId,
+      action: result.action,
+      fallbackUsed: result.fallbackUsed,
+      violations: result.violations,
+    };
+    this.emitSafely('guardrails:violation', event);
+    if (result.violations.some((v) => v.severity === 'critical'))
+      this.emitSafely('guardrails:critical', event);
+    if (!this.sink) return;
+    const persistMin = SEVERITY_RANK[this.options.persistMinSeverity];
+    const reviewMin = SEVERITY_RANK[this.options.reviewMinSeverity];
+    for (const v of result.violations) {
+      const rank = SEVERITY_RANK[v.severity];
+      if (rank < persistMin && v.action !== 'block') continue;
+      const record = violationRecord(v, input, this.clock.now(), rank >= reviewMin || v.action === 'block');
+      try {
+        if (this.sink.add(record) === false)
+          this.emitSafely('guardrails:persist_failed', {
+            error: new Error('Violation writer buffer full'),
+            count: 1,
+          });
+      } catch (error) {
+        this.emitSafely('guardrails:persist_failed', { error, count: 1 });
+      }
+    }
+  }
+
+  private disabledResult(input: CheckInput, started: number): CheckResult {
+    return {
+      allowed: true,
+      action: 'allow',
+      text: input.text,
+      violations: [],
+      fallbackUsed: false,
+      latencyMs: performance.now() - started,
+      monitored: false,
+      profile: this.profileFor(input.useCase, input.context?.rating),
+      failures: [],
+    };
+  }
+
+  private profileFor(useCase: string | undefined, rating: unknown): RatingProfile {
+    if (rating !== undefined) return ratingToProfile(rating as string, 'context.rating');
+    const uc = useCase !== undefined ? this.options.useCases?.[useCase] : undefined;
+    return uc?.policy !== undefined ? ratingToProfile(uc.policy, `useCases.${useCase}.policy`) : this.profile;
+  }
+
+  private tableFor(profile: RatingProfile, useCase: string | undefined): PolicyTable {
+    const key = `${profile}\u0000${useCase ?? ''}`;
+    let table = this.tables.get(key);
+    if (!table) {
+      const uc = useCase !== undefined ? this.options.useCases?.[useCase] : undefined;
+      table = mergeTables(mergeTables(DEFAULT_POLICY_TABLES[profile], this.options.overrides), uc?.overrides);
+      this.tables.set(key, table);
+    }
+    return table;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('GuardrailsMonitor is closed');
+  }
+}
+
+function validateInput(input: CheckInput): void {
+  if (input === null || typeof input !== 'object') {
+    throw new ValidationError(`Expected check input to be an object, got ${String(input)}`);
+  }
+  if (typeof input.text !== 'string') {
+    throw new ValidationError(
+      `Expected \`text\` to be a string, got ${input.text === null ? 'null' : typeof input.text}`,
+      {
+        field: 'text',
+      },
+    );
+  }
+  if (!STAGES.has(input.stage)) throw stageError(input.stage);
+  for (const field of ['useCase', 'modelId', 'logId'] as const) {
+    if (input[field] !== undefined && typeof input[field] !== 'string') {
+      throw new ValidationError(`Expected \`${field}\` to be a string, got ${typeof input[field]}`, {
+        field,
+      });
+    }
+  }
+  if (input.context !== undefined && (input.context === null || typeof input.context !== 'object')) {
+    throw new ValidationError(`Expected \`context\` to be an object, got ${String(input.context)}`, {
+      field: 'context',
+    });
+  }
+  const progress = input.context?.questProgress;
+  if (progress !== undefined && !Array.isArray(progress)) {
+    throw new ValidationError('Expected `context.questProgress` to be an array of quest ids', {
+      field: 'context.questProgress',
+    });
+  }
+}
+
+function stageError(stage: unknown): ValidationError {
+  return new ValidationError(`Expected \`stage\` to be 'input' or 'output', got ${JSON.stringify(stage)}`, {
+    field: 'stage',
+  });
+}
+
+const EXCERPT_CONTEXT = 24;
+const EXCERPT_SPAN = 32;
+
+function toViolation(text: string, f: Finding, action: GuardrailAction): Violation {
+  let excerpt = '';
+  if (f.span) {
+    const { start, end } = f.span;
+    const pre = redact(text.slice(Math.max(0, start - EXCERPT_CONTEXT), start));
+    const post = redact(text.slice(end, end + EXCERPT_CONTEXT));
+    const body =
+      f.category === 'pii' || f.category === 'secret'
+        ? (f.replacement ?? '[REDACTED]')
+        : redact(
+            end - start > EXCERPT_SPAN
+              ? `${text.slice(start, start + EXCERPT_SPAN)}…`
+              : text.slice(start, end),
+          );
+    excerpt = pre + body + post;
+  }
+  return {
+    checkId: f.checkId,
+    category: f.category,
+    severity: f.severity,
+    ...(f.span ? { span: f.span } : {}),
+    excerpt,
+    message: f.message,
+    score: f.score ?? 1,
+    action,
+    ...(f.replacement !== undefined ? { replacement: f.replacement } : {}),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

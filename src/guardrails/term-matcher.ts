@@ -1,0 +1,221 @@
+/**
+ * Aho–Corasick term matcher over {@link NormalizedText}, compiled once into a dense DFA table so a scan
+ * is one table lookup per normalised character, whatever the number of terms (linear time, no regex).
+ * @module
+ */
+import { ValidationError } from '../errors.js';
+import { type NormalizedText, normalizeText } from './normalize.js';
+
+/** One term to compile. `*` at either end lifts the word boundary on that side (`fuck*`, `*shit*`). */
+export interface TermEntry<T> {
+  readonly term: string;
+  readonly data: T;
+  /** Allowlist entry: suppresses every term match lying inside its own match. */
+  readonly allow?: boolean;
+}
+
+/** A match, in normalised indices `[start, end)` and original indices `[origStart, origEnd)`. */
+export interface TermMatch<T> {
+  readonly data: T;
+  readonly term: string;
+  readonly start: number;
+  readonly end: number;
+  readonly origStart: number;
+  readonly origEnd: number;
+}
+
+const SEP = 32;
+
+/**
+ * Compiled multi-term matcher.
+ * @example
+ * ```ts
+ * const m = new TermMatcher([{ term: 'fuck*', data: 'profanity' }, { term: 'fuckwit', data: 'x', allow: true }]);
+ * m.scan(normalizeText('f.u.c.k off')); // one match, origStart 0, origEnd 7
+ * ```
+ */
+export class TermMatcher<T> {
+  /** Number of compiled terms (allowlist included). */
+  readonly size: number;
+  /** Longest compiled term in normalised characters (stream checkers keep this much overlap). */
+  readonly maxTermLength: number;
+  private readonly classOf: Uint16Array;
+  private readonly classes: number;
+  private readonly table: Int32Array;
+  private readonly outStart: Int32Array;
+  private readonly outIds: Int32Array;
+  private readonly patLen: Int32Array;
+  private readonly patNeed: Array<number[] | null>;
+  private readonly startBound: Uint8Array;
+  private readonly endBound: Uint8Array;
+  private readonly allow: Uint8Array;
+  private readonly entries: readonly TermEntry<T>[];
+
+  constructor(entries: readonly TermEntry<T>[]) {
+    this.entries = entries;
+    this.size = entries.length;
+    this.classOf = new Uint16Array(65536).fill(1);
+    this.classOf[SEP] = 0;
+    let classes = 2;
+    const patterns: number[][] = [];
+    this.patLen = new Int32Array(entries.length);
+    this.patNeed = [];
+    this.startBound = new Uint8Array(entries.length);
+    this.endBound = new Uint8Array(entries.length);
+    this.allow = new Uint8Array(entries.length);
+    let maxLen = 0;
+    entries.forEach((entry, idx) => {
+      if (typeof entry.term !== 'string') {
+        throw new ValidationError(
+          `Expected \`terms[${idx}].term\` to be a string, got ${typeof entry.term}`,
+          {
+            field: `terms[${idx}].term`,
+          },
+        );
+      }
+      let raw = entry.term;
+      const lead = raw.startsWith('*');
+      const trail = raw.endsWith('*') && raw.length > 1;
+      raw = raw.slice(lead ? 1 : 0, trail ? -1 : undefined);
+      const nt = normalizeText(raw);
+      let a = 0;
+      let b = nt.codes.length;
+      while (a < b && nt.codes[a] === SEP) a++;
+      while (b > a && nt.codes[b - 1] === SEP) b--;
+      if (a === b) {
+        throw new ValidationError(
+          `Expected \`terms[${idx}].term\` to contain a letter or digit, got ${JSON.stringify(entry.term)}`,
+          { field: `terms[${idx}].term` },
+        );
+      }
+      const codes = Array.from(nt.codes.subarray(a, b));
+      const need = Array.from(nt.runs.subarray(a, b));
+      for (const c of codes) if (this.classOf[c] === 1 && c !== SEP) this.classOf[c] = classes++;
+      patterns.push(codes);
+      this.patLen[idx] = codes.length;
+      this.patNeed.push(need.some((r) => r > 1) ? need : null);
+      this.startBound[idx] = lead ? 0 : 1;
+      this.endBound[idx] = trail ? 0 : 1;
+      this.allow[idx] = entry.allow ? 1 : 0;
+      if (codes.length > maxLen) maxLen = codes.length;
+    });
+    this.maxTermLength = maxLen;
+    this.classes = classes;
+
+    // Trie.
+    const goto: Array<Map<number, number>> = [new Map()];
+    const outs: number[][] = [[]];
+    patterns.forEach((codes, idx) => {
+      let s = 0;
+      for (const c of codes) {
+        const cls = this.classOf[c]!;
+        let next = goto[s]!.get(cls);
+        if (next === undefined) {
+          next = goto.length;
+          goto.push(new Map());
+          outs.push([]);
+          goto[s]!.set(cls, next);
+        }
+        s = next;
+      }
+      outs[s]!.push(idx);
+    });
+    // BFS: failure links folded into a dense DFA table; outputs merged along failure links.
+    const states = goto.length;
+    const table = new Int32Array(states * classes);
+    const fail = new Int32Array(states);
+    const queue: number[] = [];
+    for (let cls = 0; cls < classes; cls++) {
+      const next = goto[0]!.get(cls);
+      if (next !== undefined) {
+        table[cls] = next;
+        fail[next] = 0;
+        queue.push(next);
+      }
+    }
+    for (let qi = 0; qi < queue.length; qi++) {
+      const s = queue[qi]!;
+      const f = fail[s]!;
+      if (outs[f]!.length) outs[s] = outs[s]!.concat(outs[f]!);
+      for (let cls = 0; cls < classes; cls++) {
+        const next = goto[s]!.get(cls);
+        if (next !== undefined) {
+          table[s * classes + cls] = next;
+          fail[next] = table[f * classes + cls]!;
+          queue.push(next);
+        } else {
+          table[s * classes + cls] = table[f * classes + cls]!;
+        }
+      }
+    }
+    this.table = table;
+    this.outStart = new Int32Array(states + 1);
+    let total = 0;
+    for (let s = 0; s < states; s++) {
+      this.outStart[s] = total;
+      total += outs[s]!.length;
+    }
+    this.outStart[states] = total;
+    this.outIds = new Int32Array(total);
+    let k = 0;
+    for (const list of outs) for (const id of list) this.outIds[k++] = id;
+  }
+
+  /**
+   * Finds every term occurrence in `text` that respects its word boundaries and repeat counts and is
+   * not inside an allowlisted phrase. Matches nested inside a longer match are dropped.
+   * Scans from normalised index `from` (default 0).
+   */
+  scan(text: NormalizedText, from = 0): TermMatch<T>[] {
+    const { codes, runs } = text;
+    const n = codes.length;
+    const { table, classes, classOf, outStart, outIds, patLen, patNeed, startBound, endBound, allow } = this;
+    const hits: Array<[number, number, number]> = [];
+    let allowSpans: Array<[number, number]> | null = null;
+    let s = 0;
+    for (let j = from; j < n; j++) {
+      s = table[s * classes + classOf[codes[j]!]!]!;
+      const o1 = outStart[s + 1]!;
+      for (let o = outStart[s]!; o < o1; o++) {
+        const p = outIds[o]!;
+        const a = j - patLen[p]! + 1;
+        if (a < from) continue;
+        if (startBound[p] && a > 0 && codes[a - 1] !== SEP) continue;
+        if (endBound[p] && j + 1 < n && codes[j + 1] !== SEP) continue;
+        const need = patNeed[p];
+        if (need) {
+          let ok = true;
+          for (let q = 0; q < need.length; q++) {
+            if (runs[a + q]! < need[q]!) {
+              ok = false;
+              break;
+            }
+          }
+          if (!ok) continue;
+        }
+        if (!allow[p]) hits.push([a, j + 1, p]);
+        else if (allowSpans) allowSpans.push([a, j + 1]);
+        else allowSpans = [[a, j + 1]];
+      }
+    }
+    if (hits.length === 0) return [];
+    hits.sort((x, y) => x[0] - y[0] || y[1] - x[1]);
+    const out: TermMatch<T>[] = [];
+    let maxEnd = -1;
+    for (const [a, b, p] of hits) {
+      if (b <= maxEnd) continue; // nested in a longer match
+      if (allowSpans?.some(([x, y]) => x <= a && b <= y)) continue;
+      maxEnd = b;
+      const entry = this.entries[p]!;
+      out.push({
+        data: entry.data,
+        term: entry.term,
+        start: a,
+        end: b,
+        origStart: text.starts[a]!,
+        origEnd: text.ends[b - 1]!,
+      });
+    }
+    return out;
+  }
+}
