@@ -4,12 +4,7 @@
  */
 import { ValidationError } from './errors.js';
 import type { DatabaseOptions } from './db/database.js';
-
-/** Deployment strategies. */
-export type DeploymentStrategy = 'blue_green' | 'canary' | 'all_at_once';
-
-/** Every strategy. */
-export const DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = ['blue_green', 'canary', 'all_at_once'];
+import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from './deployment/types.js';
 
 /** What the environment configures. */
 export interface EnvConfig {
@@ -27,7 +22,8 @@ export interface EnvConfig {
   readonly embeddedDataDir: string | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Environment variables, as in `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();

@@ -8,16 +8,23 @@ import { EventEmitter } from 'eventemitter3';
 /** Constraint for an event map: each event name maps to a one-argument listener. */
 export type EventMap<Events> = { [E in keyof Events]: (payload: never) => void };
 
+/** The event every {@link TypedEmitter} has besides its own. */
+export interface ListenerErrorEvents {
+  /** A host listener threw; the SDK caught it so the operation that emitted was not affected. */
+  'listener:error': (e: ListenerError) => void;
+}
+
 /**
- * An eventemitter3 emitter typed by an event map. {@link TypedEmitter.emitSafely} is what the SDK
- * uses internally: a listener that throws is reported on `error` listeners (if any) and never breaks
- * the operation that emitted.
+ * An eventemitter3 emitter typed by an event map. The SDK emits so that a listener that throws is
+ * reported on `listener:error` and never breaks the operation that emitted, nor the other listeners.
  * @example
  * ```ts
  * registry.on('registry:unavailable', (e) => log.warn(e.message));
  * ```
  */
-export class TypedEmitter<Events extends EventMap<Events>> extends EventEmitter<Events & { 'listener:error': (e: ListenerError) => void }> {
+export class TypedEmitter<Events extends EventMap<Events>> extends EventEmitter<
+  Events & ListenerErrorEvents
+> {
   /**
    * Emits `event` to every listener, isolating listener failures.
    * @internal
@@ -47,6 +54,8 @@ export class TypedEmitter<Events extends EventMap<Events>> extends EventEmitter<
 
 /** Payload of `listener:error`: a host listener threw while handling `event`. */
 export interface ListenerError {
+  /** The event whose listener threw. */
   readonly event: string;
+  /** What it threw. */
   readonly error: unknown;
 }

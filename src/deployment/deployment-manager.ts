@@ -85,12 +85,15 @@ export interface StartDeploymentInput {
 
 /** Events of {@link DeploymentManager}. */
 export interface DeploymentManagerEvents {
+  /** A deployment was created (status `pending`). */
   'deployment:started': (e: { readonly deployment: Deployment }) => void;
   /** A state or step change committed by this process. */
   'deployment:transition': (e: { readonly deployment: Deployment; readonly from: DeploymentStatus }) => void;
   /** The judge looked at a deployment. */
   'deployment:verdict': (e: { readonly deploymentId: string; readonly verdict: Verdict }) => void;
+  /** A deployment finished with the candidate promoted. */
   'deployment:succeeded': (e: { readonly deployment: Deployment }) => void;
+  /** A rollback completed: traffic is back on the previous model. */
   'deployment:rolled_back': (e: RolledBackEvent) => void;
   /** Driving a deployment failed; retryable errors are retried, others roll back. */
   'deployment:error': (e: { readonly deploymentId: string; readonly error: unknown }) => void;

@@ -54,15 +54,13 @@ export type {
   InferenceLogEntry,
   InferenceStatus,
   LogProcessorLike,
-  Model,
   ModelRegistryLike,
-  RouteDecision,
   RouteOutcome,
   RouterLike,
   StreamCheckContext,
   StreamCheckerLike,
   StreamCheckStep,
   Usage,
-  Variant,
   ViolationSeverity,
 } from './types.js';
+export type { Model as LLMModel, RouteDecision as LLMRouteDecision } from './types.js';

@@ -80,15 +80,26 @@ export interface LLMDependencyErrorEvent {
 
 /** Events of {@link LLMClient}. */
 export type LLMClientEvents = {
+  /** An attempt failed and will be repeated. */
   'llm:retry': (e: LLMRetryEvent) => void;
+  /** A source failed; the next one in the chain is tried. */
   'llm:fallback': (e: LLMFallbackEvent) => void;
+  /** An endpoint's circuit opened: calls to it fail fast for the cooldown. */
   'llm:circuit_open': (e: LLMCircuitEvent) => void;
+  /** An endpoint's cooldown ended: one trial call is let through. */
   'llm:circuit_half_open': (e: LLMCircuitEvent) => void;
+  /** An endpoint's trial call succeeded: the circuit is closed again. */
   'llm:circuit_closed': (e: LLMCircuitEvent) => void;
+  /** The registry failed or timed out: requests are served from the fallback endpoints. */
   'llm:registry_unavailable': (e: LLMRegistryEvent) => void;
+  /** The registry answers again. */
   'llm:registry_recovered': (e: LLMRegistryEvent) => void;
+  /** Guardrails blocked a prompt or an answer. */
   'llm:blocked': (e: LLMBlockedEvent) => void;
+  /** A request completed (from any source). */
   'llm:completed': (e: LLMCompletedEvent) => void;
+  /** No source could answer, or the call was aborted. */
   'llm:failed': (e: LLMFailedEvent) => void;
+  /** The router, log processor or guardrails threw; the request went on. */
   'llm:dependency_error': (e: LLMDependencyErrorEvent) => void;
 };

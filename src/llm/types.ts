@@ -4,35 +4,22 @@
  * client calls, so fakes are trivial and the real parts satisfy them structurally.
  * @module
  */
+import type { Variant } from '../deployment/judge.js';
+import type { Model as RegistryModel } from '../registry/types.js';
 
-/** A registered model as the LLM client sees it. */
-export interface Model {
-  /** Registry id (UUID). */
-  id: string;
-  /** Human name, e.g. `foundation-model-v1`; the provider's model name unless `configuration.model` says otherwise. */
-  modelName: string;
-  /** Free-form kind, e.g. `self_hosted` or `api`. */
-  modelType: string;
-  /** Provider name in the {@link ProviderRegistry}: `ollama`, `openai`, `http`, `simulated` or a host's own. */
-  provider: string;
-  /** The use case the model serves. */
-  useCase: string;
-  /** Version label. */
-  version: string;
-  /** Lifecycle status (`current`, `candidate`, …). */
-  status: string;
-  /** Provider configuration, see {@link ModelConfiguration}. */
-  configuration: Record<string, unknown>;
-}
+export type { Variant };
+
+/** A registered model as the LLM client sees it: the registry's {@link RegistryModel}, narrowed. */
+export type Model = Pick<
+  RegistryModel,
+  'id' | 'modelName' | 'modelType' | 'provider' | 'useCase' | 'version' | 'status' | 'configuration'
+>;
 
 /** One chat message. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }
-
-/** Which side of a rollout served a request. */
-export type Variant = 'stable' | 'candidate';
 
 /** Token counts reported by the provider (0 when the provider reports none). */
 export interface Usage {
@@ -43,10 +30,11 @@ export interface Usage {
 /** The registry as the client needs it. */
 export interface ModelRegistryLike {
   /** The current model of `useCase`, or `null` when there is none. May throw when the registry is unreachable. */
+  /** The current model of `useCase`, or null. */
   getCurrentModel(useCase: string): Promise<Model | null>;
 }
 
-/** What a router decides for one request. */
+/** What a router decides for one request (the `TrafficRouter`'s decision, narrowed). */
 export interface RouteDecision {
   model: Model;
   variant: Variant;
@@ -69,7 +57,9 @@ export interface RouteOutcome {
 
 /** The traffic router as the client needs it (in-memory, no I/O). */
 export interface RouterLike {
+  /** Chooses stable or candidate for one request, synchronously. */
   route(useCase: string, keys: { stickyKey?: string; conversationId?: string }): RouteDecision | null;
+  /** Reports one request's outcome for rollout analysis. */
   recordOutcome(outcome: RouteOutcome): void;
 }
 
@@ -110,8 +100,10 @@ export interface StreamCheckStep {
 
 /** Incremental output checker for streams. */
 export interface StreamCheckerLike {
+  /** Checks the next chunk. */
   push(chunk: string): StreamCheckStep;
   /** Called once the provider stream ended; returns any held-back tail (or fallback content on `stop`). */
+  /** Checks what is left at the end of the stream. */
   end(): StreamCheckStep;
 }
 
@@ -124,7 +116,9 @@ export interface StreamCheckContext {
 
 /** The guardrails monitor as the client needs it. */
 export interface GuardrailsLike {
+  /** Checks one text. */
   check(input: GuardrailCheckInput): Promise<GuardrailCheckResult>;
+  /** A checker for text that arrives in chunks. */
   createStreamChecker?(ctx: StreamCheckContext): StreamCheckerLike;
 }
 
@@ -154,5 +148,6 @@ export interface InferenceLogEntry {
 
 /** The log processor as the client needs it: enqueue only, resolves with the log id. */
 export interface LogProcessorLike {
+  /** Accepts one entry without waiting for the database; resolves with its id. */
   logInference(entry: InferenceLogEntry): Promise<string>;
 }

@@ -7,10 +7,9 @@ import {
   type GuardrailCheckResult,
   type InferenceLogEntry,
   LLMClient,
-  type Model,
-  type RouteDecision,
   type RouteOutcome,
 } from '../../src/llm/index.js';
+import type { Model, RouteDecision } from '../../src/llm/types.js';
 import { loadavg } from 'node:os';
 import { startProviderStub } from '../helpers/provider-stubs.js';
 

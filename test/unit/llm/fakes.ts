@@ -11,7 +11,7 @@ import type {
   RouteOutcome,
   RouterLike,
   StreamCheckerLike,
-} from '../../../src/llm/index.js';
+} from '../../../src/llm/types.js';
 
 let n = 0;
 
