@@ -1,4 +1,5 @@
 import type { Database } from '../db/index.js';
+import { getDefaultDatabase } from '../default-database.js';
 import { translateDbError } from '../db/pg-errors.js';
 import { ClosedError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
@@ -42,7 +43,10 @@ export const DEFAULT_HISTORY_OPTIONS = {
 
 /** Options of {@link HistoricalLogProcessor}. */
 export interface HistoricalLogProcessorOptions {
-  /** The shared database (or a promise of it: writes wait for it, `logInference` never does). */
+  /**
+   * The shared database, or a promise of it (writes wait for it, `logInference` never does).
+   * @default the default database from the environment (see `getDefaultDatabase`), opened on first use
+   */
   db?: Database | PromiseLike<Database>;
   /** `false` makes `logInference` a cheap no-op that still returns an id (config: `HISTORICAL_LOGGING_ENABLED`). @default true */
   enabled?: boolean;
@@ -107,7 +111,8 @@ function option(
  */
 export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly enabled: boolean;
-  private readonly dbPromise: Promise<Database> | undefined;
+  private dbSource: PromiseLike<Database> | undefined;
+  private dbPromise: Promise<Database> | undefined;
   private db: Database | undefined;
   private readonly writer: BatchWriter<LogRow> | undefined;
   private readonly clock: Clock;
@@ -160,15 +165,21 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       });
     }
     this.redact = options.redact;
-    if (options.db === undefined || options.db === null) {
-      throw new ValidationError('Expected `db` (a Database from createDatabase, or a promise of one)', {
-        field: 'db',
-      });
+    // Without `db`: the documented default database from the environment, opened on first use.
+    const source = options.db;
+    if (source !== undefined && source !== null && typeof source === 'object' && 'then' in source) {
+      const pending = Promise.resolve(source);
+      this.dbSource = pending;
+      this.dbPromise = pending;
+      pending.then(
+        (db) => {
+          this.db = db;
+        },
+        () => {}, // surfaced by the writes and reads that need it (retried, counted)
+      );
+    } else if (source !== undefined && source !== null) {
+      this.db = source;
     }
-    if ('then' in options.db) {
-      this.dbPromise = Promise.resolve(options.db).then((db) => (this.db = db));
-      this.dbPromise.catch(() => {}); // surfaced by the writes that need it (retried, counted)
-    } else this.db = options.db;
     if (
       options.spoolDir !== undefined &&
       (typeof options.spoolDir !== 'string' || options.spoolDir.length === 0)
@@ -315,7 +326,21 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   }
 
   private async database(): Promise<Database> {
-    return this.db ?? (await this.dbPromise!);
+    if (this.db) return this.db;
+    if (!this.dbPromise) {
+      const pending = Promise.resolve(this.dbSource ?? getDefaultDatabase());
+      this.dbPromise = pending;
+      // A failed default-database attempt is retried by the next call (getDefaultDatabase does not cache failures).
+      pending.then(
+        (db) => {
+          this.db = db;
+        },
+        () => {
+          if (!this.dbSource && this.dbPromise === pending) this.dbPromise = undefined;
+        },
+      );
+    }
+    return this.dbPromise;
   }
 
   private async write(rows: readonly LogRow[]): Promise<void> {
