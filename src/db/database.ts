@@ -207,6 +207,8 @@ async function createSchema(connectionString: string, schema: string): Promise<v
     await client.connect();
     await client.query(`create schema if not exists "${schema}"`);
   } catch (error) {
+    // Replicas starting together race on `if not exists`; the loser finds the schema made.
+    if ((error as { code?: string }).code === '23505') return;
     throw translateDbError(error, `creating schema ${schema}`);
   } finally {
     await client.end().catch(() => {});

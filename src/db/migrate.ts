@@ -89,6 +89,11 @@ export async function migrate(
   try {
     await db.kysely.transaction().execute(async (trx) => {
       await lock(trx);
+      // Checked first: pg-mem cannot re-run `create table if not exists` over an existing table.
+      const exists = await sql<{ n: number | string }>`
+        select count(*) as n from information_schema.tables
+        where table_name = 'mms_migrations' and table_schema = current_schema()`.execute(trx);
+      if (Number(exists.rows[0]?.n ?? 0) > 0) return;
       await sql`create table if not exists mms_migrations (
         name text primary key,
         checksum text not null,

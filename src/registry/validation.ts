@@ -24,21 +24,19 @@ const MAX_JSON_BYTES = 64 * 1024;
 const MAX_TAGS = 32;
 /** Key names that hold secrets, compared without case, `_` or `-`. */
 const SECRET_KEYS = new Set([
-  'apikey',
   'token',
+  'apitoken',
   'accesstoken',
   'refreshtoken',
   'authtoken',
   'bearertoken',
-  'password',
-  'passwd',
-  'secret',
-  'clientsecret',
-  'secretkey',
-  'privatekey',
+  'idtoken',
+  'sessiontoken',
   'authorization',
   'credentials',
 ]);
+/** Endings that make any key a secret (`openaiApiKey`, `db_password`, `clientSecret`…). */
+const SECRET_SUFFIXES = ['apikey', 'secret', 'secretkey', 'privatekey', 'password', 'passwd'];
 /** Values shaped like a live credential (OpenAI, Anthropic, AWS, GitHub, Slack keys; bearer headers). */
 const SECRET_VALUE =
   /^(?:sk-[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|Bearer\s+\S{8,})$/;
@@ -79,7 +77,8 @@ export function requireStatus(value: unknown, field = 'status'): ModelStatus {
 }
 
 function refuseSecrets(key: string, path: string): void {
-  if (SECRET_KEYS.has(key.replace(/[-_]/g, '').toLowerCase())) {
+  const normalised = key.replace(/[-_]/g, '').toLowerCase();
+  if (SECRET_KEYS.has(normalised) || SECRET_SUFFIXES.some((suffix) => normalised.endsWith(suffix))) {
     throw new ValidationError(
       `\`${path}\` looks like a secret; secrets are never stored. Put it in an environment variable and reference it, e.g. \`apiKeyEnv: 'OPENAI_API_KEY'\``,
       { field: path },
