@@ -19,6 +19,21 @@ export interface BuildSettings {
   onRedactionFailure: (field: RedactedField, error: unknown) => void;
 }
 
+// A service logs for a handful of models: remember validated ids (bounded) instead of running the
+// UUID regex and toLowerCase on every call.
+const knownModelIds = new Map<string, string>();
+
+function normalisedModelId(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const known = knownModelIds.get(value);
+  if (known !== undefined) return known;
+  if (!isUuid(value)) return undefined;
+  if (knownModelIds.size >= 1024) knownModelIds.clear();
+  const lower = value.toLowerCase();
+  knownModelIds.set(value, lower);
+  return lower;
+}
+
 function fail(field: string, expected: string, value: unknown): never {
   throw new ValidationError(`Expected \`${field}\` to be ${expected}, got ${describe(value)}`, { field });
 }
@@ -51,8 +66,9 @@ function optionalCount(input: InferenceLogInput, field: 'tokensIn' | 'tokensOut'
  */
 export function buildRow(input: InferenceLogInput, id: string, now: number, s: BuildSettings): LogRow {
   if (typeof input !== 'object' || input === null) fail('entry', 'an object', input);
-  const modelId = input.modelId;
-  if (modelId !== null && !isUuid(modelId)) fail('modelId', 'a UUID or null', modelId);
+  const rawModelId = input.modelId;
+  const modelId = rawModelId === null ? null : normalisedModelId(rawModelId);
+  if (modelId === undefined) fail('modelId', 'a UUID or null', rawModelId);
   const useCase = input.useCase;
   if (typeof useCase !== 'string' || useCase.length === 0 || useCase.length > 200) {
     fail('useCase', 'a non-empty string of at most 200 characters', useCase);
@@ -130,7 +146,7 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
   return {
     id,
     createdAt: now,
-    modelId: modelId === null ? null : modelId.toLowerCase(),
+    modelId,
     useCase: stripNul(useCase),
     status,
     variant,
