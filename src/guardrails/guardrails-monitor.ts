@@ -376,6 +376,19 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
   }
 }
 
+let sharedDefaultBuiltins: BuiltinChecks | undefined;
+
+/** The default lists compiled once per process (they are immutable). */
+function defaultBuiltins(): BuiltinChecks {
+  sharedDefaultBuiltins ??= new BuiltinChecks({
+    termGroups: DEFAULT_TERM_GROUPS,
+    allowlist: DEFAULT_ALLOWLIST,
+    anachronisms: DEFAULT_ANACHRONISMS,
+    toggles: { terms: true, pii: true, secrets: true, promptInjection: true, characterBreaks: true },
+  });
+  return sharedDefaultBuiltins;
+}
+
 function validateInput(input: CheckInput): void {
   if (input === null || typeof input !== 'object') {
     throw new ValidationError(`Expected check input to be an object, got ${String(input)}`);

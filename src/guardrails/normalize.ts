@@ -115,6 +115,35 @@ const CONFUSABLES: Record<string, string> = {
   ɡ: 'g',
 };
 
+/** Capital Greek/Cyrillic letters whose look-alike differs from their lower-case one (Η looks like H, η like n). */
+const UPPER_CONFUSABLES: Record<string, string> = {
+  Α: 'a',
+  Β: 'b',
+  Ε: 'e',
+  Ζ: 'z',
+  Η: 'h',
+  Ι: 'i',
+  Κ: 'k',
+  Μ: 'm',
+  Ν: 'n',
+  Ο: 'o',
+  Ρ: 'p',
+  Τ: 't',
+  Υ: 'y',
+  Χ: 'x',
+  А: 'a',
+  В: 'b',
+  Е: 'e',
+  К: 'k',
+  М: 'm',
+  Н: 'h',
+  О: 'o',
+  Р: 'p',
+  С: 'c',
+  Т: 't',
+  Х: 'x',
+};
+
 const ZERO_WIDTH = new Set([
   0x00ad, 0x034f, 0x180e, 0x200b, 0x200c, 0x200d, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xfeff,
 ]);
@@ -130,11 +159,33 @@ function foldCodePoint(cp: number): string {
   if (cached !== undefined) return cached;
   let out = '';
   if (!ZERO_WIDTH.has(cp) && !(cp >= 0xfe00 && cp <= 0xfe0f)) {
-    const lowered = String.fromCodePoint(cp).normalize('NFKD').replace(MARK, '').toLowerCase();
-    for (const ch of lowered) out += CONFUSABLES[ch] ?? ch;
+    const folded = String.fromCodePoint(cp).normalize('NFKD').replace(MARK, '');
+    for (const ch of folded) {
+      const lower = ch.toLowerCase();
+      out += UPPER_CONFUSABLES[ch] ?? CONFUSABLES[lower] ?? lower;
+    }
   }
   if (foldCache.size < FOLD_CACHE_MAX) foldCache.set(cp, out);
   return out;
+}
+
+const FOLD_UNKNOWN = -2;
+const FOLD_REMOVED = -3;
+const FOLD_MULTI = -1;
+// BMP code point → (kind << 16 | folded code), FOLD_REMOVED, FOLD_MULTI, or FOLD_UNKNOWN until first seen.
+const FOLD1 = new Int32Array(65536).fill(FOLD_UNKNOWN);
+
+function fillFold1(cp: number): number {
+  const folded = foldCodePoint(cp);
+  let v = FOLD_MULTI;
+  if (folded.length === 0) v = FOLD_REMOVED;
+  else if (folded.length === 1) {
+    const c = folded.charCodeAt(0);
+    const kd = kindOfFolded(c);
+    v = (kd << 16) | (kd === K_SEP ? SEP : c);
+  }
+  FOLD1[cp] = v;
+  return v;
 }
 
 function kindOfFolded(c: number): number {
@@ -175,6 +226,22 @@ export function normalizeText(text: string): NormalizedText {
     }
     const cp = text.codePointAt(i)!;
     const len = cp > 0xffff ? 2 : 1;
+    if (len === 1) {
+      // Fast path: BMP code points folding to one character (or none), cached in a flat table.
+      let v = FOLD1[cp]!;
+      if (v === FOLD_UNKNOWN) v = fillFold1(cp);
+      if (v === FOLD_REMOVED) {
+        i++;
+        continue;
+      }
+      if (v >= 0) {
+        const kd = v >>> 16;
+        code[m] = v & 0xffff;
+        kind[m] = kd;
+        st[m++] = i++;
+        continue;
+      }
+    }
     const folded = foldCodePoint(cp);
     for (let k = 0; k < folded.length; k++) {
       if (m + 4 >= cap) {

@@ -33,12 +33,17 @@ export const INJECTION_RULES: readonly PhraseRule[] = [
     id: 'instruction_override',
     weight: 0.85,
     severity: 'high',
+    // Verb + optional determiner + "previous"-like adjective is enough; listing every noun after it would
+    // multiply the phrase count by ten for no gain in recall.
     templates: [
-      '{ignore|disregard|forget|override|bypass|skip} {all |any |the |your |my |}{of |}{the |your |}{previous|prior|above|earlier|preceding|original|system|initial|old} {instructions|instruction|rules|directions|prompts|prompt|guidelines|directives|context}',
+      '{ignore|disregard|forget|override|bypass|skip} {all |all the |all of the |any |the |your |my |}{previous|prior|above|earlier|preceding|original|initial}',
+      '{ignore|disregard|forget|override|bypass} {your|the} system {prompt|instructions|message}',
       '{ignore|disregard|forget} {everything|all} {you were told|above|before|i said before}',
       'new instructions',
       'from now on you {will|must|are}',
       'your new {task|instructions|role} {is|are}',
+      '{bypass|override|disable|circumvent} {your|the|all|any} {guidelines|rules|restrictions|filters|safety|safeguards|programming}',
+      '{ignore|disregard} your {guidelines|instructions|rules|programming|restrictions}',
     ],
   },
   {
@@ -46,7 +51,8 @@ export const INJECTION_RULES: readonly PhraseRule[] = [
     weight: 0.8,
     severity: 'high',
     templates: [
-      '{reveal|show|print|display|repeat|output|tell me|give me|leak|what is|what are|what s} {me |}{your|the} {system|initial|hidden|original|secret} {prompt|instructions|message|rules}',
+      'your {system|initial|hidden|original|secret} {prompt|instructions|rules|message}',
+      'the {system|initial|hidden|original} {prompt|instructions}',
       'repeat {the|all} {text|words|instructions} above',
       '{print|output|repeat} everything above',
       'what were you told {before|at the start}',
@@ -112,7 +118,7 @@ export const CHARACTER_BREAK_RULES: readonly PhraseRule[] = [
       "i'm sorry, but i {can't|cannot}",
       'i {don t|do not} have personal {opinions|feelings|experiences}',
       'as a helpful assistant',
-      'i am here to help you with',
+      'as an ai assistant',
     ],
   },
 ];

@@ -199,7 +199,12 @@ function classifyWindow(
     // IPv4: four dotted octets, not part of a longer dotted run, not a version number.
     const before = a > 0 ? seps[a]! : 0;
     const after = b < groups.length ? seps[b]! : 0;
-    if (count !== 4 || before === S_DOT || after === S_DOT || plus || paren) return null;
+    if (before === S_DOT || after === S_DOT || plus || paren) return null;
+    if (count === 3 && lens[a] === 3 && lens[a + 1] === 3 && lens[a + 2] === 4) {
+      const s0 = groups[a]!.start;
+      return VERSION_BEFORE.test(text.slice(Math.max(0, s0 - 12), s0)) ? null : 'phone'; // 555.123.4567
+    }
+    if (count !== 4) return null;
     for (let i = a; i < b; i++) {
       const gs = groups[i]!.start;
       const l = lens[i]!;
@@ -322,6 +327,7 @@ function findIpv6(text: string, out: PiiMatch[]): void {
 }
 
 function ipv6Valid(s: string): boolean {
+  if (!/[0-9]/.test(s)) return false; // 'a::b', 'cafe::bad' are not addresses in prose
   const halves = s.split('::');
   if (halves.length > 2) return false;
   const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
