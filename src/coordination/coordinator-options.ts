@@ -1,0 +1,143 @@
+import { nonEmptyString, show } from '../deployment/plan.js';
+import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment/types.js';
+import { ValidationError } from '../errors.js';
+import { isUuid } from '../internal/ids.js';
+import type { CoordinateDeploymentInput, ServiceCoordinatorOptions } from './types.js';
+
+/** Defaults of {@link ServiceCoordinatorOptions}. */
+export const DEFAULT_SERVICE_COORDINATOR_OPTIONS: {
+  readonly hookTimeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly timeoutMs: number;
+  readonly smokeMinPassRate: number;
+  readonly drive: boolean;
+  readonly actor: string;
+} = Object.freeze({
+  hookTimeoutMs: 5_000,
+  pollIntervalMs: 1_000,
+  timeoutMs: 3_600_000,
+  smokeMinPassRate: 1,
+  drive: true,
+  actor: 'service-coordinator',
+});
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+function positiveMs(value: unknown, field: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new ValidationError(`Expected \`${field}\` to be a positive number of ms, got ${show(value)}`, {
+      field,
+    });
+  }
+}
+
+function needs(value: unknown, field: string, methods: string[]): void {
+  if (value === undefined) return;
+  for (const m of methods) {
+    if (typeof (value as Record<string, unknown> | null)?.[m] !== 'function') {
+      throw new ValidationError(`Expected \`${field}\` to have a \`${m}()\` method, got ${show(value)}`, {
+        field,
+      });
+    }
+  }
+}
+
+/** Throws a `ValidationError` naming the first wrong option. @internal */
+export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
+  if (typeof o !== 'object' || o === null) {
+    throw new ValidationError(
+      `Expected ServiceCoordinator options such as { deploymentManager }, got ${show(o)}`,
+    );
+  }
+  if (o.deploymentManager === undefined) {
+    throw new ValidationError('Expected `deploymentManager` (a DeploymentManager)', {
+      field: 'deploymentManager',
+    });
+  }
+  needs(o.deploymentManager, 'deploymentManager', ['startDeployment', 'getDeployment', 'abort', 'tick']);
+  needs(o.llmClient, 'llmClient', ['generate']);
+  needs(o.rollbackManager, 'rollbackManager', ['rollback', 'listRollbacks']);
+  needs(o.registry, 'registry', ['getCurrentModel', 'getModel']);
+  needs(o.guardrails, 'guardrails', ['check']);
+  for (const f of ['probe', 'validate'] as const) {
+    if (o[f] !== undefined && typeof o[f] !== 'function') {
+      throw new ValidationError(`Expected \`${f}\` to be a function, got ${show(o[f])}`, { field: f });
+    }
+  }
+  if (o.hooks !== undefined) {
+    if (typeof o.hooks !== 'object' || o.hooks === null) {
+      throw new ValidationError(`Expected \`hooks\` to be an object of functions, got ${show(o.hooks)}`, {
+        field: 'hooks',
+      });
+    }
+    for (const [k, v] of Object.entries(o.hooks)) {
+      if (v !== undefined && typeof v !== 'function') {
+        throw new ValidationError(`Expected \`hooks.${k}\` to be a function, got ${show(v)}`, {
+          field: `hooks.${k}`,
+        });
+      }
+    }
+  }
+  positiveMs(o.hookTimeoutMs, 'hookTimeoutMs');
+  positiveMs(o.pollIntervalMs, 'pollIntervalMs');
+  positiveMs(o.timeoutMs, 'timeoutMs');
+  const r = o.smokeMinPassRate;
+  if (r !== undefined && (typeof r !== 'number' || !(r > 0 && r <= 1))) {
+    throw new ValidationError(`Expected \`smokeMinPassRate\` to be a number in (0, 1], got ${show(r)}`, {
+      field: 'smokeMinPassRate',
+    });
+  }
+  if (o.smokeSuite !== undefined) {
+    if (!Array.isArray(o.smokeSuite)) {
+      throw new ValidationError(
+        `Expected \`smokeSuite\` to be an array of { name, prompt }, got ${show(o.smokeSuite)}`,
+        {
+          field: 'smokeSuite',
+        },
+      );
+    }
+    o.smokeSuite.forEach((c, i) => {
+      nonEmptyString(c?.name, `smokeSuite[${i}].name`);
+      nonEmptyString(c?.prompt, `smokeSuite[${i}].prompt`);
+    });
+  }
+  if (o.drive !== undefined && typeof o.drive !== 'boolean') {
+    throw new ValidationError(`Expected \`drive\` to be a boolean, got ${show(o.drive)}`, { field: 'drive' });
+  }
+  if (o.actor !== undefined) nonEmptyString(o.actor, 'actor');
+}
+
+/** Throws a `ValidationError` naming the first wrong field of the input. @internal */
+export function validateCoordinateInput(i: CoordinateDeploymentInput): void {
+  if (typeof i !== 'object' || i === null) {
+    throw new ValidationError(
+      `Expected input such as { newModelId, currentModelId, useCase }, got ${show(i)}`,
+    );
+  }
+  if (!isUuid(i.newModelId)) {
+    throw new ValidationError(`Expected \`newModelId\` to be a model id (UUID), got ${show(i.newModelId)}`, {
+      field: 'newModelId',
+    });
+  }
+  if (i.currentModelId !== null && !isUuid(i.currentModelId)) {
+    throw new ValidationError(
+      `Expected \`currentModelId\` to be a model id (UUID) or null for a first model, got ${show(i.currentModelId)}`,
+      { field: 'currentModelId' },
+    );
+  }
+  if (i.currentModelId === i.newModelId) {
+    throw new ValidationError('Expected `newModelId` to differ from `currentModelId`', {
+      field: 'newModelId',
+    });
+  }
+  nonEmptyString(i.useCase, 'useCase');
+  if (i.strategy !== undefined && !DEPLOYMENT_STRATEGIES.includes(i.strategy as DeploymentStrategy)) {
+    throw new ValidationError(
+      `Expected \`strategy\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${show(i.strategy)}`,
+      { field: 'strategy' },
+    );
+  }
+  if (i.actor !== undefined) nonEmptyString(i.actor, 'actor');
+  if (i.reason !== undefined) nonEmptyString(i.reason, 'reason');
+}
