@@ -186,21 +186,22 @@ async function step(ctx: DriverContext, d: Deployment): Promise<void> {
           actor,
         });
       }
-      await ctx.writer.update(d.id, (c) =>
+      const after = await ctx.writer.update(d.id, (c) =>
         c.status === 'promoting'
           ? { patch: { status: 'succeeded', switched: true, weight: 100, reason: 'Promoted' }, actor }
           : null,
       );
+      await restoreStableIfEnded(ctx.registry, after, 'Deployment ended while promoting', actor);
       return;
     }
     case 'rolling_back': {
       // A replica died mid-rollback: finish it (only when nobody touched it for a while).
       if (now.getTime() - d.updatedAt.getTime() < STALE_ROLLBACK_MS) return;
-      await ctx.rollbacks.rollbackDeployment(d, {
-        reason: d.reason ?? 'Resuming an interrupted rollback',
-        trigger: 'automatic',
-        actor,
-      });
+      await ctx.rollbacks.rollbackDeployment(
+        d,
+        { reason: d.reason ?? 'Resuming an interrupted rollback', trigger: 'automatic', actor },
+        { resume: true },
+      );
       return;
     }
     default:
@@ -216,7 +217,7 @@ async function switchToCandidate(ctx: DriverContext, d: Deployment, reason: stri
       actor: ctx.actor,
     });
   }
-  await ctx.writer.update(d.id, (c) =>
+  const after = await ctx.writer.update(d.id, (c) =>
     c.status === d.status
       ? {
           patch: { status: 'progressing', weight: 100, switched: true, stepStartedAt: now, reason },
@@ -224,4 +225,25 @@ async function switchToCandidate(ctx: DriverContext, d: Deployment, reason: stri
         }
       : null,
   );
+  // Aborted while we switched: the abort already looked at the registry, so undo our switch here.
+  await restoreStableIfEnded(ctx.registry, after, 'Deployment ended while switching', ctx.actor);
+}
+
+/**
+ * After a deployment ended without success (`aborted`, `failed`): if its candidate is still current
+ * and there is a previous model, makes that model current again (the candidate becomes `standby`).
+ * A no-op for active or succeeded deployments. Rollbacks restore on their own and are not touched here.
+ * @internal
+ */
+export async function restoreStableIfEnded(
+  registry: DeploymentRegistry,
+  d: Deployment,
+  reason: string,
+  actor: string,
+): Promise<void> {
+  if (d.status !== 'aborted' && d.status !== 'failed') return;
+  if (!d.stableModelId) return;
+  const candidate = await registry.getModel(d.candidateModelId);
+  if (candidate.status !== 'current') return;
+  await registry.updateModelStatus(d.stableModelId, 'current', { reason, actor });
 }

@@ -1,18 +1,23 @@
 import type { Database } from '../db/index.js';
+import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { isUuid, uuidv7 } from '../internal/ids.js';
+import { uuidv7 } from '../internal/ids.js';
+import { ModelRegistry } from '../registry/model-registry.js';
 import { RollbackManager } from '../rollback/rollback-manager.js';
-import type { RolledBackEvent } from '../rollback/types.js';
-import { advance, type ValidateModel } from './deployment-driver.js';
+import { advance, restoreStableIfEnded } from './deployment-driver.js';
+import { checkId, deployableModel, stripUndefined } from './deployment-input.js';
+import {
+  DEFAULT_DEPLOYMENT_MANAGER_OPTIONS,
+  type DeploymentManagerEvents,
+  type DeploymentManagerOptions,
+  type StartDeploymentInput,
+} from './deployment-manager-options.js';
 import { DeploymentStore } from './deployment-store.js';
 import { DeploymentWriter, type TransitionDecision } from './deployment-writer.js';
-import type { Verdict } from './judge.js';
 import {
-  type AnalysisConfigInput,
   assertStrategy,
-  type DeploymentPlanInput,
   DEFAULT_STRATEGY,
   nonEmptyString,
   positive,
@@ -20,91 +25,32 @@ import {
   resolvePlan,
   show,
 } from './plan.js';
-import type { DeploymentRegistry, Model } from './registry-port.js';
+import type { DeploymentRegistry } from './registry-port.js';
 import { TrafficRouter } from './traffic-router.js';
 import {
   type Deployment,
   type DeploymentEvent,
   type DeploymentStatus,
-  type DeploymentStrategy,
   isActiveStatus,
   type ListDeploymentsFilter,
 } from './types.js';
 
-/** Options of {@link DeploymentManager}. */
-export interface DeploymentManagerOptions {
-  db: Database;
-  registry: DeploymentRegistry;
-  /** Router fed by this manager; one is created when omitted (`manager.router`). */
-  router?: TrafficRouter;
-  /** Rollback manager used for automatic rollbacks; one is created when omitted (`manager.rollbacks`). */
-  rollbacks?: RollbackManager;
-  /** @default systemClock */
-  clock?: Clock;
-  /** Strategy when `startDeployment` names none (the composition root passes `DEPLOYMENT_STRATEGY_DEFAULT`). @default 'blue_green' */
-  defaultStrategy?: DeploymentStrategy;
-  /** Plan defaults merged under each deployment's `plan`. @default DEFAULT_PLAN */
-  plan?: DeploymentPlanInput;
-  /** Analysis defaults merged under each deployment's `analysis`. @default DEFAULT_ANALYSIS */
-  analysis?: AnalysisConfigInput;
-  /** Blue-green smoke test of the candidate; without one validation passes (and says so in the audit trail). */
-  validate?: ValidateModel;
-  /** Drive active deployments from this process (any replica may; a lease picks one). @default true */
-  drive?: boolean;
-  /** How often the driver looks at active deployments. @default 1000 */
-  tickIntervalMs?: number;
-  /** How long a driving lease lasts without renewal before another replica takes over. @default 15000 */
-  leaseMs?: number;
-  /** This replica's lease owner id. @default a fresh UUIDv7 */
-  owner?: string;
-  /** Actor recorded for the SDK's own transitions. @default 'sdk' */
-  actor?: string;
-}
-
-/** Defaults of {@link DeploymentManagerOptions}. */
-export const DEFAULT_DEPLOYMENT_MANAGER_OPTIONS: {
-  readonly tickIntervalMs: number;
-  readonly leaseMs: number;
-  readonly drive: boolean;
-  readonly actor: string;
-} = { tickIntervalMs: 1000, leaseMs: 15_000, drive: true, actor: 'sdk' };
-
-/** Input of {@link DeploymentManager.startDeployment}. */
-export interface StartDeploymentInput {
-  useCase: string;
-  /** The registered model to roll out (status `candidate`, `standby` or `deprecated`). */
-  newModelId: string;
-  /** @default the manager's `defaultStrategy` */
-  strategy?: DeploymentStrategy;
-  plan?: DeploymentPlanInput;
-  analysis?: AnalysisConfigInput;
-  /** Who starts it. @default 'sdk' */
-  actor?: string;
-  reason?: string;
-}
-
-/** Events of {@link DeploymentManager}. */
-export interface DeploymentManagerEvents {
-  /** A deployment was created (status `pending`). */
-  'deployment:started': (e: { readonly deployment: Deployment }) => void;
-  /** A state or step change committed by this process. */
-  'deployment:transition': (e: { readonly deployment: Deployment; readonly from: DeploymentStatus }) => void;
-  /** The judge looked at a deployment. */
-  'deployment:verdict': (e: { readonly deploymentId: string; readonly verdict: Verdict }) => void;
-  /** A deployment finished with the candidate promoted. */
-  'deployment:succeeded': (e: { readonly deployment: Deployment }) => void;
-  /** A rollback completed: traffic is back on the previous model. */
-  'deployment:rolled_back': (e: RolledBackEvent) => void;
-  /** Driving a deployment failed; retryable errors are retried, others roll back. */
-  'deployment:error': (e: { readonly deploymentId: string; readonly error: unknown }) => void;
-}
+type Resolved = DeploymentManagerOptions & typeof DEFAULT_DEPLOYMENT_MANAGER_OPTIONS;
+type Patch = { status: DeploymentStatus; weight?: number; stepStartedAt?: Date };
+type ManualOptions = { actor?: string; reason?: string };
 
 /**
  * Blue-green, canary and all-at-once rollouts as a persisted state machine with automated analysis and
- * automatic rollback. Any replica may drive; a lease decides which one does.
+ * automatic rollback. Any replica may drive; a lease decides which one does. With no options it uses the
+ * default database and a registry of its own on it; anything injected wins.
+ *
+ * `abort` is not a verdict on the model: traffic goes back to the model that was current before, and a
+ * candidate that had already been switched in stays `standby` (the registry has no way back to
+ * `candidate`; `standby` may be deployed again). Only rollbacks mark the candidate `failed`. A use case's
+ * first deployment has nothing to go back to: aborting it after the switch leaves the candidate current.
  * @example
  * ```ts
- * const deployments = new DeploymentManager({ db, registry });
+ * const deployments = new DeploymentManager({ db, registry }); // or new DeploymentManager()
  * const d = await deployments.startDeployment({ useCase: 'interaction_layer', newModelId, strategy: 'canary', actor: 'ci' });
  * ```
  */
@@ -115,24 +61,23 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   readonly rollbacks: RollbackManager;
   /** This replica's lease owner id. */
   readonly owner: string;
-  private readonly store: DeploymentStore;
-  private readonly writer: DeploymentWriter;
   private readonly registry: DeploymentRegistry;
   private readonly clock: Clock;
-  private readonly options: DeploymentManagerOptions & typeof DEFAULT_DEPLOYMENT_MANAGER_OPTIONS;
-  private readonly ownsRouter: boolean;
+  private readonly options: Resolved;
+  private readonly opened: Promise<{ store: DeploymentStore; writer: DeploymentWriter }>;
+  private readonly owned: { router: boolean; rollbacks: boolean; registry: ModelRegistry | null };
   private readonly inFlight = new Set<string>();
   private ticking: Promise<void> | null = null;
   private cancelTimer: (() => void) | null = null;
   private closed = false;
 
-  constructor(options: DeploymentManagerOptions) {
+  constructor(options: DeploymentManagerOptions = {}) {
     super();
-    if (!options?.db)
-      throw new ValidationError('Expected `db` (a Database from createDatabase)', { field: 'db' });
-    if (!options.registry)
-      throw new ValidationError('Expected `registry` (a ModelRegistry)', { field: 'registry' });
-    const o = { ...DEFAULT_DEPLOYMENT_MANAGER_OPTIONS, ...strip(options) };
+    if (typeof options !== 'object' || options === null)
+      throw new ValidationError(`Expected options to be an object, got ${show(options)}`, {
+        field: 'options',
+      });
+    const o: Resolved = { ...DEFAULT_DEPLOYMENT_MANAGER_OPTIONS, ...stripUndefined(options) };
     positive(o.tickIntervalMs, 'tickIntervalMs');
     positive(o.leaseMs, 'leaseMs');
     if (o.defaultStrategy !== undefined) assertStrategy(o.defaultStrategy, 'defaultStrategy');
@@ -141,21 +86,35 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
         field: 'validate',
       });
     }
+    if (o.registry !== undefined && typeof o.registry?.snapshot !== 'function')
+      throw new ValidationError('Expected `registry` to be a ModelRegistry', { field: 'registry' });
     resolvePlan(o.plan);
     resolveAnalysis(o.analysis);
     this.options = o;
     this.clock = o.clock ?? systemClock;
-    this.registry = o.registry;
     this.owner = o.owner ?? uuidv7();
-    this.store = new DeploymentStore(o.db);
-    this.ownsRouter = !o.router;
-    this.router = o.router ?? new TrafficRouter({ db: o.db, registry: o.registry, clock: this.clock });
-    this.writer = new DeploymentWriter(this.store, o.db, this.clock, this.router);
+    const db: Database | Promise<Database> = o.db ?? getDefaultDatabase();
+    const ownRegistry = o.registry ? null : new ModelRegistry({ db, clock: this.clock });
+    this.registry = o.registry ?? (ownRegistry as ModelRegistry);
+    this.owned = { router: !o.router, rollbacks: !o.rollbacks, registry: ownRegistry };
+    this.router = o.router ?? new TrafficRouter({ db, registry: this.registry, clock: this.clock });
     this.rollbacks =
       o.rollbacks ??
-      new RollbackManager({ db: o.db, registry: o.registry, clock: this.clock, router: this.router });
+      new RollbackManager({ db, registry: this.registry, clock: this.clock, router: this.router });
     this.rollbacks.on('deployment:rolled_back', (e) => this.emitSafely('deployment:rolled_back', e));
+    this.opened = Promise.resolve(db).then((d) => {
+      const store = new DeploymentStore(d);
+      return { store, writer: new DeploymentWriter(store, d, this.clock, this.router) };
+    });
+    this.opened.catch(() => {}); // surfaced by the first call that needs the database
     if (o.drive) this.scheduleTick();
+  }
+
+  /** Resolves once the database is open and the registry snapshot and routing table are loaded. */
+  async ready(): Promise<void> {
+    await this.opened;
+    await this.owned.registry?.ready();
+    await this.router.ready();
   }
 
   /**
@@ -170,18 +129,14 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
       );
     }
     nonEmptyString(input.useCase, 'useCase');
-    if (!isUuid(input.newModelId)) {
-      throw new ValidationError(
-        `Expected \`newModelId\` to be a model id (UUID), got ${show(input.newModelId)}`,
-        { field: 'newModelId' },
-      );
-    }
+    checkId(input.newModelId, 'model', 'newModelId');
     const strategy = input.strategy ?? this.options.defaultStrategy ?? DEFAULT_STRATEGY;
     assertStrategy(strategy);
     const plan = resolvePlan(input.plan, resolvePlan(this.options.plan));
     const analysis = resolveAnalysis({ ...this.options.analysis, ...input.analysis });
     if (input.actor !== undefined) nonEmptyString(input.actor, 'actor');
-    const model = await this.candidate(input.useCase, input.newModelId);
+    const { store, writer } = await this.opened;
+    const model = await deployableModel(this.registry, input.useCase, input.newModelId);
     const stable = await this.registry.getCurrentModel(input.useCase);
     const now = new Date(this.clock.now());
     const d: Deployment = {
@@ -207,8 +162,8 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
       leaseOwner: null,
       leaseExpiresAt: null,
     };
-    await this.store.insert(d, d.actor);
-    await this.writer.published(d);
+    await store.insert(d, d.actor);
+    await writer.published(d);
     this.emitSafely('deployment:started', { deployment: d });
     return d;
   }
@@ -216,37 +171,35 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   /** The deployment, or `NotFoundError`. */
   async getDeployment(id: string): Promise<Deployment> {
     checkId(id);
-    const d = await this.store.get(id);
+    const d = await (await this.opened).store.get(id);
     if (!d) throw new NotFoundError(`No deployment with id '${id}'`, { details: { id } });
     return d;
   }
 
   /** Deployments, newest first. */
-  listDeployments(filter: ListDeploymentsFilter = {}): Promise<Deployment[]> {
-    if (
-      filter.limit !== undefined &&
-      (!Number.isInteger(filter.limit) || filter.limit < 1 || filter.limit > 1000)
-    ) {
-      throw new ValidationError(`Expected \`limit\` to be an integer in 1–1000, got ${show(filter.limit)}`, {
+  async listDeployments(filter: ListDeploymentsFilter = {}): Promise<Deployment[]> {
+    const limit = filter.limit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
+      throw new ValidationError(`Expected \`limit\` to be an integer in 1–1000, got ${show(limit)}`, {
         field: 'limit',
       });
     }
-    return this.store.list(filter);
+    return (await this.opened).store.list(filter);
   }
 
   /** The audit trail of a deployment, oldest first. */
   async getEvents(id: string): Promise<DeploymentEvent[]> {
     await this.getDeployment(id);
-    return this.store.events(id);
+    return (await this.opened).store.events(id);
   }
 
   /** Holds the current weight; analysis and steps stop until `resume`. */
-  pause(id: string, options: { actor?: string; reason?: string } = {}): Promise<Deployment> {
+  pause(id: string, options: ManualOptions = {}): Promise<Deployment> {
     return this.manual(id, options, (d) => (d.status === 'paused' ? null : { status: 'paused' }), 'Paused');
   }
 
   /** Continues a paused deployment; the current step restarts its clock. */
-  resume(id: string, options: { actor?: string; reason?: string } = {}): Promise<Deployment> {
+  resume(id: string, options: ManualOptions = {}): Promise<Deployment> {
     return this.manual(
       id,
       options,
@@ -259,7 +212,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   }
 
   /** Skips the remaining steps: the candidate becomes current now. */
-  async promote(id: string, options: { actor?: string; reason?: string } = {}): Promise<Deployment> {
+  async promote(id: string, options: ManualOptions = {}): Promise<Deployment> {
     const d = await this.manual(
       id,
       options,
@@ -270,27 +223,33 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     return this.getDeployment(id);
   }
 
-  /** Stops the deployment; everything goes back to the model that was current before. */
-  async abort(id: string, options: { actor?: string; reason?: string } = {}): Promise<Deployment> {
-    const d = await this.getDeployment(id);
-    const actor = options.actor ?? this.options.actor;
+  /**
+   * Stops the deployment: the state becomes `aborted` first (so no driver switches traffic afterwards),
+   * then the model that was current before is made current again if the candidate had taken over.
+   */
+  async abort(id: string, options: ManualOptions = {}): Promise<Deployment> {
     const reason = options.reason ?? 'Aborted';
-    if (!isActiveStatus(d.status) || d.status === 'rolling_back') {
-      throw new ConflictError(`Deployment ${id} is '${d.status}' and cannot be aborted`, {
-        details: { id, status: d.status },
-      });
-    }
-    if (d.switched && d.stableModelId) {
-      await this.registry.updateModelStatus(d.stableModelId, 'current', { reason, actor });
-    }
-    return this.manual(id, options, () => ({ status: 'aborted', weight: 0 }), 'Aborted');
+    const aborted = await this.manual(
+      id,
+      options,
+      (d) => {
+        if (!isActiveStatus(d.status) || d.status === 'rolling_back' || d.status === 'promoting')
+          throw new ConflictError(`Deployment ${id} is '${d.status}' and cannot be aborted`, {
+            details: { id, status: d.status },
+          });
+        return { status: 'aborted', weight: 0 };
+      },
+      'Aborted',
+    );
+    await restoreStableIfEnded(this.registry, aborted, reason, options.actor ?? this.options.actor);
+    return aborted;
   }
 
   /** Drives every active deployment one step (the timer calls this; tests may too). */
   tick(): Promise<void> {
     this.ticking ??= (async () => {
       try {
-        const active = await this.store.listActive();
+        const active = await (await this.opened).store.listActive();
         await Promise.all(active.map((d) => this.drive(d)));
       } catch (error) {
         this.emitSafely('deployment:error', { deploymentId: '', error });
@@ -301,13 +260,24 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     return this.ticking;
   }
 
-  /** Stops driving (the lease expires for another replica to take over) and closes what it created. */
+  /**
+   * Stops driving, hands back the leases this replica holds (another replica takes over on its next
+   * tick instead of waiting for expiry) and closes what the manager created. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.cancelTimer?.();
     await this.ticking;
-    if (this.ownsRouter) await this.router.close();
+    const opened = await this.opened.catch(() => null);
+    if (opened) {
+      const mine = await opened.store.listActive().catch(() => []);
+      for (const d of mine.filter((x) => x.leaseOwner === this.owner))
+        await opened.store.releaseLease(d.id, this.owner).catch(() => {});
+    }
+    if (this.owned.router) await this.router.close();
+    if (this.owned.rollbacks) await this.rollbacks.close();
+    await this.owned.registry?.close();
   }
 
   /** Same as `close()`. */
@@ -319,15 +289,15 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     if (this.inFlight.has(d.id) || this.closed) return;
     this.inFlight.add(d.id);
     try {
+      const { store, writer } = await this.opened;
       const now = new Date(this.clock.now());
-      if (!(await this.store.acquireLease(d.id, this.owner, now, this.options.leaseMs))) return;
-      const fresh = await this.store.get(d.id);
+      if (!(await store.acquireLease(d.id, this.owner, now, this.options.leaseMs))) return;
+      const fresh = await store.get(d.id);
       if (!fresh) return;
-      const before = fresh.status;
       await advance(
         {
-          store: this.store,
-          writer: this.writer,
+          store,
+          writer,
           registry: this.registry,
           router: this.router,
           rollbacks: this.rollbacks,
@@ -339,9 +309,9 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
         },
         fresh,
       );
-      const after = await this.store.get(d.id);
-      if (after && after.version !== fresh.version && after.status !== before) {
-        this.emitSafely('deployment:transition', { deployment: after, from: before });
+      const after = await store.get(d.id);
+      if (after && after.version !== fresh.version && after.status !== fresh.status) {
+        this.emitSafely('deployment:transition', { deployment: after, from: fresh.status });
         if (after.status === 'succeeded') this.emitSafely('deployment:succeeded', { deployment: after });
       }
     } catch (error) {
@@ -353,50 +323,23 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
 
   private async manual(
     id: string,
-    options: { actor?: string; reason?: string },
-    patch: (d: Deployment) => { status: DeploymentStatus; weight?: number; stepStartedAt?: Date } | null,
+    options: ManualOptions,
+    patch: (d: Deployment) => Patch | null,
     defaultReason: string,
   ): Promise<Deployment> {
     this.assertOpen();
     checkId(id);
     if (options.actor !== undefined) nonEmptyString(options.actor, 'actor');
     const actor = options.actor ?? this.options.actor;
+    const { writer } = await this.opened;
     let from: DeploymentStatus = 'pending';
-    const next = await this.writer.update(id, (d): TransitionDecision => {
+    const next = await writer.update(id, (d): TransitionDecision => {
       from = d.status;
       const p = patch(d);
       return p ? { patch: { ...p, reason: options.reason ?? defaultReason }, actor } : null;
     });
     if (next.status !== from) this.emitSafely('deployment:transition', { deployment: next, from });
     return next;
-  }
-
-  private async candidate(useCase: string, id: string): Promise<Model> {
-    let m: Model;
-    try {
-      m = await this.registry.getModel(id);
-    } catch (error) {
-      if (error instanceof NotFoundError)
-        throw new ValidationError(`Unknown model '${id}' in \`newModelId\``, {
-          field: 'newModelId',
-          cause: error,
-        });
-      throw error;
-    }
-    if (m.useCase !== useCase) {
-      throw new ValidationError(`Model '${id}' serves use case '${m.useCase}', not '${useCase}'`, {
-        field: 'newModelId',
-      });
-    }
-    if (m.status === 'current')
-      throw new ValidationError(`Model '${id}' is already current for '${useCase}'`, { field: 'newModelId' });
-    if (m.status === 'retired' || m.status === 'failed') {
-      throw new ValidationError(
-        `Model '${id}' is ${m.status} and cannot be deployed; register a new version`,
-        { field: 'newModelId' },
-      );
-    }
-    return m;
   }
 
   private scheduleTick(): void {
@@ -409,15 +352,4 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError('DeploymentManager is closed');
   }
-}
-
-function checkId(id: unknown): void {
-  if (!isUuid(id))
-    throw new ValidationError(`Expected \`id\` to be a deployment id (UUID), got ${show(id)}`, {
-      field: 'id',
-    });
-}
-
-function strip<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

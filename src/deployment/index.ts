@@ -4,13 +4,13 @@ export {
   type ValidateModel,
   type ValidationResult,
 } from './deployment-driver.js';
+export { DeploymentManager } from './deployment-manager.js';
 export {
   DEFAULT_DEPLOYMENT_MANAGER_OPTIONS,
-  DeploymentManager,
   type DeploymentManagerEvents,
   type DeploymentManagerOptions,
   type StartDeploymentInput,
-} from './deployment-manager.js';
+} from './deployment-manager-options.js';
 export {
   type AnalysisConfig,
   DEFAULT_ANALYSIS,

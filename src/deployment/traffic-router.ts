@@ -21,8 +21,11 @@ export const ROUTING_BUCKETS = 10_000;
 export interface TrafficRouterOptions {
   /** Registry whose in-memory snapshot answers `route()`. */
   registry: Pick<DeploymentRegistry, 'snapshot' | 'getModel'>;
-  /** Database for active deployments and outcome metrics; without it the router is fed by `setActiveDeployments`. */
-  db?: Database;
+  /**
+   * Database (or a promise of it) for active deployments and outcome metrics; without it the router is
+   * fed by `setActiveDeployments`. @default none
+   */
+  db?: Database | Promise<Database>;
   /** @default systemClock */
   clock?: Clock;
   /** How often recorded outcomes are written to `deployment_metrics`. @default 1000 */
@@ -104,7 +107,8 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
   readonly replicaId: string;
   private readonly registry: TrafficRouterOptions['registry'];
   private readonly clock: Clock;
-  private readonly store: DeploymentStore | undefined;
+  private store: DeploymentStore | undefined;
+  private readonly opened: Promise<DeploymentStore | undefined>;
   private readonly aggregator: OutcomeAggregator;
   private readonly random: () => number;
   private readonly maxPins: number;
@@ -145,13 +149,17 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
     this.refreshIntervalMs = o.refreshIntervalMs;
     this.replicaId = options.replicaId ?? uuidv7();
     this.aggregator = new OutcomeAggregator(this.replicaId, o.metricsWindowMs);
-    this.store = options.db ? new DeploymentStore(options.db) : undefined;
     if (options.db) {
-      options.db.changes.on('change', this.onChange);
-      this.initial = this.refresh().catch(() => {});
+      this.opened = Promise.resolve(options.db).then((db) => {
+        this.store = new DeploymentStore(db);
+        if (!this.closed) db.changes.on('change', this.onChange);
+        return this.store;
+      });
+      this.initial = this.opened.then(() => this.refresh()).catch(() => {});
       this.schedule('refresh', this.refreshIntervalMs);
       this.schedule('flush', this.flushIntervalMs);
     } else {
+      this.opened = Promise.resolve(undefined);
       this.initial = Promise.resolve();
     }
   }
@@ -256,14 +264,15 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
 
   /** Re-reads active deployments from the database now. */
   refresh(): Promise<void> {
-    if (!this.store || this.closed) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
     if (this.refreshing) {
       this.refreshAgain = true;
       return this.refreshing;
     }
-    const store = this.store;
     this.refreshing = (async () => {
       try {
+        const store = await this.opened;
+        if (!store) return;
         do {
           this.refreshAgain = false;
           await this.setActiveDeployments(await store.listActive());
@@ -280,9 +289,9 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
 
   /** Writes buffered outcome counters to `deployment_metrics`. */
   flush(): Promise<void> {
-    if (!this.store) return Promise.resolve();
-    const store = this.store;
     const run = async (): Promise<void> => {
+      const store = await this.opened;
+      if (!store) return;
       const rows = this.aggregator.drain();
       if (rows.length === 0) return;
       const now = this.clock.now();

@@ -1,24 +1,29 @@
 import type { Database } from '../db/index.js';
+import { getDefaultDatabase } from '../default-database.js';
+import { checkId } from '../deployment/deployment-input.js';
 import { DeploymentStore } from '../deployment/deployment-store.js';
 import { DeploymentWriter } from '../deployment/deployment-writer.js';
 import { nonEmptyString, show } from '../deployment/plan.js';
 import type { DeploymentRegistry, Model } from '../deployment/registry-port.js';
 import type { TrafficRouter } from '../deployment/traffic-router.js';
 import type { Deployment } from '../deployment/types.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ClosedError, isRetryable, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { isUuid, uuidv7 } from '../internal/ids.js';
+import { ModelRegistry } from '../registry/model-registry.js';
 import { RollbackStore } from './rollback-store.js';
 import type { Rollback, RollbackOptions, RolledBackEvent } from './types.js';
 
-/** Options of {@link RollbackManager}. */
+/** Options of {@link RollbackManager}. Every field is optional: `new RollbackManager()` works. */
 export interface RollbackManagerOptions {
-  db: Database;
-  registry: DeploymentRegistry;
+  /** The shared database (or a promise of it). @default the default database from the environment (see `getDefaultDatabase`) */
+  db?: Database | Promise<Database>;
+  /** The model registry. @default a `new ModelRegistry({ db, clock })` owned (and closed) by the manager */
+  registry?: DeploymentRegistry;
   /** @default systemClock */
   clock?: Clock;
-  /** Local router refreshed right after each step (other replicas follow the change feed). */
+  /** Local router refreshed right after each step (other replicas follow the change feed). @default none */
   router?: TrafficRouter;
   /** Actor recorded when a call names none. @default 'sdk' */
   actor?: string;
@@ -28,39 +33,68 @@ export interface RollbackManagerOptions {
 export interface RollbackManagerEvents {
   /** A rollback finished: the previous model serves again everywhere. */
   'deployment:rolled_back': (e: RolledBackEvent) => void;
-  /** A rollback could not finish (the registry refused a step); the deployment is marked `failed`. */
+  /**
+   * A rollback could not finish. A retryable cause (database away) leaves the deployment `rolling_back`
+   * for a driver to resume; any other marks it `failed`.
+   */
   'deployment:rollback_failed': (e: { readonly rollback: Rollback; readonly error: unknown }) => void;
+}
+
+interface Opened {
+  store: RollbackStore;
+  deployments: DeploymentStore;
+  writer: DeploymentWriter;
 }
 
 /**
  * Automatic and manual rollback. Restores the model that was current before the deployment, marks
  * the candidate `failed`, ends the deployment `rolled_back`, and records trigger, reason, models and
  * duration. Routing moves to stable on every replica as soon as the `rolling_back` state commits.
+ *
+ * The restore target is checked before the candidate is touched, so a target that cannot serve
+ * (unknown, retired, failed) leaves the candidate current rather than the use case with no model. A
+ * manual rollback with nothing to go back to is refused (`ValidationError`; pass `toModelId`). An
+ * automatic rollback of a use case's first deployment has no previous model: the candidate is marked
+ * `failed` and the use case is left without a current model (the LLM client then serves its fallback).
+ * Concurrent rollbacks of one deployment run once: later callers get the rollback in progress.
  * @example
  * ```ts
+ * const rollbacks = new RollbackManager({ db, registry }); // or new RollbackManager()
  * const rb = await rollbacks.rollback('interaction_layer', { reason: 'players report loops', actor: 'oncall' });
  * console.log(rb.durationMs);
  * ```
  */
 export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
-  private readonly store: RollbackStore;
-  private readonly deployments: DeploymentStore;
-  private readonly writer: DeploymentWriter;
   private readonly registry: DeploymentRegistry;
+  private readonly ownRegistry: ModelRegistry | null;
   private readonly clock: Clock;
   private readonly actor: string;
+  private readonly opened: Promise<Opened>;
+  private closed = false;
 
-  constructor(options: RollbackManagerOptions) {
+  constructor(options: RollbackManagerOptions = {}) {
     super();
-    if (!options?.db)
-      throw new ValidationError('Expected `db` (a Database from createDatabase)', { field: 'db' });
-    if (!options.registry) throw new ValidationError('Expected `registry`', { field: 'registry' });
+    if (typeof options !== 'object' || options === null)
+      throw new ValidationError(`Expected options to be an object, got ${show(options)}`, {
+        field: 'options',
+      });
+    if (options.registry !== undefined && typeof options.registry?.getModel !== 'function')
+      throw new ValidationError('Expected `registry` to be a ModelRegistry', { field: 'registry' });
+    if (options.actor !== undefined) nonEmptyString(options.actor, 'actor');
     this.clock = options.clock ?? systemClock;
-    this.registry = options.registry;
     this.actor = options.actor ?? 'sdk';
-    this.store = new RollbackStore(options.db);
-    this.deployments = new DeploymentStore(options.db);
-    this.writer = new DeploymentWriter(this.deployments, options.db, this.clock, options.router);
+    const db: Database | Promise<Database> = options.db ?? getDefaultDatabase();
+    this.ownRegistry = options.registry ? null : new ModelRegistry({ db, clock: this.clock });
+    this.registry = options.registry ?? (this.ownRegistry as ModelRegistry);
+    this.opened = Promise.resolve(db).then((d) => {
+      const deployments = new DeploymentStore(d);
+      return {
+        store: new RollbackStore(d),
+        deployments,
+        writer: new DeploymentWriter(deployments, d, this.clock, options.router),
+      };
+    });
+    this.opened.catch(() => {}); // surfaced by the first call that needs the database
   }
 
   /**
@@ -69,6 +103,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
    * @throws ValidationError for bad input or when there is nothing to roll back to.
    */
   async rollback(useCase: string, options: RollbackOptions): Promise<Rollback> {
+    this.assertOpen();
     nonEmptyString(useCase, 'useCase');
     if (typeof options !== 'object' || options === null) {
       throw new ValidationError(`Expected rollback options such as { reason }, got ${show(options)}`, {
@@ -86,8 +121,17 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
       );
     }
     if (options.toModelId !== undefined) await this.checkTarget(useCase, options.toModelId);
-    const active = (await this.deployments.listActive()).find((d) => d.useCase === useCase);
-    if (active) return this.rollbackDeployment(active, options);
+    const { deployments } = await this.opened;
+    const active = (await deployments.listActive()).find((d) => d.useCase === useCase);
+    if (active) {
+      if (!active.stableModelId && options.toModelId === undefined && active.status !== 'rolling_back') {
+        throw new ValidationError(
+          `Deployment ${active.id} is the first of use case '${useCase}': there is no previous model to roll back to; pass \`toModelId\` or abort it`,
+          { field: 'toModelId' },
+        );
+      }
+      return this.rollbackDeployment(active, options);
+    }
     const current = await this.registry.getCurrentModel(useCase);
     if (!current)
       throw new ValidationError(`Use case '${useCase}' has no current model to roll back`, {
@@ -95,7 +139,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
       });
     let to = options.toModelId;
     if (to === undefined) {
-      const last = (await this.deployments.list({ useCase, status: 'succeeded', limit: 20 })).find(
+      const last = (await deployments.list({ useCase, status: 'succeeded', limit: 20 })).find(
         (d) => d.candidateModelId === current.id && d.stableModelId,
       );
       to = last?.stableModelId ?? undefined;
@@ -103,39 +147,52 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     if (to === undefined || to === current.id) {
       throw new ValidationError(
         `Use case '${useCase}' has no previous model to roll back to; pass \`toModelId\``,
-        { field: 'toModelId' },
+        {
+          field: 'toModelId',
+        },
       );
     }
     return this.execute(null, useCase, current.id, to, options);
   }
 
-  /** Rolls back one deployment (the deployment manager calls this on a failed verdict). @internal */
-  async rollbackDeployment(d: Deployment, options: RollbackOptions): Promise<Rollback> {
+  /**
+   * Rolls back one deployment (the deployment manager calls this on a failed verdict). Only the caller
+   * that moves it to `rolling_back` executes; others get the rollback in progress, unless `resume`
+   * (a driver finishing a rollback whose replica died).
+   * @internal
+   */
+  async rollbackDeployment(
+    d: Deployment,
+    options: RollbackOptions,
+    internal: { resume?: boolean } = {},
+  ): Promise<Rollback> {
+    const { writer, store } = await this.opened;
     const actor = options.actor ?? this.actor;
     const startedAt = this.clock.now();
+    let claimed = false;
     // Routing first: once `rolling_back` commits, every replica sends everything to stable.
-    const moving = await this.writer.update(d.id, (cur) =>
-      cur.status === 'rolling_back'
-        ? null
-        : { patch: { status: 'rolling_back', weight: 0, reason: options.reason }, actor },
-    );
-    const to = options.toModelId ?? moving.stableModelId;
-    return this.execute(moving, d.useCase, d.candidateModelId, to, options, startedAt);
+    const moving = await writer.update(d.id, (cur) => {
+      if (cur.status === 'rolling_back') return null;
+      claimed = true;
+      return { patch: { status: 'rolling_back', weight: 0, reason: options.reason }, actor };
+    });
+    const [pending] = claimed ? [] : await store.list({ deploymentId: d.id, limit: 1 });
+    const resumable = pending?.status === 'in_progress' ? pending : undefined;
+    if (!claimed && !internal.resume && resumable) return resumable;
+    const to = options.toModelId ?? resumable?.to ?? moving.stableModelId;
+    return this.execute(moving, d.useCase, d.candidateModelId, to, options, startedAt, resumable);
   }
 
   /** The rollback, or `NotFoundError`. */
   async getRollback(id: string): Promise<Rollback> {
-    if (!isUuid(id))
-      throw new ValidationError(`Expected \`id\` to be a rollback id (UUID), got ${show(id)}`, {
-        field: 'id',
-      });
-    const r = await this.store.get(id);
+    checkId(id, 'rollback');
+    const r = await (await this.opened).store.get(id);
     if (!r) throw new NotFoundError(`No rollback with id '${id}'`, { details: { id } });
     return r;
   }
 
   /** Rollbacks, newest first. */
-  listRollbacks(
+  async listRollbacks(
     filter: { useCase?: string; deploymentId?: string; limit?: number } = {},
   ): Promise<Rollback[]> {
     if (
@@ -146,7 +203,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
         field: 'limit',
       });
     }
-    return this.store.list(filter);
+    return (await this.opened).store.list(filter);
   }
 
   private async execute(
@@ -156,9 +213,11 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     to: string | null,
     options: RollbackOptions,
     startedAt = this.clock.now(),
+    resumed?: Rollback,
   ): Promise<Rollback> {
+    const { store, writer } = await this.opened;
     const actor = options.actor ?? this.actor;
-    let rb: Rollback = {
+    let rb: Rollback = resumed ?? {
       id: uuidv7(startedAt),
       deploymentId: d?.id ?? null,
       useCase,
@@ -173,41 +232,66 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
       durationMs: null,
       error: null,
     };
-    await this.store.insert(rb);
+    if (!resumed) await store.insert(rb);
     try {
+      // Check the target first: never take the candidate out of service without something to serve.
+      const target = to ? await this.registry.getModel(to) : null;
+      if (target && (target.status === 'retired' || target.status === 'failed'))
+        throw new ValidationError(`Model '${to}' is ${target.status} and cannot serve again`, {
+          field: 'toModelId',
+        });
       const loser = await this.registry.getModel(from);
       if (loser.status === 'candidate' || loser.status === 'current') {
         await this.registry.updateModelStatus(from, 'failed', { reason: options.reason, actor });
       }
-      if (to) {
-        const target = await this.registry.getModel(to);
-        if (target.status !== 'current')
-          await this.registry.updateModelStatus(to, 'current', { reason: options.reason, actor });
-      }
+      if (to && (await this.registry.getModel(to)).status !== 'current')
+        await this.registry.updateModelStatus(to, 'current', { reason: options.reason, actor });
       if (d) {
-        await this.writer.update(d.id, (cur) =>
+        await writer.update(d.id, (cur) =>
           cur.status === 'rolling_back' ? { patch: { status: 'rolled_back', weight: 0 }, actor } : null,
         );
       }
     } catch (error) {
+      if (d && isRetryable(error)) {
+        // The database went away: the deployment stays `rolling_back` (routed to stable) and a driver
+        // resumes this same rollback later.
+        this.emitSafely('deployment:rollback_failed', { rollback: rb, error });
+        throw error;
+      }
       if (d) {
-        await this.writer
+        await writer
           .update(d.id, (cur) =>
             cur.status === 'rolling_back'
               ? { patch: { status: 'failed', reason: `Rollback failed: ${messageOf(error)}` }, actor }
               : null,
           )
-          .catch(() => {});
+          .catch((e: unknown) => this.emitSafely('deployment:rollback_failed', { rollback: rb, error: e }));
       }
       rb = this.completed(rb, 'failed', messageOf(error));
-      await this.store.finish(rb);
+      await store.finish(rb);
       this.emitSafely('deployment:rollback_failed', { rollback: rb, error });
       throw error;
     }
     rb = this.completed(rb, 'completed', null);
-    await this.store.finish(rb);
+    await store.finish(rb);
     this.emitSafely('deployment:rolled_back', { rollback: rb });
     return rb;
+  }
+
+  /** Closes the registry it created (injected ones are left open). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ownRegistry?.close();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('RollbackManager is closed');
   }
 
   private completed(rb: Rollback, status: Rollback['status'], error: string | null): Rollback {
