@@ -435,8 +435,17 @@ function toViolation(text: string, f: Finding, action: GuardrailAction): Violati
   let excerpt = '';
   if (f.span) {
     const { start, end } = f.span;
-    const pre = redact(text.slice(Math.max(0, start - EXCERPT_CONTEXT), start));
-    const post = redact(text.slice(end, end + EXCERPT_CONTEXT));
+    // Context holds whole whitespace-separated tokens only, so redaction never sees half an e-mail.
+    let a = Math.max(0, start - EXCERPT_CONTEXT);
+    if (a > 0 && !isSpace(text.charCodeAt(a - 1))) {
+      while (a < start && !isSpace(text.charCodeAt(a))) a++;
+    }
+    let b = Math.min(text.length, end + EXCERPT_CONTEXT);
+    if (b < text.length && !isSpace(text.charCodeAt(b))) {
+      while (b > end && !isSpace(text.charCodeAt(b - 1))) b--;
+    }
+    const pre = redact(text.slice(a, start));
+    const post = redact(text.slice(end, b));
     const body =
       f.category === 'pii' || f.category === 'secret'
         ? (f.replacement ?? '[REDACTED]')
@@ -458,6 +467,10 @@ function toViolation(text: string, f: Finding, action: GuardrailAction): Violati
     action,
     ...(f.replacement !== undefined ? { replacement: f.replacement } : {}),
   };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

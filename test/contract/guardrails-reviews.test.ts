@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
+import { GuardrailsMonitor } from '../../src/guardrails/index.js';
+import { openTestDatabase, testBackends } from '../helpers/backends.js';
+
+describe.each(testBackends())('guardrails review queue on %s', (backend) => {
+  let db: Database;
+  let g: GuardrailsMonitor;
+  beforeEach(async () => {
+    db = await openTestDatabase(backend);
+    g = new GuardrailsMonitor({ db });
+  });
+  afterEach(async () => {
+    await g.close();
+    await db.close();
+  });
+
+  it('stores critical violations as pending with redacted excerpts, without blocking check()', async () => {
+    const r = await g.check({
+      text: 'kys, mail bob@example.com',
+      stage: 'output',
+      useCase: 'interaction_layer',
+      modelId: 'm1',
+      logId: 'log-1',
+      context: { npcId: 'innkeeper', questProgress: ['act1'], rating: 'T' },
+    });
+    expect(r.fallbackUsed).toBe(true);
+    await g.flush();
+    const page = await g.reviews.list({ status: 'pending' });
+    expect(page.items).toHaveLength(1);
+    const item = page.items[0]!;
+    expect(item).toMatchObject({
+      checkId: 'terms',
+      category: 'self_harm',
+      severity: 'critical',
+      action: 'block',
+      stage: 'output',
+      useCase: 'interaction_layer',
+      modelId: 'm1',
+      logId: 'log-1',
+      reviewStatus: 'pending',
+      verdict: null,
+      context: { npcId: 'innkeeper', questProgress: ['act1'], rating: 'T' },
+    });
+    expect(item.excerpt).toContain('[EMAIL]');
+    expect(item.excerpt).not.toContain('bob@example.com');
+  });
+
+  it('pages newest first with a keyset cursor and filters', async () => {
+    for (let i = 0; i < 5; i++)
+      await g.check({ text: `kys ${i}`, stage: 'output', modelId: i % 2 ? 'a' : 'b', useCase: 'npc' });
+    await g.check({ text: 'card 4111 1111 1111 1111', stage: 'input', modelId: 'a', useCase: 'chat' });
+    await g.flush();
+    const first = await g.reviews.list({ limit: 4 });
+    expect(first.items).toHaveLength(4);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await g.reviews.list({ limit: 4, cursor: first.nextCursor! });
+    expect(second.items).toHaveLength(2);
+    expect(second.nextCursor).toBeNull();
+    const ids = [...first.items, ...second.items].map((x) => x.id);
+    expect(new Set(ids).size).toBe(6);
+    expect([...ids].sort().reverse()).toEqual(ids);
+    expect((await g.reviews.list({ modelId: 'a', severity: 'critical' })).items).toHaveLength(2);
+    expect((await g.reviews.list({ useCase: 'chat' })).items[0]).toMatchObject({
+      category: 'pii',
+      reviewStatus: 'not_required',
+    });
+    expect((await g.reviews.list({ from: Date.now() + 60_000 })).items).toHaveLength(0);
+    const counts = await g.reviews.countsByModel();
+    expect(counts).toEqual([
+      { modelId: 'a', severity: 'critical', count: 2 },
+      { modelId: 'a', severity: 'high', count: 1 },
+      { modelId: 'b', severity: 'critical', count: 3 },
+    ]);
+  });
+
+  it('resolves with a verdict and counts false positives per check', async () => {
+    await g.check({ text: 'kys', stage: 'output' });
+    await g.check({ text: 'you should die', stage: 'output' });
+    await g.flush();
+    const { items } = await g.reviews.list({ status: 'pending' });
+    const resolved = await g.reviews.resolve(items[0]!.id, {
+      verdict: 'false_positive',
+      reviewer: 'ana',
+      note: 'quoting a villain',
+    });
+    expect(resolved).toMatchObject({
+      reviewStatus: 'resolved',
+      verdict: 'false_positive',
+      reviewer: 'ana',
+      reviewNote: 'quoting a villain',
+    });
+    await g.reviews.resolve(items[1]!.id, { verdict: 'confirmed', reviewer: 'ben' });
+    expect(await g.reviews.falsePositives()).toEqual({ terms: 1 });
+    expect(await g.reviews.confirmed()).toEqual({ terms: 1 });
+    expect((await g.reviews.list({ status: 'pending' })).items).toHaveLength(0);
+    await expect(g.reviews.resolve(items[0]!.id, { verdict: 'confirmed', reviewer: 'x' })).rejects.toThrow(
+      ConflictError,
+    );
+    await expect(
+      g.reviews.resolve('0190a3b2-7c1d-7e5f-8a9b-0c1d2e3f4a5b', { verdict: 'confirmed', reviewer: 'x' }),
+    ).rejects.toThrow(NotFoundError);
+    await expect(
+      g.reviews.resolve(items[0]!.id, { verdict: 'maybe' as never, reviewer: 'x' }),
+    ).rejects.toThrow(ValidationError);
+    await expect(g.reviews.list({ cursor: 'nope' })).rejects.toThrow(ValidationError);
+  });
+});
+
+describe('guardrails review queue without a database', () => {
+  it('says that it needs one', async () => {
+    await expect(new GuardrailsMonitor().reviews.list()).rejects.toThrow(/needs a database/);
+  });
+});
