@@ -53,7 +53,12 @@ describe.each(testBackends())('coordinateModelDeployment on %s', (backend) => {
     llm = new LLMClient({
       modelRegistry: registry,
       router: manager.router,
-      logProcessor: { logInference: async (e) => (logs.push(e), `log-${logs.length}`) },
+      logProcessor: {
+        logInference: async (e) => {
+          logs.push(e);
+          return `log-${logs.length}`;
+        },
+      },
       retry: { retries: 0 },
       clock,
     });
