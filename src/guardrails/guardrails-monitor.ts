@@ -106,12 +106,21 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
       characterBreaks: true,
       ...options.checks,
     };
-    this.builtins = new BuiltinChecks({
-      termGroups,
-      allowlist: [...DEFAULT_ALLOWLIST, ...(options.allowlist ?? [])],
-      anachronisms: options.anachronisms ?? DEFAULT_ANACHRONISMS,
-      toggles,
-    });
+    const isDefault =
+      !options.terms &&
+      !options.extraTerms &&
+      !options.spoilers?.length &&
+      !options.allowlist?.length &&
+      !options.anachronisms &&
+      !options.checks;
+    this.builtins = isDefault
+      ? defaultBuiltins()
+      : new BuiltinChecks({
+          termGroups,
+          allowlist: [...DEFAULT_ALLOWLIST, ...(options.allowlist ?? [])],
+          anachronisms: options.anachronisms ?? DEFAULT_ANACHRONISMS,
+          toggles,
+        });
     const store = options.db ? new ViolationStore(options.db) : undefined;
     if (options.sink) {
       this.sink = options.sink;
