@@ -26,8 +26,8 @@ export interface ChangeFeedEvents {
 export interface ChangeTransport {
   /** Starts listening; calls `deliver` with each raw payload. */
   start(deliver: (payload: string) => void, onState: (state: 'connected' | Error) => void): Promise<void>;
-  /** Sends `payload` to every listener (after commit). */
-  notify(payload: string): Promise<void>;
+  /** Sends `payload` to every listener; through `executor` (a transaction) when given, so it goes at commit. */
+  notify(payload: string, executor?: Kysely<object>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,27 +67,36 @@ export class ChangeFeed extends TypedEmitter<ChangeFeedEvents> {
   }
   private connectedOnce = false;
 
-  /** Records a committed change of `topic`/`key` and tells every replica. Call after the commit. */
-  async publish(topic: string, key: string): Promise<Change> {
+  /**
+   * Records a change of `topic`/`key` and tells every replica. Called after a commit, or inside the
+   * writer's transaction (`executor` = the transaction): then the version bump and the NOTIFY commit
+   * with the write — one commit instead of two, and nothing is announced if the write rolls back.
+   */
+  async publish(topic: string, key: string, executor: Kysely<object> = this.kysely): Promise<Change> {
+    const inTransaction = executor !== this.kysely;
     let version: number;
     try {
       const row = await sql<{ version: number | string }>`
         insert into mms_change_versions (topic, version) values (${topic}, 1)
         on conflict (topic) do update set version = mms_change_versions.version + 1
-        returning version`.execute(this.kysely);
+        returning version`.execute(executor);
       version = Number(row.rows[0]?.version ?? 0);
     } catch (error) {
       throw translateDbError(error, `publishing a change of ${topic}`);
     }
     const change: Change = { topic, key, version };
-    this.deliver(change);
-    if (this.transport) {
-      try {
-        await this.transport.notify(JSON.stringify(change));
-      } catch (error) {
-        // The version row is committed; other replicas pick the change up on their next poll.
-        this.emitSafely('feed:error', translateDbError(error, 'sending a change notification'));
-      }
+    if (!this.transport) {
+      this.deliver(change);
+      return change;
+    }
+    // Our own LISTEN hears the NOTIFY too; deliver at once only when it is already committed.
+    if (!inTransaction) this.deliver(change);
+    try {
+      await this.transport.notify(JSON.stringify(change), executor);
+    } catch (error) {
+      if (inTransaction) throw translateDbError(error, 'sending a change notification');
+      // The version row is committed; other replicas pick the change up on their next poll.
+      this.emitSafely('feed:error', translateDbError(error, 'sending a change notification'));
     }
     return change;
   }
@@ -149,7 +158,7 @@ export class PgNotifyTransport implements ChangeTransport {
   constructor(
     private readonly config: pg.ClientConfig,
     private readonly channel: string,
-    private readonly notifyVia: (payload: string) => Promise<void>,
+    private readonly notifyVia: (payload: string, executor?: Kysely<object>) => Promise<void>,
     private readonly clock: Clock,
   ) {}
 
@@ -188,8 +197,8 @@ export class PgNotifyTransport implements ChangeTransport {
     await connect();
   }
 
-  notify(payload: string): Promise<void> {
-    return this.notifyVia(payload);
+  notify(payload: string, executor?: Kysely<object>): Promise<void> {
+    return this.notifyVia(payload, executor);
   }
 
   async close(): Promise<void> {
@@ -202,8 +211,11 @@ export class PgNotifyTransport implements ChangeTransport {
 }
 
 /** Builds the NOTIFY statement runner shared by the PostgreSQL and PGlite transports. */
-export function notifyWith(kysely: Kysely<object>, channel: string): (payload: string) => Promise<void> {
-  return async (payload) => {
-    await sql`select pg_notify(${channel}, ${payload})`.execute(kysely);
+export function notifyWith(
+  kysely: Kysely<object>,
+  channel: string,
+): (payload: string, executor?: Kysely<object>) => Promise<void> {
+  return async (payload, executor = kysely) => {
+    await sql`select pg_notify(${channel}, ${payload})`.execute(executor);
   };
 }

@@ -222,6 +222,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
               actor,
               changed_at: now,
             });
+            await db.changes.publish(MODELS_TOPIC, id, t);
             return toModel(row);
           });
         } catch (error) {
@@ -240,7 +241,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
           throw mapped;
         }
       });
-      await this.afterWrite(db, cache, model.useCase);
+      cache.apply([model]);
       this.counters.registrationsOk++;
       this.emitSafely('registry:model_registered', { model, actor });
       return model;
@@ -314,6 +315,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
             }
           }
           await move(fresh, to, reason);
+          for (const change of done) await db.changes.publish(MODELS_TOPIC, change.model.id, t);
           return done;
         });
       } catch (error) {
@@ -328,7 +330,8 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
       }
     });
     if (changes.length === 0) return target.status === to ? target : await this.getModel(modelId);
-    await this.afterWrite(db, cache, target.useCase);
+    // Committed with its change notifications; our own view follows at once (read-your-writes).
+    cache.apply(changes.map((c) => c.model));
     this.counters.statusChanges += changes.length;
     for (const change of changes) this.emitSafely('registry:status_changed', change);
     return changes[changes.length - 1]!.model;
@@ -490,12 +493,6 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     return cache;
   }
 
-  private async afterWrite(db: Database, cache: RegistryCache, useCase: string): Promise<void> {
-    // The write is committed: tell every replica, then refresh our own view so we read our writes.
-    await db.changes.publish(MODELS_TOPIC, useCase).catch(() => {});
-    if (cache.loaded) await cache.refreshUseCase(useCase).catch(() => {});
-  }
-
   private async updateColumns(
     id: string,
     set: { tags?: string; metadata?: string },
@@ -506,19 +503,23 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     const at = new Date(this.clock.now());
     let row: RegistryTables['models'] | undefined;
     try {
-      row = await db.kysely
-        .withTables<RegistryTables>()
-        .updateTable('models')
-        .set({ ...set, updated_at: at })
-        .where('id', '=', modelId)
-        .returningAll()
-        .executeTakeFirst();
+      row = await db.transaction(async (t) => {
+        const updated = await t
+          .withTables<RegistryTables>()
+          .updateTable('models')
+          .set({ ...set, updated_at: at })
+          .where('id', '=', modelId)
+          .returningAll()
+          .executeTakeFirst();
+        if (updated) await db.changes.publish(MODELS_TOPIC, modelId, t);
+        return updated;
+      });
     } catch (error) {
       throw translateDbError(error, `${what} of model ${modelId}`);
     }
     if (!row) throw new NotFoundError(`No model with id ${modelId}`, { details: { modelId } });
     const model = toModel(row);
-    await this.afterWrite(db, cache, model.useCase);
+    cache.apply([model]);
     return model;
   }
 }

@@ -3,10 +3,10 @@ import type { Database } from '../db/database.js';
 import { translateDbError } from '../db/pg-errors.js';
 import type { ModelManagementError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { type RegistryTables, selectModels } from './model-store.js';
+import { type RegistryTables, selectModel, selectModels } from './model-store.js';
 import type { Model, RegistrySnapshot } from './types.js';
 
-/** Topic of the change feed the registry publishes on; the key is the use case. */
+/** Topic of the change feed the registry publishes on; the key is the changed model's id. */
 export const MODELS_TOPIC = 'models';
 
 /** What the cache reports to its registry. */
@@ -35,7 +35,7 @@ export class RegistryCache {
   private closed = false;
   private readonly kysely: Kysely<RegistryTables>;
   private readonly onChange = (c: { topic: string; key: string }) => {
-    if (c.topic === MODELS_TOPIC) void this.refreshUseCase(c.key).catch(() => {});
+    if (c.topic === MODELS_TOPIC && this.loaded) void this.refreshModel(c.key).catch(() => {});
   };
   private readonly onReconnect = (info: { reconnect: boolean }) => {
     if (info.reconnect) void this.reloadAll().catch(() => {});
@@ -99,13 +99,20 @@ export class RegistryCache {
     return this.view;
   }
 
-  /** Re-reads one use case (after our own write, or a change notification from any replica). */
-  async refreshUseCase(useCase: string): Promise<void> {
-    const models = await this.guard(() => selectModels(this.kysely, useCase));
-    for (const [id, m] of this.models) if (m.useCase === useCase) this.models.delete(id);
-    this.current.delete(useCase);
-    for (const m of models) this.put(m);
-    this.bump([useCase]);
+  /** Re-reads one model (a change notification from any replica): one primary-key select. */
+  async refreshModel(id: string): Promise<void> {
+    const model = await this.guard(() => selectModel(this.kysely, id));
+    if (model) this.apply([model]);
+  }
+
+  /** Applies models this process just wrote (no read needed: the commit returned them). */
+  apply(models: readonly Model[]): void {
+    if (!this.loaded || models.length === 0) return;
+    for (const m of models) {
+      if (this.current.get(m.useCase)?.id === m.id && m.status !== 'current') this.current.delete(m.useCase);
+      this.put(m);
+    }
+    this.bump([...new Set(models.map((m) => m.useCase))]);
   }
 
   /** Re-reads everything (first load, missed notifications). */
