@@ -7,7 +7,7 @@ import { nonEmptyString, show } from '../deployment/plan.js';
 import type { DeploymentRegistry, Model } from '../deployment/registry-port.js';
 import type { TrafficRouter } from '../deployment/traffic-router.js';
 import type { Deployment } from '../deployment/types.js';
-import { ClosedError, isRetryable, NotFoundError, ValidationError } from '../errors.js';
+import { ClosedError, ConflictError, isRetryable, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { isUuid, uuidv7 } from '../internal/ids.js';
@@ -40,6 +40,10 @@ export interface RollbackManagerEvents {
   'deployment:rollback_failed': (e: { readonly rollback: Rollback; readonly error: unknown }) => void;
 }
 
+/** How long a caller that lost the claim waits for the winner's rollback record. */
+const CLAIM_WAIT_POLLS = 40;
+const CLAIM_WAIT_MS = 50;
+
 interface Opened {
   store: RollbackStore;
   deployments: DeploymentStore;
@@ -70,6 +74,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
   private readonly clock: Clock;
   private readonly actor: string;
   private readonly opened: Promise<Opened>;
+  private readonly running = new Map<string, Promise<Rollback>>();
   private closed = false;
 
   constructor(options: RollbackManagerOptions = {}) {
@@ -166,6 +171,18 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     options: RollbackOptions,
     internal: { resume?: boolean } = {},
   ): Promise<Rollback> {
+    const running = this.running.get(d.id);
+    if (running) return running;
+    const work = this.claimAndExecute(d, options, internal.resume === true);
+    this.running.set(d.id, work);
+    try {
+      return await work;
+    } finally {
+      this.running.delete(d.id);
+    }
+  }
+
+  private async claimAndExecute(d: Deployment, options: RollbackOptions, resume: boolean): Promise<Rollback> {
     const { writer, store } = await this.opened;
     const actor = options.actor ?? this.actor;
     const startedAt = this.clock.now();
@@ -176,11 +193,39 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
       claimed = true;
       return { patch: { status: 'rolling_back', weight: 0, reason: options.reason }, actor };
     });
-    const [pending] = claimed ? [] : await store.list({ deploymentId: d.id, limit: 1 });
-    const resumable = pending?.status === 'in_progress' ? pending : undefined;
-    if (!claimed && !internal.resume && resumable) return resumable;
-    const to = options.toModelId ?? resumable?.to ?? moving.stableModelId;
-    return this.execute(moving, d.useCase, d.candidateModelId, to, options, startedAt, resumable);
+    if (claimed)
+      return this.execute(
+        moving,
+        d.useCase,
+        d.candidateModelId,
+        options.toModelId ?? moving.stableModelId,
+        options,
+        startedAt,
+      );
+    // Someone else claimed it (another replica, or one that died). Its row appears right after the claim.
+    for (let i = 0; ; i++) {
+      const [latest] = await store.list({ deploymentId: d.id, limit: 1 });
+      if (latest && latest.status !== 'in_progress') return latest;
+      if (latest && resume)
+        return this.execute(moving, d.useCase, d.candidateModelId, latest.to, options, startedAt, latest);
+      if (latest) return latest;
+      if (resume || i >= CLAIM_WAIT_POLLS) break;
+      await new Promise((r) => setTimeout(r, CLAIM_WAIT_MS));
+    }
+    if (!resume)
+      throw new ConflictError(`Deployment ${d.id} is already being rolled back by another replica`, {
+        retryable: true,
+        details: { id: d.id },
+      });
+    // The replica died between its claim and its record: start the record now.
+    return this.execute(
+      moving,
+      d.useCase,
+      d.candidateModelId,
+      options.toModelId ?? moving.stableModelId,
+      options,
+      startedAt,
+    );
   }
 
   /** The rollback, or `NotFoundError`. */
