@@ -15,3 +15,4 @@ export { isUuid, uuidv7 } from './internal/ids.js';
 export * from './llm/index.js';
 export * from './registry/index.js';
 export * from './rollback/index.js';
+export * from './guardrails/index.js';
