@@ -1,0 +1,78 @@
+import type { Database } from '../db/index.js';
+import { ValidationError } from '../errors.js';
+import type { Clock } from '../internal/clock.js';
+import type { RedactedField } from './entry-builder.js';
+import type { InsertMethod } from './log-store.js';
+import { describe } from './sanitize.js';
+
+/** Defaults of {@link HistoricalLogProcessorOptions}. */
+export const DEFAULT_HISTORY_OPTIONS = {
+  enabled: true,
+  batchSize: 500,
+  flushIntervalMs: 250,
+  maxBufferedEntries: 100_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxFieldBytes: 32 * 1024,
+  concurrency: 2,
+  failureRateThreshold: 0.05,
+  failureRateWindowMs: 60_000,
+  closeTimeoutMs: 30_000,
+  insertMethod: 'auto' as InsertMethod | 'auto',
+} as const;
+
+/** Options of {@link HistoricalLogProcessor}. */
+export interface HistoricalLogProcessorOptions {
+  /**
+   * The shared database, or a promise of it (writes wait for it, `logInference` never does).
+   * @default the default database from the environment (see `getDefaultDatabase`), opened on first use
+   */
+  db?: Database | PromiseLike<Database>;
+  /** `false` makes `logInference` a cheap no-op that still returns an id (config: `HISTORICAL_LOGGING_ENABLED`). @default true */
+  enabled?: boolean;
+  /** Rows per INSERT. @default 500 */
+  batchSize?: number;
+  /** A partial batch is written after this long. @default 250 */
+  flushIntervalMs?: number;
+  /** @default 100000 */
+  maxBufferedEntries?: number;
+  /** @default 64 MiB */
+  maxBufferedBytes?: number;
+  /** Text fields longer than this (UTF-8 bytes) are cut and the entry flagged `truncated`. @default 32768 */
+  maxFieldBytes?: number;
+  /** Folder for the on-disk spool; without it, overflow is dropped (counted, `history:dropped`). One processor per folder. */
+  spoolDir?: string;
+  /** Runs on prompt, output and error text before anything is buffered or stored (e.g. a PII redactor). */
+  redact?: (text: string, field: RedactedField) => string;
+  /** Concurrent batch writes. @default 2 */
+  concurrency?: number;
+  /** `history:failure_rate_alert` fires when failed writes exceed this share of attempts. @default 0.05 */
+  failureRateThreshold?: number;
+  /** Sliding window of the failure rate. @default 60000 */
+  failureRateWindowMs?: number;
+  /** `close()` waits at most this long for the database. @default 30000 */
+  closeTimeoutMs?: number;
+  /**
+   * `multi-row` VALUES (every backend) or `unnest` arrays (PostgreSQL, PGlite; one statement with 22
+   * array parameters, measured faster). `auto` picks `unnest` except on pg-mem. @default 'auto'
+   */
+  insertMethod?: InsertMethod | 'auto';
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+/** Reads a positive numeric option (≤ `max`), throwing a ValidationError naming it. @internal */
+export function option(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  max = Number.POSITIVE_INFINITY,
+): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !(v > 0) || v > max) {
+    throw new ValidationError(
+      `Expected \`${name}\` to be a positive number${max < Infinity ? ` ≤ ${max}` : ''}, got ${describe(v)}`,
+      { field: name },
+    );
+  }
+  return v;
+}
