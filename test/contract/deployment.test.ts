@@ -5,6 +5,7 @@ import { ConflictError, ValidationError } from '../../src/errors.js';
 import { ManualClock } from '../../src/internal/clock.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import type { RolledBackEvent } from '../../src/rollback/index.js';
+import { rollbackSuite } from '../fixtures/deployment/rollback-suite.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 
 const USE_CASE = 'interaction_layer';
@@ -310,3 +311,6 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     expect((await registry.getModel(candidateId)).status).toBe('candidate');
   });
 });
+
+// Same process, same PGlite: the rollback/abort edge cases live in a suite module.
+describe.each(testBackends())('rollback and abort edge cases on %s', rollbackSuite);
