@@ -192,7 +192,10 @@ async function open(options: DatabaseOptions, schema: string, poolSize: number, 
     config = { connectionString, ...(schema === 'public' ? {} : { options: `-c search_path=${schema}` }) };
     if (schema !== 'public') await createSchema(connectionString, schema);
     pool = new pg.Pool({ ...config, max: poolSize });
+    // Idle clients fail on the pool; a checked-out client whose socket dies mid-query emits 'error' on
+    // itself, which would crash the host process without a listener.
     pool.on('error', (error) => events.emitSafely('db:error', error));
+    pool.on('connect', (client) => client.on('error', (error) => events.emitSafely('db:error', error)));
     release.push(() => pool.end());
   }
   const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });

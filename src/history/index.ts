@@ -32,7 +32,6 @@ export {
   type LoggedViolation,
   type PurgeOptions,
   SEVERITIES,
-  type Severity,
   type StatsGroupBy,
   type StatsQuery,
 } from './types.js';

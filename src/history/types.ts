@@ -1,3 +1,4 @@
+import type { Severity } from '../guardrails/types.js';
 import type { HistogramSummary } from '../internal/histogram.js';
 
 /** Outcome of one inference call. */
@@ -5,15 +6,18 @@ export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
 /** Which side of a rollout served the call. */
 export type InferenceVariant = 'stable' | 'candidate';
 /** Guardrail severities ranked low → critical (others are stored but not ranked). */
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 /** A guardrail severity. */
-export type Severity = (typeof SEVERITIES)[number];
+export type { Severity };
 
 /** One guardrail violation attached to a logged call (the guardrails module's shape is accepted as is). */
 export interface LoggedViolation {
   /** `low` | `medium` | `high` | `critical` (other strings are kept but not ranked). */
   readonly severity: string;
-  readonly [key: string]: unknown;
+  /** Category of the violation, e.g. `profanity`, `pii`. */
+  readonly category?: string;
+  /** The check that found it. */
+  readonly checkId?: string;
 }
 
 /** What {@link HistoricalLogProcessor.logInference} accepts. */

@@ -30,6 +30,7 @@ export type { LLMStream } from './llm-stream.js';
 export { parseModelConfiguration } from './model-config.js';
 export type { ModelConfiguration, ParsedModelConfiguration } from './model-config.js';
 export type { Provider, ProviderRequest, ProviderResponse, ProviderStreamChunk } from './provider.js';
+export type { ProbeInput, ProbeResult } from './probe.js';
 export { ProviderRegistry } from './provider-registry.js';
 export { HttpProvider } from './providers/http.js';
 export { parseRetryAfter } from './providers/http-util.js';
@@ -52,7 +53,6 @@ export type {
   GuardrailsLike,
   GuardrailViolation,
   InferenceLogEntry,
-  InferenceStatus,
   LogProcessorLike,
   ModelRegistryLike,
   RouteOutcome,

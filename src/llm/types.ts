@@ -87,7 +87,7 @@ export interface GuardrailCheckResult {
   allowed: boolean;
   action: 'allow' | 'flag' | 'redact' | 'block';
   text: string;
-  violations: GuardrailViolation[];
+  violations: readonly GuardrailViolation[];
   fallbackUsed: boolean;
 }
 
@@ -95,7 +95,7 @@ export interface GuardrailCheckResult {
 export interface StreamCheckStep {
   action: 'continue' | 'stop';
   text: string;
-  violations?: GuardrailViolation[];
+  violations?: readonly GuardrailViolation[];
 }
 
 /** Incremental output checker for streams. */
@@ -142,7 +142,7 @@ export interface InferenceLogEntry {
   conversationId: string | null;
   tokensIn: number;
   tokensOut: number;
-  guardrails: { action: GuardrailCheckResult['action']; violations: GuardrailViolation[] } | null;
+  guardrails: { action: GuardrailCheckResult['action']; violations: readonly GuardrailViolation[] } | null;
   metadata: Record<string, unknown>;
 }
 

@@ -54,8 +54,8 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
         tokensIn: 10,
         tokensOut: 20,
         guardrails: [
-          { severity: 'medium', check: 'profanity' },
-          { severity: 'high', check: 'pii' },
+          { severity: 'medium', checkId: 'profanity' },
+          { severity: 'high', checkId: 'pii' },
         ],
         context: { npc: 'Ayla', mood: 3 },
         metadata: { region: 'eu' },
