@@ -79,14 +79,16 @@ export class EndpointCaller {
   /**
    * Runs `run` against `target` with retries. When `keepDeadline` is set, the successful attempt's
    * deadline is returned undisposed (its timer cleared) so a stream stays abortable; the caller disposes it.
+   * `retries` overrides the policy's (and the model configuration's `maxRetries`), e.g. for probes.
    */
   async call<T>(
     target: Target,
     input: CallInput,
     deadline: Deadline,
     run: (provider: Provider, request: ProviderRequest) => Promise<T>,
-    keepDeadline = false,
+    options: { keepDeadline?: boolean; retries?: number } = {},
   ): Promise<{ value: T; attemptDeadline: Deadline | null }> {
+    const keepDeadline = options.keepDeadline ?? false;
     const provider = this.settings.providers.get(target.provider);
     const { config } = target;
     const where = `${target.provider} ${config.endpointLabel}`;
@@ -107,10 +109,8 @@ export class EndpointCaller {
     }
     const redact = (text: string) => redactSecrets(text, secrets);
     const breaker = this.breakerFor(target.provider, config.endpointLabel);
-    const policy =
-      config.maxRetries === undefined
-        ? this.settings.retry
-        : { ...this.settings.retry, retries: config.maxRetries };
+    const retries = options.retries ?? config.maxRetries;
+    const policy = retries === undefined ? this.settings.retry : { ...this.settings.retry, retries };
     const timeoutMs = Math.min(
       config.timeoutMs ?? this.settings.attemptTimeoutMs,
       Math.max(1, deadline.remainingMs()),

@@ -3,7 +3,10 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { Deadline } from './deadline.js';
 import { parseFallbacks } from './fallback-endpoints.js';
-import { EndpointCaller } from './endpoint-caller.js';
+import { createEndpointCaller, providerRegistry } from './client-wiring.js';
+import type { EndpointCaller } from './endpoint-caller.js';
+import { blockedInput, checkInput } from './input-guard.js';
+import { logEntry } from './log-entry.js';
 import type { LLMClientEvents } from './llm-events.js';
 import { LLMCounters, type LLMClientMetrics } from './llm-metrics.js';
 import {
@@ -15,12 +18,9 @@ import {
   validateGenerateInput,
 } from './llm-options.js';
 import { openStream, type LLMStream } from './llm-stream.js';
-import { ProviderRegistry } from './provider-registry.js';
-import { RequestPipeline, errorCode } from './request-pipeline.js';
-import { DEFAULT_RETRY_OPTIONS } from './retry.js';
-import { processEnvSecrets } from './secrets.js';
-import type { ChatMessage, GuardrailCheckResult, InferenceLogEntry, RouteDecision } from './types.js';
-import { DEFAULT_CIRCUIT_BREAKER_OPTIONS } from './circuit-breaker.js';
+import { type ProbeInput, type ProbeResult, runProbe } from './probe.js';
+import { RequestPipeline } from './request-pipeline.js';
+import type { GuardrailCheckResult, Model, RouteDecision } from './types.js';
 
 /**
  * What host services call to generate text. Resolves the model through the router and the registry,
@@ -56,45 +56,9 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
       !!options.guardrails && (options.inputGuardrails ?? DEFAULT_LLM_CLIENT_OPTIONS.inputGuardrails);
     this.outputGuardrails =
       !!options.guardrails && (options.outputGuardrails ?? DEFAULT_LLM_CLIENT_OPTIONS.outputGuardrails);
-    let providers = options.providers;
-    if (Array.isArray(providers)) {
-      const registry = new ProviderRegistry();
-      for (const p of providers) registry.register(p);
-      providers = registry;
-    }
-    providers ??= new ProviderRegistry();
+    const providers = providerRegistry(options.providers);
     const fallbacks = parseFallbacks(options.fallbackEndpoints, providers);
-    this.caller = new EndpointCaller({
-      providers,
-      secrets: options.secrets ?? processEnvSecrets,
-      retry: { ...DEFAULT_RETRY_OPTIONS, ...options.retry },
-      breaker: { ...DEFAULT_CIRCUIT_BREAKER_OPTIONS, ...options.circuitBreaker },
-      clock: this.clock,
-      attemptTimeoutMs: options.attemptTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.attemptTimeoutMs,
-      hooks: {
-        onRetry: (target, info) => {
-          this.counters.retries++;
-          this.emitSafely('llm:retry', {
-            useCase: target.useCase,
-            provider: target.provider,
-            endpoint: target.config.endpointLabel,
-            attempt: info.attempt,
-            code: errorCode(info.error),
-            status: (info.error as { status?: number }).status ?? null,
-            retryAfterMs: info.retryAfterMs ?? null,
-          });
-        },
-        onCircuit: (provider, t) => {
-          const event =
-            t.to === 'open'
-              ? 'llm:circuit_open'
-              : t.to === 'half_open'
-                ? 'llm:circuit_half_open'
-                : 'llm:circuit_closed';
-          this.emitSafely(event, { provider, endpoint: t.key.slice(provider.length + 1), ...t });
-        },
-      },
-    });
+    this.caller = createEndpointCaller(options, providers, this.clock, this.counters, this);
     this.pipeline = new RequestPipeline({
       registry: options.modelRegistry,
       router: options.router,
@@ -153,7 +117,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
       });
       const text = verdict ? verdict.text : value.text;
       const logId = await this.pipeline.log(
-        this.entry(input, {
+        logEntry(input, {
           modelId: target.model?.id ?? null,
           generatedOutput: text,
           latencyMs,
@@ -219,11 +183,41 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
       requestTimeoutMs: this.requestTimeoutMs,
       prepare: (i) => this.checkInput(i),
       blockedInput: (i, verdict, t0) => this.blockedInput(i, verdict, t0),
-      entry: (i, fields) => this.entry(i, fields),
+      entry: logEntry,
       completed: (useCase, modelId, variant, source, latencyMs) =>
         this.completed(useCase, modelId, variant, source, latencyMs, true),
       failed: (i, route, error, t0) => this.failed(i, route, error, t0),
     });
+  }
+
+  /**
+   * Calls one specific model — not the routed one — for smoke tests and health probes: no routing, no
+   * fallback chain, no outcome recorded (it is not player traffic). Uses the client's providers,
+   * secrets, retry policy (`input.retries` overrides it) and circuit breakers; checks the answer with
+   * the output guardrails (unless `guardrails: false`) and logs it with `metadata.smoke = true`.
+   * Throws `ValidationError`, `ProviderError` (and subclasses, `PROVIDER_TIMEOUT` when `timeoutMs`
+   * runs out), `GUARDRAILS_UNAVAILABLE`, or the caller's abort reason.
+   * @example
+   * ```ts
+   * const candidate = await registry.getModel(candidateId);
+   * const r = await llm.probe(candidate, { prompt: 'Greet the player.', timeoutMs: 5_000, retries: 0 });
+   * if (r.guardrails && !r.guardrails.allowed) console.warn('unsafe answer', r.guardrails.violations);
+   * ```
+   */
+  async probe(model: Model, input: ProbeInput): Promise<ProbeResult> {
+    this.assertOpen();
+    return runProbe(
+      {
+        caller: this.caller,
+        pipeline: this.pipeline,
+        counters: this.counters,
+        requestTimeoutMs: this.requestTimeoutMs,
+        outputGuardrails: this.outputGuardrails,
+        hasGuardrails: !!this.options.guardrails,
+      },
+      model,
+      input,
+    );
   }
 
   /** Counters, latency summary and circuit states. */
@@ -246,80 +240,14 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
   }
 
   /** Input guardrails: the (possibly redacted) input, or the blocking verdict. */
-  private async checkInput(input: GenerateInput): Promise<GenerateInput | { blocked: GuardrailCheckResult }> {
-    if (!this.inputGuardrails) return input;
-    if (input.prompt !== undefined) {
-      const v = await this.pipeline.check(input.prompt, 'input', input, undefined);
-      if (!v.allowed) return { blocked: v };
-      return v.action === 'redact' ? { ...input, prompt: v.text } : input;
-    }
-    const messages: ChatMessage[] = [];
-    for (const m of input.messages!) {
-      if (m.role !== 'user') {
-        messages.push(m);
-        continue;
-      }
-      const v = await this.pipeline.check(m.content, 'input', input, undefined);
-      if (!v.allowed) return { blocked: v };
-      messages.push(v.action === 'redact' ? { role: m.role, content: v.text } : m);
-    }
-    return { ...input, messages };
+  private checkInput(input: GenerateInput): Promise<GenerateInput | { blocked: GuardrailCheckResult }> {
+    return this.inputGuardrails ? checkInput(this.pipeline, input) : Promise.resolve(input);
   }
 
-  private async blockedInput(
-    input: GenerateInput,
-    verdict: GuardrailCheckResult,
-    t0: number,
-  ): Promise<GenerateResult> {
-    this.pipeline.blocked(input, 'input', null, verdict);
-    const latencyMs = performance.now() - t0;
-    const guardrails = { action: verdict.action, violations: verdict.violations };
-    const logId = await this.pipeline.log(
-      this.entry(input, {
-        modelId: null,
-        generatedOutput: verdict.text,
-        latencyMs,
-        status: 'blocked',
-        error: null,
-        deploymentId: null,
-        variant: null,
-        tokensIn: 0,
-        tokensOut: 0,
-        guardrails,
-        metadata: { ...input.metadata, source: 'fallback_content', stage: 'input' },
-      }),
+  private blockedInput(input: GenerateInput, verdict: GuardrailCheckResult, t0: number) {
+    return blockedInput(this.pipeline, input, verdict, t0, (latencyMs) =>
+      this.completed(input.useCase, null, null, 'fallback_content', latencyMs, false),
     );
-    this.completed(input.useCase, null, null, 'fallback_content', latencyMs, false);
-    return {
-      text: verdict.text,
-      modelId: null,
-      modelVersion: null,
-      variant: null,
-      deploymentId: null,
-      latencyMs,
-      usage: { tokensIn: 0, tokensOut: 0 },
-      logId,
-      guardrails: { ...guardrails, fallbackUsed: verdict.fallbackUsed },
-      source: 'fallback_content',
-    };
-  }
-
-  private entry(
-    input: GenerateInput,
-    fields: Omit<
-      InferenceLogEntry,
-      'useCase' | 'prompt' | 'context' | 'playerId' | 'sessionId' | 'conversationId'
-    >,
-  ): InferenceLogEntry {
-    return {
-      useCase: input.useCase,
-      prompt: input.prompt ?? input.messages!.map((m) => `${m.role}: ${m.content}`).join('\n'),
-      context: input.context ?? {},
-      playerId: input.playerId ?? null,
-      sessionId: input.sessionId ?? null,
-      conversationId: input.conversationId ?? null,
-      ...fields,
-    };
   }
 
   private completed(
@@ -352,7 +280,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
     }
     if (!(error instanceof ValidationError)) {
       void this.pipeline.log(
-        this.entry(input, {
+        logEntry(input, {
           modelId: route?.model.id ?? null,
           generatedOutput: '',
           latencyMs,

@@ -16,6 +16,8 @@ export interface LLMClientMetrics {
   blocked: number;
   registry: { failures: number; available: boolean; unavailableForMs: number };
   dependencyErrors: { router: number; logProcessor: number; guardrails: number };
+  /** Calls of `probe()` (not player traffic: not in `requests`), and how many of them failed. */
+  probes: { total: number; failed: number };
   /** End-to-end latency of completed calls, ms. */
   latency: HistogramSummary;
   circuits: EndpointCircuit[];
@@ -34,6 +36,8 @@ export class LLMCounters {
   registryFailures = 0;
   registryDownSince: number | null = null;
   dependencyErrors = { router: 0, logProcessor: 0, guardrails: 0 };
+  probes = 0;
+  probeFailures = 0;
   readonly latency = new Histogram();
 
   snapshot(nowMs: number, circuits: EndpointCircuit[]): LLMClientMetrics {
@@ -52,6 +56,7 @@ export class LLMCounters {
         unavailableForMs: this.registryDownSince === null ? 0 : Math.max(0, nowMs - this.registryDownSince),
       },
       dependencyErrors: { ...this.dependencyErrors },
+      probes: { total: this.probes, failed: this.probeFailures },
       latency: this.latency.summary(),
       circuits,
     };

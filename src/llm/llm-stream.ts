@@ -108,7 +108,7 @@ async function* run(
             throw error;
           }
         },
-        true,
+        { keepDeadline: true },
       );
       return { ...value, ad: attemptDeadline };
     });
