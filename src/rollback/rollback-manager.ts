@@ -4,14 +4,14 @@ import { checkId } from '../deployment/deployment-input.js';
 import { DeploymentStore } from '../deployment/deployment-store.js';
 import { DeploymentWriter } from '../deployment/deployment-writer.js';
 import { nonEmptyString, show } from '../deployment/plan.js';
-import type { DeploymentRegistry, Model } from '../deployment/registry-port.js';
+import type { DeploymentRegistry } from '../deployment/registry-port.js';
 import type { TrafficRouter } from '../deployment/traffic-router.js';
 import type { Deployment } from '../deployment/types.js';
-import { ClosedError, ConflictError, isRetryable, NotFoundError, ValidationError } from '../errors.js';
+import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { isUuid, uuidv7 } from '../internal/ids.js';
 import { ModelRegistry } from '../registry/model-registry.js';
+import { executeRollback, usableTarget } from './rollback-execution.js';
 import { RollbackStore } from './rollback-store.js';
 import type { Rollback, RollbackOptions, RolledBackEvent } from './types.js';
 
@@ -125,7 +125,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
         },
       );
     }
-    if (options.toModelId !== undefined) await this.checkTarget(useCase, options.toModelId);
+    if (options.toModelId !== undefined) await usableTarget(this.registry, useCase, options.toModelId);
     const { deployments } = await this.opened;
     const active = (await deployments.listActive()).find((d) => d.useCase === useCase);
     if (active) {
@@ -261,66 +261,18 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     resumed?: Rollback,
   ): Promise<Rollback> {
     const { store, writer } = await this.opened;
-    const actor = options.actor ?? this.actor;
-    let rb: Rollback = resumed ?? {
-      id: uuidv7(startedAt),
-      deploymentId: d?.id ?? null,
-      useCase,
-      trigger: options.trigger ?? 'manual',
-      reason: options.reason,
-      from,
-      to,
-      actor,
-      status: 'in_progress',
-      startedAt: new Date(startedAt),
-      completedAt: null,
-      durationMs: null,
-      error: null,
-    };
-    if (!resumed) await store.insert(rb);
-    try {
-      // Check the target first: never take the candidate out of service without something to serve.
-      const target = to ? await this.registry.getModel(to) : null;
-      if (target && (target.status === 'retired' || target.status === 'failed'))
-        throw new ValidationError(`Model '${to}' is ${target.status} and cannot serve again`, {
-          field: 'toModelId',
-        });
-      const loser = await this.registry.getModel(from);
-      if (loser.status === 'candidate' || loser.status === 'current') {
-        await this.registry.updateModelStatus(from, 'failed', { reason: options.reason, actor });
-      }
-      if (to && (await this.registry.getModel(to)).status !== 'current')
-        await this.registry.updateModelStatus(to, 'current', { reason: options.reason, actor });
-      if (d) {
-        await writer.update(d.id, (cur) =>
-          cur.status === 'rolling_back' ? { patch: { status: 'rolled_back', weight: 0 }, actor } : null,
-        );
-      }
-    } catch (error) {
-      if (d && isRetryable(error)) {
-        // The database went away: the deployment stays `rolling_back` (routed to stable) and a driver
-        // resumes this same rollback later.
-        this.emitSafely('deployment:rollback_failed', { rollback: rb, error });
-        throw error;
-      }
-      if (d) {
-        await writer
-          .update(d.id, (cur) =>
-            cur.status === 'rolling_back'
-              ? { patch: { status: 'failed', reason: `Rollback failed: ${messageOf(error)}` }, actor }
-              : null,
-          )
-          .catch((e: unknown) => this.emitSafely('deployment:rollback_failed', { rollback: rb, error: e }));
-      }
-      rb = this.completed(rb, 'failed', messageOf(error));
-      await store.finish(rb);
-      this.emitSafely('deployment:rollback_failed', { rollback: rb, error });
-      throw error;
-    }
-    rb = this.completed(rb, 'completed', null);
-    await store.finish(rb);
-    this.emitSafely('deployment:rolled_back', { rollback: rb });
-    return rb;
+    return executeRollback(
+      {
+        registry: this.registry,
+        store,
+        writer,
+        clock: this.clock,
+        actor: options.actor ?? this.actor,
+        onDone: (rollback) => this.emitSafely('deployment:rolled_back', { rollback }),
+        onFailed: (rollback, error) => this.emitSafely('deployment:rollback_failed', { rollback, error }),
+      },
+      { deployment: d, useCase, from, to, options, startedAt, resumed },
+    );
   }
 
   /** Closes the registry it created (injected ones are left open). Idempotent. */
@@ -338,43 +290,4 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError('RollbackManager is closed');
   }
-
-  private completed(rb: Rollback, status: Rollback['status'], error: string | null): Rollback {
-    const now = this.clock.now();
-    return { ...rb, status, error, completedAt: new Date(now), durationMs: now - rb.startedAt.getTime() };
-  }
-
-  private async checkTarget(useCase: string, id: string): Promise<Model> {
-    if (!isUuid(id))
-      throw new ValidationError(`Expected \`toModelId\` to be a model id (UUID), got ${show(id)}`, {
-        field: 'toModelId',
-      });
-    let m: Model;
-    try {
-      m = await this.registry.getModel(id);
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        throw new ValidationError(`Unknown model '${id}' in \`toModelId\``, {
-          field: 'toModelId',
-          cause: error,
-        });
-      }
-      throw error;
-    }
-    if (m.useCase !== useCase) {
-      throw new ValidationError(`Model '${id}' serves use case '${m.useCase}', not '${useCase}'`, {
-        field: 'toModelId',
-      });
-    }
-    if (m.status === 'retired' || m.status === 'failed') {
-      throw new ValidationError(`Model '${id}' is ${m.status} and cannot serve again`, {
-        field: 'toModelId',
-      });
-    }
-    return m;
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
