@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/index.js';
 import { HistoricalLogProcessor } from '../../src/history/index.js';
 import { historyKysely } from '../../src/history/log-store.js';
-import { openResilientDatabase } from '../fixtures/history/resilient-db.js';
 import { openTestDatabase, TEST_DATABASE_URL } from '../helpers/backends.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -23,7 +23,11 @@ describe.runIf(TEST_DATABASE_URL)(
       const url = new URL(TEST_DATABASE_URL!);
       url.hostname = '127.0.0.1';
       url.port = String(proxy.port);
-      const viaProxy = await openResilientDatabase(url.toString(), direct.schema);
+      const viaProxy = await createDatabase({
+        connectionString: url.toString(),
+        schema: direct.schema,
+        migrate: false,
+      });
       const spoolDir = await mkdtemp(join(tmpdir(), 'mms-outage-'));
       // Two processors share the outage: one retries in memory, one spills to its spool.
       const processors = {
