@@ -13,14 +13,15 @@ const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padSt
 let pool = randomBytes(4096);
 let poolOffset = 0;
 
-function take(n: number): Buffer {
+/** Reserves `n` random bytes; returns their offset in `pool` (no Buffer view allocated). */
+function take(n: number): number {
   if (poolOffset + n > pool.length) {
     pool = randomBytes(4096);
     poolOffset = 0;
   }
-  const out = pool.subarray(poolOffset, poolOffset + n);
+  const at = poolOffset;
   poolOffset += n;
-  return out;
+  return at;
 }
 
 /**
@@ -31,7 +32,7 @@ function take(n: number): Buffer {
 export function uuidv7(nowMs: number = Date.now()): string {
   if (nowMs > lastMs) {
     lastMs = nowMs;
-    counter = take(2).readUInt16BE(0) & 0x3ff; // random start, leaves room to count up
+    counter = pool.readUInt16BE(take(2)) & 0x3ff; // random start, leaves room to count up
   } else {
     counter++;
     if (counter > 0xfff) {
@@ -40,18 +41,31 @@ export function uuidv7(nowMs: number = Date.now()): string {
     }
   }
   const ms = lastMs;
-  const rand = take(8);
-  const b = new Array<number>(16);
-  b[0] = Math.floor(ms / 2 ** 40) & 0xff;
-  b[1] = Math.floor(ms / 2 ** 32) & 0xff;
-  b[2] = (ms >>> 24) & 0xff;
-  b[3] = (ms >>> 16) & 0xff;
-  b[4] = (ms >>> 8) & 0xff;
-  b[5] = ms & 0xff;
-  b[6] = 0x70 | ((counter >>> 8) & 0x0f);
-  b[7] = counter & 0xff;
-  b[8] = 0x80 | (rand[0]! & 0x3f);
-  for (let i = 9; i < 16; i++) b[i] = rand[i - 8]!;
-  const h = b.map((x) => HEX[x]);
-  return `${h[0]}${h[1]}${h[2]}${h[3]}-${h[4]}${h[5]}-${h[6]}${h[7]}-${h[8]}${h[9]}-${h[10]}${h[11]}${h[12]}${h[13]}${h[14]}${h[15]}`;
+  const o = take(8);
+  const r = pool;
+  const h = HEX;
+  // Built straight from byte lookups: this runs on every logged inference, so no arrays, no map().
+  const hi = Math.floor(ms / 2 ** 32);
+  return (
+    h[(hi >>> 8) & 0xff]! +
+    h[hi & 0xff]! +
+    h[(ms >>> 24) & 0xff]! +
+    h[(ms >>> 16) & 0xff]! +
+    '-' +
+    h[(ms >>> 8) & 0xff]! +
+    h[ms & 0xff]! +
+    '-' +
+    h[0x70 | ((counter >>> 8) & 0x0f)]! +
+    h[counter & 0xff]! +
+    '-' +
+    h[0x80 | (r[o + 0]! & 0x3f)]! +
+    h[r[o + 1]!]! +
+    '-' +
+    h[r[o + 2]!]! +
+    h[r[o + 3]!]! +
+    h[r[o + 4]!]! +
+    h[r[o + 5]!]! +
+    h[r[o + 6]!]! +
+    h[r[o + 7]!]!
+  );
 }
