@@ -10,6 +10,8 @@ export const DEFAULT_SERVICE_COORDINATOR_OPTIONS: {
   readonly pollIntervalMs: number;
   readonly timeoutMs: number;
   readonly smokeMinPassRate: number;
+  readonly smokeRetries: number;
+  readonly smokeTimeoutMs: number;
   readonly drive: boolean;
   readonly actor: string;
 } = Object.freeze({
@@ -17,6 +19,8 @@ export const DEFAULT_SERVICE_COORDINATOR_OPTIONS: {
   pollIntervalMs: 1_000,
   timeoutMs: 3_600_000,
   smokeMinPassRate: 1,
+  smokeRetries: 1,
+  smokeTimeoutMs: 10_000,
   drive: true,
   actor: 'service-coordinator',
 });
@@ -56,7 +60,7 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
     });
   }
   needs(o.deploymentManager, 'deploymentManager', ['startDeployment', 'getDeployment', 'abort', 'tick']);
-  needs(o.llmClient, 'llmClient', ['generate']);
+  needs(o.llmClient, 'llmClient', ['probe']);
   needs(o.rollbackManager, 'rollbackManager', ['rollback', 'listRollbacks']);
   needs(o.registry, 'registry', ['getCurrentModel', 'getModel']);
   needs(o.guardrails, 'guardrails', ['check']);
@@ -82,6 +86,13 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
   positiveMs(o.hookTimeoutMs, 'hookTimeoutMs');
   positiveMs(o.pollIntervalMs, 'pollIntervalMs');
   positiveMs(o.timeoutMs, 'timeoutMs');
+  positiveMs(o.smokeTimeoutMs, 'smokeTimeoutMs');
+  const sr = o.smokeRetries;
+  if (sr !== undefined && (!Number.isInteger(sr) || sr < 0 || sr > 10)) {
+    throw new ValidationError(`Expected \`smokeRetries\` to be an integer from 0 to 10, got ${show(sr)}`, {
+      field: 'smokeRetries',
+    });
+  }
   const r = o.smokeMinPassRate;
   if (r !== undefined && (typeof r !== 'number' || !(r > 0 && r <= 1))) {
     throw new ValidationError(`Expected \`smokeMinPassRate\` to be a number in (0, 1], got ${show(r)}`, {

@@ -6,7 +6,8 @@ export { DEFAULT_SERVICE_COORDINATOR_OPTIONS } from './coordinator-options.js';
 export { HookTimeoutError } from './hooks.js';
 export { nextShift, ServiceCoordinator } from './service-coordinator.js';
 export {
-  createPinnedProbe,
+  type ClientProbeOptions,
+  createClientProbe,
   DEFAULT_SMOKE_SUITE,
   runSmokeSuite,
   type SmokeAnswer,

@@ -11,7 +11,7 @@ import {
 } from './coordinator-options.js';
 import { callHook, sleep } from './hooks.js';
 import {
-  createPinnedProbe,
+  createClientProbe,
   DEFAULT_SMOKE_SUITE,
   runSmokeSuite,
   type SmokeProbe,
@@ -61,10 +61,10 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
     this.probe =
       options.probe ??
       (options.llmClient
-        ? createPinnedProbe({
-            providers: options.providers,
+        ? createClientProbe(options.llmClient, {
+            retries: this.o.smokeRetries,
+            timeoutMs: this.o.smokeTimeoutMs,
             guardrails: options.guardrails,
-            clock: this.clock,
           })
         : undefined);
   }

@@ -2,10 +2,8 @@
  * Smoke suite run against a candidate model before any player traffic reaches it.
  * @module
  */
-import type { Clock } from '../internal/clock.js';
-import { LLMClient } from '../llm/llm-client.js';
-import { ProviderRegistry } from '../llm/provider-registry.js';
-import type { GuardrailsLike, Model as LLMModel } from '../llm/types.js';
+import type { LLMClient } from '../llm/llm-client.js';
+import type { GuardrailCheckResult, GuardrailsLike, Model as LLMModel } from '../llm/types.js';
 
 /** One smoke prompt and what counts as a pass. */
 export interface SmokeCase {
@@ -52,34 +50,46 @@ export interface SmokeReport {
   readonly cases: readonly SmokeCaseResult[];
 }
 
+/** Settings of {@link createClientProbe}. */
+export interface ClientProbeOptions {
+  /** Retries per smoke call (so a broken candidate fails fast). @default 1 */
+  retries?: number;
+  /** Budget of each smoke call, every attempt included. @default 10_000 */
+  timeoutMs?: number;
+  /** Checks smoke answers with these guardrails instead of the client's own output guardrails. */
+  guardrails?: GuardrailsLike;
+}
+
 /**
- * The default probe: an `LLMClient` whose only registry entry is the candidate, so the call takes the
- * client's real path (provider, retries, circuit breaker, timeouts, output guardrails) but can never
- * reach a player-facing route. `LLMClient.generate()` has no way to name a model, hence this seam.
+ * The default probe: `llmClient.probe(model, …)` — the candidate itself, with the client's providers,
+ * secrets, retries, breakers and output guardrails, never a player-facing route. A blocked answer
+ * (by the client's guardrails, or by `options.guardrails` when given) fails its case.
  */
-export function createPinnedProbe(
-  options: { providers?: ProviderRegistry; guardrails?: GuardrailsLike; clock?: Clock } = {},
+export function createClientProbe(
+  llmClient: Pick<LLMClient, 'probe'>,
+  options: ClientProbeOptions = {},
 ): SmokeProbe {
-  const providers = options.providers ?? new ProviderRegistry();
+  const { retries = 1, timeoutMs = 10_000, guardrails } = options;
   return async (model, smokeCase, signal) => {
-    const client = new LLMClient({
-      modelRegistry: { getCurrentModel: async (useCase) => (useCase === model.useCase ? model : null) },
-      providers,
-      guardrails: options.guardrails,
-      clock: options.clock,
+    const r = await llmClient.probe(model, {
+      prompt: smokeCase.prompt,
+      signal,
+      timeoutMs,
+      retries,
+      metadata: { smokeCase: smokeCase.name },
+      // With our own guardrails, skip the client's check; else the client's `outputGuardrails` decides.
+      ...(guardrails ? { guardrails: false } : {}),
     });
-    try {
-      const r = await client.generate({
+    let verdict: Pick<GuardrailCheckResult, 'allowed' | 'fallbackUsed'> | undefined = r.guardrails;
+    if (guardrails) {
+      verdict = await guardrails.check({
+        text: r.text,
+        stage: 'output',
         useCase: model.useCase,
-        prompt: smokeCase.prompt,
-        signal,
-        metadata: { smoke: smokeCase.name },
+        modelId: model.id,
       });
-      if (r.modelId !== model.id) throw new Error(`answered by ${r.source}, not by model ${model.id}`);
-      return { text: r.text, blocked: r.source === 'fallback_content' };
-    } finally {
-      await client.close();
     }
+    return { text: r.text, blocked: verdict ? !verdict.allowed || verdict.fallbackUsed : false };
   };
 }
 

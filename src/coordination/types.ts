@@ -9,7 +9,6 @@ import type { Model } from '../deployment/registry-port.js';
 import type { ValidationResult } from '../deployment/deployment-driver.js';
 import type { Clock } from '../internal/clock.js';
 import type { LLMClient } from '../llm/llm-client.js';
-import type { ProviderRegistry } from '../llm/provider-registry.js';
 import type { GuardrailsLike } from '../llm/types.js';
 import type { Rollback } from '../rollback/types.js';
 import type { RollbackManager } from '../rollback/rollback-manager.js';
@@ -83,8 +82,8 @@ export type CoordinatorValidate = (model: Model) => Promise<ValidationResult> | 
 export interface ServiceCoordinatorOptions {
   /** The deployment manager that owns the state machine. Required. */
   deploymentManager: CoordinatorDeploymentManager;
-  /** The host's LLM client; when given (or `probe`), the candidate is smoke-tested before any traffic. */
-  llmClient?: Pick<LLMClient, 'generate'>;
+  /** The host's LLM client; when given (or `probe`), the candidate is smoke-tested through `llmClient.probe()` before any traffic. */
+  llmClient?: Pick<LLMClient, 'probe'>;
   /** Rollbacks (refused shifts after traffic moved). @default deploymentManager.rollbacks */
   rollbackManager?: CoordinatorRollbackManager;
   /** Registry for the current-model check before anything is written and for the smoke suite. */
@@ -97,11 +96,13 @@ export interface ServiceCoordinatorOptions {
   smokeSuite?: readonly SmokeCase[];
   /** Share of smoke cases that must pass (0–1]. @default 1 */
   smokeMinPassRate?: number;
-  /** How the candidate is called; built on `providers` (a pinned LLMClient) when omitted. */
+  /** How the candidate is called. @default createClientProbe(llmClient, { retries: smokeRetries, timeoutMs: smokeTimeoutMs, guardrails }) */
   probe?: SmokeProbe;
-  /** Providers the default probe calls the candidate with. @default new ProviderRegistry() (built-ins) */
-  providers?: ProviderRegistry;
-  /** Output guardrails for smoke answers (a blocked answer fails its case). */
+  /** Retries of each smoke call (0–10), so a broken candidate fails fast. @default 1 */
+  smokeRetries?: number;
+  /** Budget of each smoke call, every attempt included. @default 10_000 */
+  smokeTimeoutMs?: number;
+  /** Checks smoke answers with these guardrails instead of the llmClient's own (a blocked answer fails its case). @default the llmClient's output guardrails */
   guardrails?: GuardrailsLike;
   /** Host validator run after the smoke suite; `false` fails the coordination before traffic. */
   validate?: CoordinatorValidate;

@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/index.js';
 import { DeploymentManager, type Verdict } from '../../src/deployment/index.js';
 import { ConflictError } from '../../src/errors.js';
 import { ManualClock } from '../../src/internal/clock.js';
-import { LLMClient, ProviderRegistry } from '../../src/llm/index.js';
+import { LLMClient } from '../../src/llm/index.js';
 import type { InferenceLogEntry } from '../../src/llm/types.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
@@ -76,7 +76,6 @@ describe.each(testBackends())('coordinateModelDeployment on %s', (backend) => {
       deploymentManager: manager,
       llmClient: llm,
       registry,
-      providers: new ProviderRegistry(),
       hooks,
       clock,
       pollIntervalMs: POLL_MS,
@@ -207,7 +206,14 @@ describe.each(testBackends())('coordinateModelDeployment on %s', (backend) => {
     expect(result).toMatchObject({ status: 'failed', deploymentId: null });
     expect(result.reason).toMatch(/Smoke suite failed before any traffic: 0\/3/);
     expect(await manager.listDeployments({ useCase: USE_CASE })).toEqual([]);
-    expect(logs).toEqual([]);
+    // Only the smoke probes reached the history (marked smoke, not player traffic); each failed fast.
+    expect(logs.filter((l) => l.metadata['smoke'] !== true)).toEqual([]);
+    expect(logs.map((l) => [l.modelId, l.status])).toEqual([
+      [brokenId, 'error'],
+      [brokenId, 'error'],
+      [brokenId, 'error'],
+    ]);
+    expect(llm.metrics()).toMatchObject({ requests: 0, probes: { total: 3, failed: 3 } });
   });
 
   it('refuses with ConflictError when currentModelId is no longer current', async () => {

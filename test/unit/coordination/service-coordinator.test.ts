@@ -3,6 +3,8 @@ import { nextShift, ServiceCoordinator } from '../../../src/coordination/index.j
 import { DEFAULT_PLAN, type Deployment } from '../../../src/deployment/index.js';
 import { ConflictError, ValidationError } from '../../../src/errors.js';
 import { ManualClock } from '../../../src/internal/clock.js';
+import type { ProbeInput, ProbeResult } from '../../../src/llm/index.js';
+import { FakeGuardrails } from '../llm/fakes.js';
 
 const CAND = '01900000-0000-7000-8000-000000000002';
 const STABLE = '01900000-0000-7000-8000-000000000001';
@@ -148,6 +150,80 @@ describe('ServiceCoordinator', () => {
     expect(await v.coordinateModelDeployment(input)).toMatchObject({ status: 'failed', reason: /bad vibes/ });
   });
 
+  it('smoke-tests the candidate through llmClient.probe with smokeRetries and smokeTimeoutMs', async () => {
+    const clock = new ManualClock();
+    const model = {
+      id: CAND,
+      useCase: 'u',
+      provider: 'simulated',
+      modelName: 'm',
+      version: '2',
+      status: 'candidate',
+      configuration: {},
+    };
+    const registry = { getCurrentModel: async () => ({ id: STABLE }), getModel: async () => model as never };
+    const calls: Array<{ model: unknown; input: ProbeInput }> = [];
+    let unsafe = false;
+    const llmClient = {
+      async probe(m: unknown, i: ProbeInput): Promise<ProbeResult> {
+        calls.push({ model: m, input: i });
+        return {
+          text: 'Hello there.',
+          latencyMs: 1,
+          usage: { tokensIn: 1, tokensOut: 1 },
+          guardrails: {
+            allowed: !unsafe,
+            action: unsafe ? 'block' : 'allow',
+            violations: [],
+            fallbackUsed: unsafe,
+          },
+        };
+      },
+    };
+    const dm = fakeManager(clock);
+    const c = new ServiceCoordinator({
+      deploymentManager: dm,
+      registry,
+      llmClient,
+      clock,
+      smokeRetries: 0,
+      smokeTimeoutMs: 750,
+      pollIntervalMs: 10,
+    });
+    c.on('coordination:waiting', () => queueMicrotask(() => clock.advance(10)));
+    const ok = await c.coordinateModelDeployment(input);
+    expect(ok).toMatchObject({ status: 'succeeded', smoke: { ok: true, passed: 3, total: 3 } });
+    expect(calls).toHaveLength(3);
+    expect(calls[0]!.model).toBe(model);
+    expect(calls[0]!.input).toMatchObject({
+      retries: 0,
+      timeoutMs: 750,
+      metadata: { smokeCase: 'greeting' },
+    });
+    expect(calls[0]!.input.signal).toBeInstanceOf(AbortSignal);
+    expect(calls[0]!.input.guardrails).toBeUndefined();
+
+    unsafe = true;
+    const blocked = await c.coordinateModelDeployment(input);
+    expect(blocked).toMatchObject({ status: 'failed', deploymentId: null });
+    expect(blocked.smoke!.cases[0]!.reason).toBe('answer blocked by output guardrails');
+
+    // Coordinator guardrails replace the client's check (the client is told to skip its own).
+    calls.length = 0;
+    const own = new ServiceCoordinator({
+      deploymentManager: dm,
+      registry,
+      llmClient,
+      clock,
+      guardrails: new FakeGuardrails(),
+      pollIntervalMs: 10,
+    });
+    own.on('coordination:waiting', () => queueMicrotask(() => clock.advance(10)));
+    const r = await own.coordinateModelDeployment({ ...input });
+    expect(calls[0]!.input).toMatchObject({ retries: 1, timeoutMs: 10_000, guardrails: false });
+    expect(r.smoke).toMatchObject({ ok: true });
+  });
+
   it('validates options and input, naming the field', async () => {
     expect(() => new ServiceCoordinator({} as never)).toThrow(/`deploymentManager`/);
     const clock = new ManualClock();
@@ -158,6 +234,19 @@ describe('ServiceCoordinator', () => {
       () =>
         new ServiceCoordinator({ deploymentManager: fakeManager(clock), hooks: { onCompleted: 3 as never } }),
     ).toThrow(/hooks.onCompleted/);
+    expect(
+      () => new ServiceCoordinator({ deploymentManager: fakeManager(clock), smokeRetries: 1.5 }),
+    ).toThrow('Expected `smokeRetries` to be an integer from 0 to 10, got 1.5');
+    expect(
+      () => new ServiceCoordinator({ deploymentManager: fakeManager(clock), smokeTimeoutMs: 0 }),
+    ).toThrow(/`smokeTimeoutMs`/);
+    expect(
+      () =>
+        new ServiceCoordinator({
+          deploymentManager: fakeManager(clock),
+          llmClient: { generate() {} } as never,
+        }),
+    ).toThrow(/`llmClient` to have a `probe\(\)` method/);
     const c = new ServiceCoordinator({ deploymentManager: fakeManager(clock) });
     for (const [bad, field] of [
       [{ ...input, newModelId: 'x' }, 'newModelId'],
