@@ -5,11 +5,11 @@
  * @module
  */
 import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
-import { normalizeText } from './normalize.js';
+import { normalizeTransient } from './normalize.js';
 import { CHARACTER_BREAK_RULES, DEFAULT_ANACHRONISMS, expandTemplate, INJECTION_RULES } from './phrases.js';
 import { findPii, PII_PLACEHOLDERS, type PiiType } from './pii.js';
 import { findSecrets } from './secrets.js';
-import { TermMatcher, type TermEntry } from './term-matcher.js';
+import { keptMatches, TermMatcher, type TermEntry } from './term-matcher.js';
 import type { Finding, GuardrailCategory, GuardrailContext, GuardrailStage, Severity } from './types.js';
 
 /** What a compiled term means. */
@@ -120,33 +120,30 @@ export class BuiltinChecks {
     context: GuardrailContext | undefined,
     out: Finding[],
   ): void {
-    const matches = this.matcher.scan(normalizeText(text));
-    if (matches.length === 0) return;
+    const nt = normalizeTransient(text);
+    const count = this.matcher.scanKept(nt);
+    if (count === 0) return;
+    const { a: ka, b: kb, p: kp } = keptMatches();
+    const { starts, ends } = nt;
     const progress = context?.questProgress;
     const injection: Array<{ rule: string; weight: number; start: number; end: number }> = [];
-    for (const m of matches) {
-      const d = m.data;
+    for (let k = 0; k < count; k++) {
+      const d = this.matcher.dataOf(kp[k]!);
       if (d.stage !== undefined && d.stage !== stage) continue;
       if (d.unlockedBy !== undefined && progress?.includes(d.unlockedBy)) continue;
-      const span = { start: m.origStart, end: m.origEnd };
+      const span = { start: starts[ka[k]!]!, end: ends[kb[k]! - 1]! };
       if (d.checkId === 'prompt_injection') {
         injection.push({ rule: d.ruleId ?? 'injection', weight: d.weight ?? 0.5, ...span });
         continue;
       }
-      const message =
-        d.checkId === 'character_break'
-          ? `NPC output breaks character (${d.ruleId})`
-          : d.checkId === 'spoilers'
-            ? `Spoiler locked until quest ${d.unlockedBy}`
-            : `Listed ${d.category} term`;
       out.push({
         checkId: d.checkId,
         category: d.category,
         severity: d.severity,
         span,
-        message,
+        message: messageOf(d),
         score: 1,
-        replacement: '*'.repeat(Math.min(span.end - span.start, 16)),
+        replacement: STARS[Math.min(span.end - span.start, 16)]!,
       });
     }
     if (injection.length) pushInjection(injection, out);
@@ -185,6 +182,23 @@ export class BuiltinChecks {
   }
 }
 
+const STARS = Array.from({ length: 17 }, (_, i) => '*'.repeat(i));
+const MESSAGES = new WeakMap<TermData, string>();
+
+function messageOf(d: TermData): string {
+  let message = MESSAGES.get(d);
+  if (message === undefined) {
+    message =
+      d.checkId === 'character_break'
+        ? `NPC output breaks character (${d.ruleId})`
+        : d.checkId === 'spoilers'
+          ? `Spoiler locked until quest ${d.unlockedBy}`
+          : `Listed ${d.category} term`;
+    MESSAGES.set(d, message);
+  }
+  return message;
+}
+
 function pushInjection(
   hits: Array<{ rule: string; weight: number; start: number; end: number }>,
   out: Finding[],
@@ -208,6 +222,7 @@ function pushInjection(
 
 const MAX_DECODED_TOKENS = 4;
 const MAX_TOKEN_CHARS = 4096;
+const B64_TOKEN = /[A-Za-z0-9+/=]{24,}/g;
 
 /** Long base64 tokens in the input that decode to readable text: an encoded payload. */
 function scanEncodedPayloads(
@@ -216,17 +231,13 @@ function scanEncodedPayloads(
   context: GuardrailContext | undefined,
   out: Finding[],
 ): void {
-  const n = text.length;
   let decoded = 0;
-  for (let i = 0; i < n && decoded < MAX_DECODED_TOKENS; ) {
-    if (!isB64(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const a = i;
-    while (i < n && isB64(text.charCodeAt(i))) i++;
-    const len = i - a;
-    if (len < 24 || len > MAX_TOKEN_CHARS) continue;
+  B64_TOKEN.lastIndex = 0;
+  for (let m = B64_TOKEN.exec(text); m && decoded < MAX_DECODED_TOKENS; m = B64_TOKEN.exec(text)) {
+    // Maximal runs of base64 characters at least 24 long (the regex is greedy and starts each run).
+    const a = m.index;
+    const i = a + m[0].length;
+    if (i - a > MAX_TOKEN_CHARS) continue;
     const token = text.slice(a, i);
     if (!/[0-9+/=]/.test(token) || !/[A-Z]/.test(token) || !/[a-z]/.test(token)) continue;
     decoded++;

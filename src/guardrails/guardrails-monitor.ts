@@ -2,10 +2,11 @@
  * GuardrailsMonitor: layered content policy on player input and model output with in-character fallback.
  * @module
  */
-import { ClosedError, ValidationError } from '../errors.js';
+import { ClosedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { BuiltinChecks } from './builtin-checks.js';
+import { STAGES, stageError, validateInput } from './check-input.js';
 import { type CustomCheck, runCustomChecks, validateCustomChecks } from './custom-checks.js';
 import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
 import { chooseFallback, type FallbackEntry, validateFallbacks } from './fallback.js';
@@ -17,7 +18,7 @@ import {
   validateOptions,
 } from './monitor-options.js';
 import { DEFAULT_ANACHRONISMS } from './phrases.js';
-import { applyReplacements, redact } from './pii.js';
+import { applyReplacements } from './pii.js';
 import {
   ACTION_RANK,
   actionFor,
@@ -35,17 +36,15 @@ import type {
   CheckResult,
   Finding,
   GuardrailAction,
-  GuardrailStage,
   RatingProfile,
   Violation,
 } from './types.js';
 import { ReviewQueue } from './review-queue.js';
+import { orderFindings, toViolation } from './to-violation.js';
 import { type ViolationSink, ViolationStore, violationRecord } from './violation-store.js';
 
 type ResolvedOptions = GuardrailsMonitorOptions &
   Required<Pick<GuardrailsMonitorOptions, keyof typeof DEFAULT_GUARDRAILS_OPTIONS>>;
-
-const STAGES = new Set<GuardrailStage>(['input', 'output']);
 
 /**
  * Checks text against a layered content policy. Built-in checks are synchronous and linear-time;
@@ -256,21 +255,21 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
   ): CheckResult {
     const table = this.tableFor(profile, input.useCase);
     let action: GuardrailAction = 'allow';
-    const acting: Array<{ f: Finding; action: GuardrailAction }> = [];
+    const acting: Finding[] = [];
+    const actions: GuardrailAction[] = [];
     for (const f of findings) {
       const a = f.action ?? actionFor(table, f.category, f.severity);
       if (a === 'allow') continue;
-      acting.push({ f, action: a });
+      acting.push(f);
+      actions.push(a);
       if (ACTION_RANK[a] > ACTION_RANK[action]) action = a;
     }
     let text = input.text;
     let fallbackUsed = false;
-    let critical: Finding | undefined;
     if (action === 'block') {
-      critical = acting.reduce<Finding | undefined>(
-        (best, x) => (!best || SEVERITY_RANK[x.f.severity] > SEVERITY_RANK[best.severity] ? x.f : best),
-        undefined,
-      );
+      let critical: Finding | undefined;
+      for (const f of acting)
+        if (!critical || SEVERITY_RANK[f.severity] > SEVERITY_RANK[critical.severity]) critical = f;
       if (input.stage === 'output') {
         text = chooseFallback(this.fallbacks, {
           useCase: input.useCase,
@@ -284,23 +283,17 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
         text = '';
       }
     } else if (action === 'redact') {
-      text = applyReplacements(
-        input.text,
-        acting.flatMap(({ f, action: a }) =>
-          a === 'redact' && f.span
-            ? [{ start: f.span.start, end: f.span.end, replacement: f.replacement ?? '[REDACTED]' }]
-            : [],
-        ),
-      );
+      const spans: Array<{ start: number; end: number; replacement: string }> = [];
+      for (let i = 0; i < acting.length; i++) {
+        const f = acting[i]!;
+        if (actions[i] === 'redact' && f.span)
+          spans.push({ start: f.span.start, end: f.span.end, replacement: f.replacement ?? '[REDACTED]' });
+      }
+      text = applyReplacements(input.text, spans);
     }
-    acting.sort(
-      (x, y) =>
-        SEVERITY_RANK[y.f.severity] - SEVERITY_RANK[x.f.severity] ||
-        (x.f.span?.start ?? -1) - (y.f.span?.start ?? -1),
+    const violations: Violation[] = orderFindings(acting, this.options.maxViolations).map((i) =>
+      toViolation(input.text, acting[i]!, actions[i]!),
     );
-    const violations: Violation[] = acting
-      .slice(0, this.options.maxViolations)
-      .map(({ f, action: a }) => toViolation(input.text, f, a));
     const result: CheckResult = {
       allowed: action !== 'block',
       action,
@@ -396,90 +389,6 @@ function defaultBuiltins(): BuiltinChecks {
     toggles: { terms: true, pii: true, secrets: true, promptInjection: true, characterBreaks: true },
   });
   return sharedDefaultBuiltins;
-}
-
-function validateInput(input: CheckInput): void {
-  if (input === null || typeof input !== 'object') {
-    throw new ValidationError(`Expected check input to be an object, got ${String(input)}`);
-  }
-  if (typeof input.text !== 'string') {
-    throw new ValidationError(
-      `Expected \`text\` to be a string, got ${input.text === null ? 'null' : typeof input.text}`,
-      {
-        field: 'text',
-      },
-    );
-  }
-  if (!STAGES.has(input.stage)) throw stageError(input.stage);
-  for (const field of ['useCase', 'modelId', 'logId'] as const) {
-    if (input[field] !== undefined && typeof input[field] !== 'string') {
-      throw new ValidationError(`Expected \`${field}\` to be a string, got ${typeof input[field]}`, {
-        field,
-      });
-    }
-  }
-  if (input.context !== undefined && (input.context === null || typeof input.context !== 'object')) {
-    throw new ValidationError(`Expected \`context\` to be an object, got ${String(input.context)}`, {
-      field: 'context',
-    });
-  }
-  const progress = input.context?.questProgress;
-  if (progress !== undefined && !Array.isArray(progress)) {
-    throw new ValidationError('Expected `context.questProgress` to be an array of quest ids', {
-      field: 'context.questProgress',
-    });
-  }
-}
-
-function stageError(stage: unknown): ValidationError {
-  return new ValidationError(`Expected \`stage\` to be 'input' or 'output', got ${JSON.stringify(stage)}`, {
-    field: 'stage',
-  });
-}
-
-const EXCERPT_CONTEXT = 24;
-const EXCERPT_SPAN = 32;
-
-function toViolation(text: string, f: Finding, action: GuardrailAction): Violation {
-  let excerpt = '';
-  if (f.span) {
-    const { start, end } = f.span;
-    // Context holds whole whitespace-separated tokens only, so redaction never sees half an e-mail.
-    let a = Math.max(0, start - EXCERPT_CONTEXT);
-    if (a > 0 && !isSpace(text.charCodeAt(a - 1))) {
-      while (a < start && !isSpace(text.charCodeAt(a))) a++;
-    }
-    let b = Math.min(text.length, end + EXCERPT_CONTEXT);
-    if (b < text.length && !isSpace(text.charCodeAt(b))) {
-      while (b > end && !isSpace(text.charCodeAt(b - 1))) b--;
-    }
-    const pre = redact(text.slice(a, start));
-    const post = redact(text.slice(end, b));
-    const body =
-      f.category === 'pii' || f.category === 'secret'
-        ? (f.replacement ?? '[REDACTED]')
-        : redact(
-            end - start > EXCERPT_SPAN
-              ? `${text.slice(start, start + EXCERPT_SPAN)}…`
-              : text.slice(start, end),
-          );
-    excerpt = pre + body + post;
-  }
-  return {
-    checkId: f.checkId,
-    category: f.category,
-    severity: f.severity,
-    ...(f.span ? { span: f.span } : {}),
-    excerpt,
-    message: f.message,
-    score: f.score ?? 1,
-    action,
-    ...(f.replacement !== undefined ? { replacement: f.replacement } : {}),
-  };
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

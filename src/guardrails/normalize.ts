@@ -13,6 +13,7 @@
  *    `runs` entry keeps the repeat count (so `fuuuuck` matches `fuck` while `as` does not match `ass`).
  * @module
  */
+import { CodeUnits } from './code-units.js';
 
 /** Normalised text: parallel arrays, one entry per normalised character. */
 export interface NormalizedText {
@@ -27,7 +28,6 @@ export interface NormalizedText {
 }
 
 const SEP = 32;
-const K_REMOVED = -1;
 const K_SEP = 0;
 const K_LETTER = 1;
 const K_DIGIT = 2;
@@ -195,131 +195,205 @@ function kindOfFolded(c: number): number {
   return WORD.test(String.fromCharCode(c)) ? K_LETTER : K_SEP;
 }
 
+// ASCII code unit → (kind << 16 | folded code): letters lower-cased, separators mapped to SEP.
+const ASCII_FOLD = new Int32Array(128);
+for (let c = 0; c < 128; c++) {
+  const cls = ASCII_KIND[c]!;
+  ASCII_FOLD[c] = (cls << 16) | (cls === K_SEP ? SEP : c >= 65 && c <= 90 ? c + 32 : c);
+}
+const PACKED_SEP = (K_SEP << 16) | SEP;
+const PACKED_REMOVED = -1;
+const KIND_OTHER_BIT = 2 << 16; // set in K_DIGIT and K_SYM entries
+
+const foldUnits = new CodeUnits();
+
+// Scratch buffers reused across calls (normalisation is synchronous and never re-entered).
+// `sCv[j]` packs `kind << 16 | code` (PACKED_REMOVED for dropped separators); `sSt[j]` is the original
+// start index, written only once the map stops being the identity (a character removed or expanded).
+let sCv = new Int32Array(4096);
+let sSt = new Int32Array(4096);
+let sOut = new Int32Array(4 * 4096);
+let sIdentity = true;
+let sMask = 0;
+
+function ensureScratch(cap: number, keep: number): void {
+  if (cap <= sCv.length) return;
+  const size = Math.max(cap, sCv.length * 2);
+  const cv = new Int32Array(size);
+  const st = new Int32Array(size);
+  cv.set(sCv.subarray(0, keep));
+  st.set(sSt.subarray(0, keep));
+  sCv = cv;
+  sSt = st;
+}
+
 /**
- * Normalises `text` for term matching. Linear in `text.length`.
+ * Normalises `text` for term matching. Linear in `text.length`: four tight passes over one packed
+ * typed array (fold, leetspeak, spaced-out letters, collapse), no per-character allocation, and no
+ * index map at all while every character maps to exactly one normalised character.
  * @example
  * ```ts
  * normalizedString(normalizeText('F.U.C.K  y0u!!')); // 'fuck you '
  * ```
  */
 export function normalizeText(text: string): NormalizedText {
-  const n = text.length;
-  let cap = n + 16;
-  let code = new Int32Array(cap);
-  let kind = new Int8Array(cap);
-  let st = new Int32Array(cap);
-  let m = 0;
-  for (let i = 0; i < n; ) {
-    const c = text.charCodeAt(i);
-    if (m + 4 >= cap) {
-      cap *= 2;
-      code = grow(code, new Int32Array(cap));
-      kind = grow(kind, new Int8Array(cap));
-      st = grow(st, new Int32Array(cap));
-    }
-    if (c < 128) {
-      const cls = ASCII_KIND[c]!;
-      code[m] = cls === K_SEP ? SEP : c >= 65 && c <= 90 ? c + 32 : c;
-      kind[m] = cls;
-      st[m++] = i++;
-      continue;
-    }
-    const cp = text.codePointAt(i)!;
-    const len = cp > 0xffff ? 2 : 1;
-    if (len === 1) {
-      // Fast path: BMP code points folding to one character (or none), cached in a flat table.
-      let v = FOLD1[cp]!;
-      if (v === FOLD_UNKNOWN) v = fillFold1(cp);
-      if (v === FOLD_REMOVED) {
-        i++;
-        continue;
-      }
-      if (v >= 0) {
-        const kd = v >>> 16;
-        code[m] = v & 0xffff;
-        kind[m] = kd;
-        st[m++] = i++;
-        continue;
-      }
-    }
-    const folded = foldCodePoint(cp);
-    for (let k = 0; k < folded.length; k++) {
-      if (m + 4 >= cap) {
-        cap *= 2;
-        code = grow(code, new Int32Array(cap));
-        kind = grow(kind, new Int8Array(cap));
-        st = grow(st, new Int32Array(cap));
-      }
-      const f = folded.charCodeAt(k);
-      const kd = kindOfFolded(f);
-      code[m] = kd === K_SEP ? SEP : f;
-      kind[m] = kd;
-      // Every folded character maps to the whole source code point; ends are recovered below.
-      st[m++] = i;
-    }
-    i += len;
-  }
+  const t = normalizeTransient(text);
+  const len = t.codes.length;
+  const buf = new Int32Array(4 * len);
+  buf.set(t.codes, 0);
+  buf.set(t.starts, len);
+  buf.set(t.ends, 2 * len);
+  buf.set(t.runs, 3 * len);
+  return {
+    codes: buf.subarray(0, len),
+    starts: buf.subarray(len, 2 * len),
+    ends: buf.subarray(2 * len, 3 * len),
+    runs: buf.subarray(3 * len, 4 * len),
+  };
+}
 
-  // Pass 2: leetspeak inside tokens that hold a letter; symbols elsewhere are punctuation.
-  for (let a = 0; a < m; ) {
-    if (kind[a] === K_SEP) {
-      a++;
-      continue;
+/**
+ * {@link normalizeText} without copying the result out of the module's scratch buffers: the returned
+ * arrays are views that the next normalisation overwrites. For the built-in checks' hot path.
+ */
+export function normalizeTransient(text: string): NormalizedText {
+  const m = foldPass(text, text.length);
+  const cv = sCv;
+  if (sMask & KIND_OTHER_BIT) leetPass(cv, m);
+  spacedLettersPass(cv, m);
+  return sIdentity ? collapseIdentity(cv, m) : collapseMapped(text, cv, sSt, m);
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** Pass 1: case/compatibility/confusable folding into the scratch buffers; returns their length. */
+function foldPass(text: string, n: number): number {
+  ensureScratch(n + 16, 0);
+  const units = foldUnits.load(text);
+  let cv = sCv;
+  let mask = 0;
+  let i = 0;
+  // Fast loop while each code unit folds to exactly one character (the index map is the identity).
+  for (; i < n; i++) {
+    const c = units[i]!;
+    let v: number;
+    if (c < 128) v = ASCII_FOLD[c]!;
+    else {
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(units[i + 1]!)) break;
+      v = FOLD1[c]!;
+      if (v === FOLD_UNKNOWN) v = fillFold1(c);
+      if (v < 0) break; // removed or expanded
     }
-    let b = a;
-    let hasLetter = false;
-    let hasOther = false;
-    while (b < m && kind[b] !== K_SEP) {
-      if (kind[b] === K_LETTER) hasLetter = true;
-      else hasOther = true;
-      b++;
-    }
-    if (hasOther) {
-      // A trailing `!`/`|` run is punctuation ("hello!!"), never a letter.
-      let end = b;
-      while (end > a && kind[end - 1] === K_SYM && (code[end - 1] === 33 || code[end - 1] === 124)) {
-        kind[end - 1] = K_SEP;
-        code[end - 1] = SEP;
-        end--;
-      }
-      if (hasLetter) {
-        hasLetter = false;
-        for (let j = a; j < end; j++) if (kind[j] === K_LETTER) hasLetter = true;
-      }
-      for (let j = a; j < end; j++) {
-        const kd = kind[j];
-        if (kd === K_SYM || (kd === K_DIGIT && hasLetter)) {
-          const l = hasLetter ? LEET_CODE[code[j]!]! : -1;
-          if (l >= 0) {
-            code[j] = l;
-            kind[j] = K_LETTER;
-          } else {
-            code[j] = SEP;
-            kind[j] = K_SEP;
-          }
+    cv[i] = v;
+    mask |= v;
+  }
+  sIdentity = i === n;
+  if (sIdentity) {
+    sMask = mask;
+    return n;
+  }
+  let st = sSt;
+  for (let j = 0; j < i; j++) st[j] = j;
+  let m = i;
+  for (; i < n; i++) {
+    const c = units[i]!;
+    let v: number;
+    if (c < 128) v = ASCII_FOLD[c]!;
+    else {
+      const astral = c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(units[i + 1]!);
+      v = astral ? FOLD_MULTI : FOLD1[c]!;
+      if (v === FOLD_UNKNOWN) v = fillFold1(c);
+      if (v === FOLD_REMOVED) continue;
+      if (v === FOLD_MULTI) {
+        const cp = astral ? ((c - 0xd800) << 10) + (units[i + 1]! - 0xdc00) + 0x10000 : c;
+        const folded = foldCodePoint(cp);
+        const k = folded.length;
+        // Keep room for every remaining code unit plus this expansion.
+        if (m + k + (n - i) + 16 > cv.length) {
+          ensureScratch(m + k + (n - i) + 16, m);
+          cv = sCv;
+          st = sSt;
         }
+        for (let q = 0; q < k; q++) {
+          const f = folded.charCodeAt(q);
+          const kd = kindOfFolded(f);
+          const packed = (kd << 16) | (kd === K_SEP ? SEP : f);
+          cv[m] = packed;
+          mask |= packed;
+          // Every folded character maps to the whole source code point; ends are recovered later.
+          st[m++] = i;
+        }
+        if (astral) i++;
+        continue;
       }
     }
-    a = b;
+    cv[m] = v;
+    mask |= v;
+    st[m++] = i;
   }
+  sMask = mask;
+  return m;
+}
 
-  // Pass 3: join three or more single-letter tokens separated by 1–3 separator characters.
+/** Pass 2: leetspeak inside tokens that hold a letter; symbols elsewhere are punctuation. */
+function leetPass(cv: Int32Array, m: number): void {
+  let a = 0;
+  let hasLetter = false;
+  let hasOther = false;
+  for (let j = 0; j < m; j++) {
+    const kd = cv[j]! >> 16;
+    if (kd !== K_SEP) {
+      if (kd === K_LETTER) hasLetter = true;
+      else hasOther = true;
+      continue;
+    }
+    if (hasOther) leetToken(cv, a, j, hasLetter);
+    a = j + 1;
+    hasLetter = false;
+    hasOther = false;
+  }
+  if (hasOther) leetToken(cv, a, m, hasLetter);
+}
+
+function leetToken(cv: Int32Array, a: number, b: number, hadLetter: boolean): void {
+  // A trailing `!`/`|` run is punctuation ("hello!!"), never a letter.
+  let end = b;
+  while (end > a && (cv[end - 1] === ((K_SYM << 16) | 33) || cv[end - 1] === ((K_SYM << 16) | 124))) {
+    cv[end - 1] = PACKED_SEP;
+    end--;
+  }
+  let hasLetter = false;
+  if (hadLetter) for (let j = a; j < end && !hasLetter; j++) hasLetter = cv[j]! >> 16 === K_LETTER;
+  for (let j = a; j < end; j++) {
+    const v = cv[j]!;
+    const kd = v >> 16;
+    if (kd === K_SYM || (kd === K_DIGIT && hasLetter)) {
+      const l = hasLetter ? LEET_CODE[v & 0xffff]! : -1;
+      cv[j] = l >= 0 ? (K_LETTER << 16) | l : PACKED_SEP;
+    }
+  }
+}
+
+/** Pass 3: join three or more single-letter tokens separated by 1–3 separator characters. */
+function spacedLettersPass(cv: Int32Array, m: number): void {
   let groupStart = -1;
   let groupCount = 0;
   let prevSingle = -1;
   for (let a = 0; a <= m; ) {
-    if (a < m && kind[a] === K_SEP) {
+    if (a < m && cv[a]! >> 16 === K_SEP) {
       a++;
       continue;
     }
     let b = a;
-    while (b < m && kind[b] !== K_SEP) b++;
-    const single = a < m && b - a === 1 && kind[a] === K_LETTER && code[a]! < 128;
+    while (b < m && cv[b]! >> 16 !== K_SEP) b++;
+    const single = b - a === 1 && cv[a]! >> 16 === K_LETTER && (cv[a]! & 0xffff) < 128;
     if (single && prevSingle >= 0 && a - prevSingle - 1 <= 3) {
       groupCount++;
     } else {
       if (groupCount >= 3) {
-        for (let j = groupStart; j < prevSingle; j++) if (kind[j] === K_SEP) kind[j] = K_REMOVED;
+        for (let j = groupStart; j < prevSingle; j++) if (cv[j] === PACKED_SEP) cv[j] = PACKED_REMOVED;
       }
       groupStart = single ? a : -1;
       groupCount = single ? 1 : 0;
@@ -327,49 +401,92 @@ export function normalizeText(text: string): NormalizedText {
     prevSingle = single ? a : -1;
     a = b === a ? a + 1 : b;
   }
+}
 
-  // Pass 4: collapse separator runs and repeated characters.
-  const codes = new Int32Array(m);
-  const starts = new Int32Array(m);
-  const ends = new Int32Array(m);
-  const runs = new Int32Array(m);
+function scratchOut(m: number): Int32Array {
+  if (sOut.length < 4 * m) sOut = new Int32Array(Math.max(4 * m, sOut.length * 2));
+  return sOut;
+}
+
+/** Pass 4 when every character maps to itself: start `j`, end `j + 1`. */
+function collapseIdentity(cv: Int32Array, m: number): NormalizedText {
+  const out = scratchOut(m);
+  // Layout in the scratch output: codes [0, m), starts [m, 2m), ends [2m, 3m), runs [3m, 4m).
+  const oS = m;
+  const oE = 2 * m;
+  const oR = 3 * m;
+  let last = -1;
+  let lastCode = -1;
+  let run = 0;
+  let end = 0;
+  for (let j = 0; j < m; j++) {
+    const v = cv[j]!;
+    if (v < 0) continue;
+    const c = v & 0xffff;
+    if (c === lastCode) {
+      if (c !== SEP) run++;
+      end = j + 1;
+      continue;
+    }
+    if (last >= 0) {
+      out[oE + last] = end;
+      out[oR + last] = run;
+    }
+    last++;
+    out[last] = c;
+    out[oS + last] = j;
+    run = 1;
+    end = j + 1;
+    lastCode = c;
+  }
+  if (last >= 0) {
+    out[oE + last] = end;
+    out[oR + last] = run;
+  }
+  return packOut(out, m, last + 1);
+}
+
+/** Pass 4 with an index map: collapse separator runs and repeated characters. */
+function collapseMapped(text: string, cv: Int32Array, st: Int32Array, m: number): NormalizedText {
+  const out = scratchOut(m);
+  const oS = m;
+  const oE = 2 * m;
+  const oR = 3 * m;
   let last = -1;
   let lastCode = -1;
   for (let j = 0; j < m; j++) {
-    const kd = kind[j]!;
-    if (kd === K_REMOVED) continue;
-    const c = code[j]!;
+    const v = cv[j]!;
+    if (v < 0) continue;
+    const c = v & 0xffff;
     const s = st[j]!;
     const e = j + 1 < m && st[j + 1] !== s ? st[j + 1]! : endOf(text, s);
     if (c === lastCode) {
-      ends[last] = e;
-      if (c !== SEP) runs[last]!++;
+      out[oE + last] = e;
+      if (c !== SEP) out[oR + last]!++;
       continue;
     }
     last++;
-    codes[last] = c;
-    starts[last] = s;
-    ends[last] = e;
-    runs[last] = 1;
+    out[last] = c;
+    out[oS + last] = s;
+    out[oE + last] = e;
+    out[oR + last] = 1;
     lastCode = c;
   }
-  const len = last + 1;
+  return packOut(out, m, last + 1);
+}
+
+function packOut(out: Int32Array, m: number, len: number): NormalizedText {
   return {
-    codes: codes.subarray(0, len),
-    starts: starts.subarray(0, len),
-    ends: ends.subarray(0, len),
-    runs: runs.subarray(0, len),
+    codes: out.subarray(0, len),
+    starts: out.subarray(m, m + len),
+    ends: out.subarray(2 * m, 2 * m + len),
+    runs: out.subarray(3 * m, 3 * m + len),
   };
 }
 
 function endOf(text: string, start: number): number {
   const c = text.charCodeAt(start);
   return c >= 0xd800 && c <= 0xdbff && start + 1 < text.length ? start + 2 : start + 1;
-}
-
-function grow<T extends Int32Array | Int8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 /** The normalised characters as a string (for debugging and tests). */

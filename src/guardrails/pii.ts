@@ -3,6 +3,7 @@
  * every scanner is linear in the input, and the monitor caps the scanned length (`maxScanChars`).
  * @module
  */
+import { CodeUnits } from './code-units.js';
 import { findSecrets } from './secrets.js';
 
 /** Kinds of personal data the PII check recognises. */
@@ -34,14 +35,23 @@ const isHex = (c: number) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c
 const isLocal = (c: number) => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
 const isDomain = (c: number) => isAlnum(c) || c === 46 || c === 45;
 
+const piiUnits = new CodeUnits();
+const HAS_DIGIT = /[0-9]/;
+
 /** Finds every PII occurrence in `text`, sorted by start. Linear time. */
 export function findPii(text: string): PiiMatch[] {
   const out: PiiMatch[] = [];
-  findEmails(text, out);
-  findDigitRuns(text, out);
-  findIbans(text, out);
-  findIpv6(text, out);
-  findAddresses(text, out);
+  const units = piiUnits.load(text);
+  const n = text.length;
+  if (text.indexOf('@') !== -1) findEmails(text, units, out);
+  // Every other PII shape (phone, card, IBAN, SSN, IPv4/IPv6, street number) holds a digit.
+  if (HAS_DIGIT.test(text)) {
+    findDigitRuns(text, units, n, out);
+    findIbans(text, out);
+    if (text.indexOf(':') !== -1) findIpv6(text, units, n, out);
+    findAddresses(text, out);
+  }
+  if (out.length === 0) return out;
   out.sort((a, b) => a.start - b.start || b.end - a.end);
   // Drop overlaps (first, longest wins).
   const kept: PiiMatch[] = [];
@@ -54,71 +64,31 @@ export function findPii(text: string): PiiMatch[] {
   return kept;
 }
 
-function findEmails(text: string, out: PiiMatch[]): void {
+function findEmails(text: string, u: Uint16Array, out: PiiMatch[]): void {
   const n = text.length;
-  let at = text.indexOf('@');
-  while (at !== -1) {
+  for (let at = 0; at < n; at++) {
+    if (u[at] !== 64) continue;
     let a = at;
-    while (a > 0 && at - a < 64 && isLocal(text.charCodeAt(a - 1))) a--;
-    while (a < at && text.charCodeAt(a) === 46) a++;
+    while (a > 0 && at - a < 64 && isLocal(u[a - 1]!)) a--;
+    while (a < at && u[a]! === 46) a++;
     let b = at + 1;
-    while (b < n && b - at <= 253 && isDomain(text.charCodeAt(b))) b++;
-    while (b > at + 1 && (text.charCodeAt(b - 1) === 46 || text.charCodeAt(b - 1) === 45)) b--;
+    while (b < n && b - at <= 253 && isDomain(u[b]!)) b++;
+    while (b > at + 1 && (u[b - 1]! === 46 || u[b - 1]! === 45)) b--;
     let lastDot = -1;
     for (let i = b - 1; i > at; i--) {
-      if (text.charCodeAt(i) === 46) {
+      if (u[i]! === 46) {
         lastDot = i;
         break;
       }
     }
     let ok = a < at && lastDot > at + 1 && b - lastDot - 1 >= 2;
-    for (let i = lastDot + 1; ok && i < b; i++) ok = isAlpha(text.charCodeAt(i));
+    for (let i = lastDot + 1; ok && i < b; i++) ok = isAlpha(u[i]!);
     if (ok) out.push({ type: 'email', start: a, end: b });
-    at = text.indexOf('@', Math.max(b, at + 1));
+    if (b > at + 1) at = b - 1; // resume after the domain
   }
-}
-
-interface Group {
-  start: number;
-  end: number;
-  /** Separator text before this group ('' for the first). */
-  sep: string;
 }
 
 const VERSION_BEFORE = /(?:version|ver|v|build|patch|release|update|firmware|rev)\s*$/i;
-
-function findDigitRuns(text: string, out: PiiMatch[]): void {
-  const n = text.length;
-  for (let i = 0; i < n; ) {
-    const c = text.charCodeAt(i);
-    const prefixed = (c === 43 || c === 40) && i + 1 < n && isDigit(text.charCodeAt(i + 1));
-    if (!isDigit(c) && !prefixed) {
-      i++;
-      continue;
-    }
-    const runStart = i;
-    const glued = runStart > 0 && isAlpha(text.charCodeAt(runStart - 1));
-    if (prefixed) i++;
-    const groups: Group[] = [];
-    let sep = '';
-    for (;;) {
-      const gs = i;
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
-      groups.push({ start: gs, end: i, sep });
-      let g = i;
-      while (g < n && g - i < 2 && isGapChar(text.charCodeAt(g))) g++;
-      if (g > i && g < n && isDigit(text.charCodeAt(g))) {
-        sep = text.slice(i, g);
-        i = g;
-      } else break;
-    }
-    if (!glued && !(i < n && isAlpha(text.charCodeAt(i)))) classifyRun(text, runStart, groups, out);
-  }
-}
-
-function isGapChar(c: number): boolean {
-  return c === 32 || c === 45 || c === 46 || c === 40 || c === 41;
-}
 
 // Separator codes between digit groups (one or two gap characters).
 const S_SPACE = 1;
@@ -126,43 +96,106 @@ const S_DASH = 2;
 const S_DOT = 3;
 const S_PAREN = 4; // ')', ') ', ' (' or '(' combinations
 
-function sepCode(sep: string): number {
-  if (sep === ' ') return S_SPACE;
-  if (sep === '-') return S_DASH;
-  if (sep === '.') return S_DOT;
-  if (sep.includes('(') || sep.includes(')')) return S_PAREN;
-  return 0; // mixed, e.g. ' -'
+/**
+ * Digit groups of one run, in reused typed arrays: group `i` spans `[gs[i], ge[i])`, `sep[i]` codes the
+ * separator before it (0 for the first group or a mixed separator) and `open[i]` says that separator
+ * ended with '('.
+ */
+let gs = new Int32Array(256);
+let ge = new Int32Array(256);
+let gsep = new Int8Array(256);
+let gopen = new Uint8Array(256);
+
+function growGroups(): void {
+  const size = gs.length * 2;
+  const s2 = new Int32Array(size);
+  const e2 = new Int32Array(size);
+  const sep2 = new Int8Array(size);
+  const open2 = new Uint8Array(size);
+  s2.set(gs);
+  e2.set(ge);
+  sep2.set(gsep);
+  open2.set(gopen);
+  gs = s2;
+  ge = e2;
+  gsep = sep2;
+  gopen = open2;
 }
 
-function classifyRun(text: string, runStart: number, groups: Group[], out: PiiMatch[]): void {
-  const count = groups.length;
-  const lens = new Int32Array(count);
-  const seps = new Int8Array(count); // seps[i]: separator before group i (0 for the first)
-  for (let i = 0; i < count; i++) {
-    lens[i] = groups[i]!.end - groups[i]!.start;
-    seps[i] = i === 0 ? 0 : sepCode(groups[i]!.sep);
+function findDigitRuns(text: string, u: Uint16Array, n: number, out: PiiMatch[]): void {
+  for (let i = 0; i < n; ) {
+    const c = u[i]!;
+    const prefixed = (c === 43 || c === 40) && i + 1 < n && isDigit(u[i + 1]!);
+    if (!isDigit(c) && !prefixed) {
+      i++;
+      continue;
+    }
+    const runStart = i;
+    const glued = runStart > 0 && isAlpha(u[runStart - 1]!);
+    if (prefixed) i++;
+    let count = 0;
+    let sep = 0;
+    let open = 0;
+    for (;;) {
+      const start = i;
+      while (i < n && isDigit(u[i]!)) i++;
+      if (count === gs.length) growGroups();
+      gs[count] = start;
+      ge[count] = i;
+      gsep[count] = sep;
+      gopen[count] = open;
+      count++;
+      let g = i;
+      while (g < n && g - i < 2 && isGapChar(u[g]!)) g++;
+      if (g > i && g < n && isDigit(u[g]!)) {
+        sep = sepCode(u, i, g);
+        open = u[g - 1] === 40 ? 1 : 0;
+        i = g;
+      } else break;
+    }
+    if (!glued && !(i < n && isAlpha(u[i]!))) classifyRun(text, u, runStart, count, out);
   }
-  const plus = text.charCodeAt(runStart) === 43;
-  const paren = text.charCodeAt(runStart) === 40;
+}
+
+function isGapChar(c: number): boolean {
+  return c === 32 || c === 45 || c === 46 || c === 40 || c === 41;
+}
+
+/** Code of the separator `[a, b)` (one or two gap characters). */
+function sepCode(u: Uint16Array, a: number, b: number): number {
+  const c0 = u[a]!;
+  if (b - a === 1) {
+    if (c0 === 32) return S_SPACE;
+    if (c0 === 45) return S_DASH;
+    if (c0 === 46) return S_DOT;
+    return c0 === 40 || c0 === 41 ? S_PAREN : 0;
+  }
+  const c1 = u[a + 1]!;
+  return c0 === 40 || c0 === 41 || c1 === 40 || c1 === 41 ? S_PAREN : 0; // mixed, e.g. ' -'
+}
+
+function classifyRun(text: string, u: Uint16Array, runStart: number, count: number, out: PiiMatch[]): void {
+  const plus = u[runStart] === 43;
+  const paren = u[runStart] === 40;
   let pos = 0;
   while (pos < count) {
     let matched = false;
-    const g = groups[pos]!;
-    const len = lens[pos]!;
-    const nextSep = pos + 1 < count ? seps[pos + 1]! : 0;
-    const zeroZero = len >= 2 && text.charCodeAt(g.start) === 48 && text.charCodeAt(g.start + 1) === 48;
+    const start = gs[pos]!;
+    const len = ge[pos]! - start;
+    const nextSep = pos + 1 < count ? gsep[pos + 1]! : 0;
+    const zeroZero = len >= 2 && u[start] === 48 && u[start + 1] === 48;
     // Cheap pruning: a group of 1–2 digits can only start an IPv4 address (dotted), a '+' number or a
     // '00'-prefixed number; a dotted group can only start an IPv4 address (four groups).
-    const afterDot = pos > 0 && seps[pos] === S_DOT;
+    const afterDot = pos > 0 && gsep[pos] === S_DOT;
     const startsSomething =
       !afterDot && ((pos === 0 && plus) || (len <= 2 ? nextSep === S_DOT || zeroZero : len <= 19));
     const maxCount = nextSep === S_DOT ? 4 : (pos === 0 && plus) || zeroZero ? 8 : 5;
     for (let k = startsSomething ? Math.min(count, pos + maxCount) : pos; k > pos; k--) {
-      const type = classifyWindow(text, groups, lens, seps, pos, k, pos === 0 && plus, pos === 0 && paren);
+      const type = classifyWindow(text, u, count, pos, k, pos === 0 && plus, pos === 0 && paren);
       if (type) {
-        let start = pos === 0 ? runStart : g.start;
-        if (pos > 0 && g.sep.endsWith('(')) start = g.start - 1;
-        out.push({ type, start, end: groups[k - 1]!.end });
+        let from = pos === 0 ? runStart : start;
+        if (pos > 0 && gopen[pos]) from = start - 1;
+        out.push({ type, start: from, end: ge[k - 1]! });
         pos = k;
         matched = true;
         break;
@@ -172,64 +205,67 @@ function classifyRun(text: string, runStart: number, groups: Group[], out: PiiMa
   }
 }
 
+function digitsOf(text: string, a: number, b: number): string {
+  let d = '';
+  for (let i = a; i < b; i++) d += text.slice(gs[i]!, ge[i]!);
+  return d;
+}
+
 function classifyWindow(
   text: string,
-  groups: Group[],
-  lens: Int32Array,
-  seps: Int8Array,
+  u: Uint16Array,
+  groupCount: number,
   a: number,
   b: number,
   plus: boolean,
   paren: boolean,
 ): PiiType | null {
   const count = b - a;
+  const lens = (i: number) => ge[i]! - gs[i]!;
   let digitCount = 0;
-  for (let i = a; i < b; i++) digitCount += lens[i]!;
-  // The window's inner separators are seps[a+1 .. b-1].
+  for (let i = a; i < b; i++) digitCount += ge[i]! - gs[i]!;
+  // The window's inner separators are gsep[a+1 .. b-1].
   let allDot = count > 1;
   let allSpace = count > 1;
   let allDash = count > 1;
   for (let i = a + 1; i < b; i++) {
-    const sc = seps[i]!;
+    const sc = gsep[i]!;
     if (sc !== S_DOT) allDot = false;
     if (sc !== S_SPACE) allSpace = false;
     if (sc !== S_DASH) allDash = false;
   }
   if (allDot) {
     // IPv4: four dotted octets, not part of a longer dotted run, not a version number.
-    const before = a > 0 ? seps[a]! : 0;
-    const after = b < groups.length ? seps[b]! : 0;
+    const before = a > 0 ? gsep[a]! : 0;
+    const after = b < groupCount ? gsep[b]! : 0;
     if (before === S_DOT || after === S_DOT || plus || paren) return null;
-    if (count === 3 && lens[a] === 3 && lens[a + 1] === 3 && lens[a + 2] === 4) {
-      const s0 = groups[a]!.start;
+    const s0 = gs[a]!;
+    if (count === 3 && lens(a) === 3 && lens(a + 1) === 3 && lens(a + 2) === 4) {
       return VERSION_BEFORE.test(text.slice(Math.max(0, s0 - 12), s0)) ? null : 'phone'; // 555.123.4567
     }
     if (count !== 4) return null;
     for (let i = a; i < b; i++) {
-      const gs = groups[i]!.start;
-      const l = lens[i]!;
-      if (l > 3 || (l > 1 && text.charCodeAt(gs) === 48) || Number(text.slice(gs, gs + l)) > 255) return null;
+      const g0 = gs[i]!;
+      const l = lens(i);
+      if (l > 3 || (l > 1 && u[g0] === 48)) return null;
+      let v = 0;
+      for (let q = g0; q < g0 + l; q++) v = v * 10 + (u[q]! - 48);
+      if (v > 255) return null;
     }
-    const s0 = groups[a]!.start;
     return VERSION_BEFORE.test(text.slice(Math.max(0, s0 - 12), s0)) ? null : 'ipv4';
   }
   if (digitCount < 7 || digitCount > 19) return null;
-  const digits = () => {
-    let d = '';
-    for (let i = a; i < b; i++) d += text.slice(groups[i]!.start, groups[i]!.end);
-    return d;
-  };
   // US SSN: AAA-GG-SSSS (dash or space), with the never-issued ranges excluded.
   if (
     count === 3 &&
-    lens[a] === 3 &&
-    lens[a + 1] === 2 &&
-    lens[a + 2] === 4 &&
+    lens(a) === 3 &&
+    lens(a + 1) === 2 &&
+    lens(a + 2) === 4 &&
     !plus &&
     !paren &&
     (allDash || allSpace)
   ) {
-    const d = digits();
+    const d = digitsOf(text, a, b);
     const area = d.slice(0, 3);
     if (
       area !== '000' &&
@@ -243,26 +279,26 @@ function classifyWindow(
   // Payment card: 13–19 digits in card-like grouping, Luhn-valid.
   if (digitCount >= 13 && !plus && !paren && (count === 1 || allSpace || allDash)) {
     let fours = true;
-    for (let i = a; i < b - 1; i++) if (lens[i] !== 4) fours = false;
-    fours = fours && lens[b - 1]! <= 4;
+    for (let i = a; i < b - 1; i++) if (lens(i) !== 4) fours = false;
+    fours = fours && lens(b - 1) <= 4;
     const amex =
-      count === 3 && lens[a] === 4 && lens[a + 1] === 6 && (lens[a + 2] === 5 || lens[a + 2] === 4);
-    if ((count === 1 || fours || amex) && luhn(digits())) return 'card';
+      count === 3 && lens(a) === 4 && lens(a + 1) === 6 && (lens(a + 2) === 5 || lens(a + 2) === 4);
+    if ((count === 1 || fours || amex) && luhn(digitsOf(text, a, b))) return 'card';
   }
   if (count === 1 && !plus) return null;
   if (digitCount > 15) return null;
   // Phones.
   if (plus && digitCount >= 8) return 'phone';
-  const first = groups[a]!.start;
-  const zero = text.charCodeAt(first) === 48;
-  const zeroZero = zero && text.charCodeAt(first + 1) === 48;
+  const first = gs[a]!;
+  const zero = u[first] === 48;
+  const zeroZero = zero && u[first + 1] === 48;
   if (zeroZero && digitCount >= 10 && count >= 2) return 'phone';
   const nanp =
     digitCount === 10 &&
-    ((count === 3 && lens[a] === 3 && lens[a + 1] === 3 && lens[a + 2] === 4) ||
-      (count === 2 && lens[a] === 3 && lens[a + 1] === 7));
-  if (nanp && (paren || allDash || allSpace || allDot || seps[a + 1] === S_PAREN)) return 'phone';
-  if (count === 2 && lens[a] === 3 && lens[a + 1] === 4 && seps[a + 1] === S_DASH && !paren) return 'phone';
+    ((count === 3 && lens(a) === 3 && lens(a + 1) === 3 && lens(a + 2) === 4) ||
+      (count === 2 && lens(a) === 3 && lens(a + 1) === 7));
+  if (nanp && (paren || allDash || allSpace || allDot || gsep[a + 1] === S_PAREN)) return 'phone';
+  if (count === 2 && lens(a) === 3 && lens(a + 1) === 4 && gsep[a + 1] === S_DASH && !paren) return 'phone';
   if (zero && !zeroZero && digitCount >= 10 && digitCount <= 11 && count >= 2) return 'phone';
   return null;
 }
@@ -307,22 +343,21 @@ export function ibanValid(candidate: string): boolean {
   return rem === 1;
 }
 
-function findIpv6(text: string, out: PiiMatch[]): void {
-  const n = text.length;
+function findIpv6(text: string, u: Uint16Array, n: number, out: PiiMatch[]): void {
   const isTok = (c: number) => isHex(c) || c === 58;
-  let colon = text.indexOf(':');
   let scannedTo = 0; // characters before this were already part of a rejected token
-  while (colon !== -1) {
+  for (let colon = 0; colon < n; colon++) {
+    if (u[colon] !== 58) continue;
     let a = colon;
-    while (a > scannedTo && colon - a < 40 && isTok(text.charCodeAt(a - 1))) a--;
+    while (a > scannedTo && colon - a < 40 && isTok(u[a - 1]!)) a--;
     let b = colon + 1;
-    while (b < n && isTok(text.charCodeAt(b))) b++; // maximal token: each character is visited once here
-    const boundedLeft = a === 0 || !isAlnum(text.charCodeAt(a - 1));
-    const boundedRight = b === n || !isAlnum(text.charCodeAt(b));
+    while (b < n && isTok(u[b]!)) b++; // maximal token: each character is visited once here
+    const boundedLeft = a === 0 || !isAlnum(u[a - 1]!);
+    const boundedRight = b === n || !isAlnum(u[b]!);
     if (b - a <= 45 && boundedLeft && boundedRight && ipv6Valid(text.slice(a, b)))
       out.push({ type: 'ipv6', start: a, end: b });
     scannedTo = b;
-    colon = text.indexOf(':', b + 1);
+    colon = b; // the next colon search starts at b + 1
   }
 }
 
@@ -371,7 +406,7 @@ export function applyReplacements(
   spans: ReadonlyArray<{ start: number; end: number; replacement: string }>,
 ): string {
   if (spans.length === 0) return text;
-  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  const sorted = sortSpans(spans);
   let out = '';
   let pos = 0;
   for (const s of sorted) {
@@ -380,4 +415,33 @@ export function applyReplacements(
     pos = s.end;
   }
   return out + text.slice(pos);
+}
+
+const IDX_BITS = 2 ** 21;
+
+/** Stable sort by start ascending, then end descending; native numeric sort for many spans. */
+function sortSpans<S extends { start: number; end: number }>(spans: ReadonlyArray<S>): S[] {
+  const n = spans.length;
+  const cmp = (a: S, b: S) => a.start - b.start || b.end - a.end;
+  if (n <= 64 || n >= IDX_BITS) return [...spans].sort(cmp);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const start = spans[i]!.start;
+    if (!(start >= 0 && start < 2 ** 31)) return [...spans].sort(cmp);
+    keys[i] = start * IDX_BITS + i;
+  }
+  keys.sort();
+  const out: S[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = spans[keys[i]! % IDX_BITS]!;
+  // Equal starts: longest first (stable), as the comparator sort would order them.
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && out[j]!.start === out[i]!.start) j++;
+    if (j - i > 1) {
+      const group = out.slice(i, j).sort(cmp);
+      for (let k = i; k < j; k++) out[k] = group[k - i]!;
+    }
+    i = j;
+  }
+  return out;
 }

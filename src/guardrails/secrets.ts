@@ -4,6 +4,8 @@
  * @module
  */
 
+import { CodeUnits } from './code-units.js';
+
 /** Kinds of secrets recognised. */
 export type SecretType =
   | 'openai_key'
@@ -106,19 +108,27 @@ const PLACEHOLDERS: Readonly<Record<SecretType, string>> = {
   private_key: '[PRIVATE_KEY]',
 };
 
+const secretUnits = new CodeUnits();
+// Every prefix (and the AWS secret keyword, and a private-key header) starts with one of these.
+const PREFILTER =
+  /sk-|A[KSB]IA|ACCA|AIza|gh[pousr]_|github_pat_|xox[bpars]-|xapp-|hooks\.slack|eyJ|secret|-----BEGIN /i;
+
 /** Finds every secret in `text`, sorted by start. Linear time. */
 export function findSecrets(text: string): SecretMatch[] {
   const out: SecretMatch[] = [];
+  if (!PREFILTER.test(text)) return out;
   const n = text.length;
+  const u = secretUnits.load(text);
   for (const rule of RULES) {
     for (const prefix of rule.prefixes) {
       let at = text.indexOf(prefix);
       while (at !== -1) {
         const bodyStart = at + prefix.length;
         let b = bodyStart;
-        while (b < n && rule.body(text.charCodeAt(b))) b++;
+        const body = rule.body;
+        while (b < n && body(u[b]!)) b++;
         const len = b - bodyStart;
-        const bounded = at === 0 || !isB64Url(text.charCodeAt(at - 1));
+        const bounded = at === 0 || !isB64Url(u[at - 1]!);
         if (bounded && len >= rule.min && len <= rule.max) {
           const token = text.slice(at, b);
           if (!rule.validate || rule.validate(rule.type === 'jwt' ? token : token.slice(prefix.length))) {

@@ -167,11 +167,40 @@ export class TermMatcher<T> {
    * Scans from normalised index `from` (default 0).
    */
   scan(text: NormalizedText, from = 0): TermMatch<T>[] {
+    const count = this.scanKept(text, from);
+    const out: TermMatch<T>[] = [];
+    for (let k = 0; k < count; k++) {
+      const a = keptA[k]!;
+      const b = keptB[k]!;
+      const entry = this.entries[keptP[k]!]!;
+      out.push({
+        data: entry.data,
+        term: entry.term,
+        start: a,
+        end: b,
+        origStart: text.starts[a]!,
+        origEnd: text.ends[b - 1]!,
+      });
+    }
+    return out;
+  }
+
+  /** The data of compiled term `p` (an index from {@link TermMatcher.scanKept}). */
+  dataOf(p: number): T {
+    return this.entries[p]!.data;
+  }
+
+  /**
+   * Like {@link TermMatcher.scan} without allocating per match: fills the module's kept-match buffers
+   * (`keptA`, `keptB`, `keptP`: normalised start, end and term index, in text order) and returns their
+   * count. The buffers are valid until the next scan. Linear in the text plus the number of raw hits.
+   */
+  scanKept(text: NormalizedText, from = 0): number {
     const { codes, runs } = text;
     const n = codes.length;
     const { table, classes, classOf, outStart, outIds, patLen, patNeed, startBound, endBound, allow } = this;
-    const hits: Array<[number, number, number]> = [];
-    let allowSpans: Array<[number, number]> | null = null;
+    let hits = 0;
+    let allows = 0;
     let s = 0;
     for (let j = from; j < n; j++) {
       s = table[s * classes + classOf[codes[j]!]!]!;
@@ -193,29 +222,95 @@ export class TermMatcher<T> {
           }
           if (!ok) continue;
         }
-        if (!allow[p]) hits.push([a, j + 1, p]);
-        else if (allowSpans) allowSpans.push([a, j + 1]);
-        else allowSpans = [[a, j + 1]];
+        if (allow[p]) {
+          if (allows === allowA.length) growAllows();
+          allowA[allows] = a;
+          allowB[allows++] = j + 1;
+        } else {
+          if (hits === hitA.length) growHits();
+          hitA[hits] = a;
+          hitB[hits] = j + 1;
+          hitP[hits++] = p;
+        }
       }
     }
-    if (hits.length === 0) return [];
-    hits.sort((x, y) => x[0] - y[0] || y[1] - x[1]);
-    const out: TermMatch<T>[] = [];
-    let maxEnd = -1;
-    for (const [a, b, p] of hits) {
-      if (b <= maxEnd) continue; // nested in a longer match
-      if (allowSpans?.some(([x, y]) => x <= a && b <= y)) continue;
-      maxEnd = b;
-      const entry = this.entries[p]!;
-      out.push({
-        data: entry.data,
-        term: entry.term,
-        start: a,
-        end: b,
-        origStart: text.starts[a]!,
-        origEnd: text.ends[b - 1]!,
-      });
-    }
-    return out;
+    if (hits === 0) return 0;
+    return selectKept(hits, allows);
   }
+}
+
+// Raw hits and allow spans, in scan order (end ascending); kept matches in text order. Reused buffers.
+let hitA: Int32Array = new Int32Array(64);
+let hitB: Int32Array = new Int32Array(64);
+let hitP: Int32Array = new Int32Array(64);
+let allowA: Int32Array = new Int32Array(64);
+let allowB: Int32Array = new Int32Array(64);
+let keptA: Int32Array = new Int32Array(64);
+let keptB: Int32Array = new Int32Array(64);
+let keptP: Int32Array = new Int32Array(64);
+
+function grown(from: Int32Array): Int32Array {
+  const to = new Int32Array(from.length * 2);
+  to.set(from);
+  return to;
+}
+
+function growHits(): void {
+  hitA = grown(hitA);
+  hitB = grown(hitB);
+  hitP = grown(hitP);
+}
+
+function growAllows(): void {
+  allowA = grown(allowA);
+  allowB = grown(allowB);
+}
+
+/**
+ * Keeps each hit not contained in another hit with a different span (the first of equal spans wins)
+ * and not inside an allowlisted span, in text order. Hits arrive by ascending end, so one backward
+ * sweep suffices: at most one hit per end survives (the one starting earliest), and it survives when
+ * every hit ending later starts after it and no allow span ending at or after it starts at or before it.
+ */
+function selectKept(hits: number, allows: number): number {
+  if (keptA.length < hits) {
+    keptA = new Int32Array(hitA.length);
+    keptB = new Int32Array(hitA.length);
+    keptP = new Int32Array(hitA.length);
+  }
+  let kept = 0;
+  let minLaterA = 0x7fffffff; // min start over hits ending after the current end
+  let minAllowA = 0x7fffffff; // min start over allow spans ending at or after the current end
+  let ai = allows - 1;
+  for (let h = hits - 1; h >= 0; ) {
+    const b = hitB[h]!;
+    // The group of hits sharing end b is [g, h]; the first (lowest index) with the lowest start wins.
+    let g = h;
+    let best = h;
+    while (g > 0 && hitB[g - 1] === b) {
+      g--;
+      if (hitA[g]! <= hitA[best]!) best = g;
+    }
+    const a = hitA[best]!;
+    while (ai >= 0 && allowB[ai]! >= b) {
+      if (allowA[ai]! < minAllowA) minAllowA = allowA[ai]!;
+      ai--;
+    }
+    if (a < minLaterA && a < minAllowA) {
+      keptA[kept] = a;
+      keptB[kept] = b;
+      keptP[kept++] = hitP[best]!;
+    }
+    if (a < minLaterA) minLaterA = a;
+    h = g - 1;
+  }
+  keptA.subarray(0, kept).reverse();
+  keptB.subarray(0, kept).reverse();
+  keptP.subarray(0, kept).reverse();
+  return kept;
+}
+
+/** Kept-match buffers of the last {@link TermMatcher.scanKept} call (start, end, term index). */
+export function keptMatches(): { readonly a: Int32Array; readonly b: Int32Array; readonly p: Int32Array } {
+  return { a: keptA, b: keptB, p: keptP };
 }
