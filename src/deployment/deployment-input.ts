@@ -3,9 +3,11 @@
  * @module
  */
 import { NotFoundError, ValidationError } from '../errors.js';
-import { isUuid } from '../internal/ids.js';
+import { isUuid, uuidv7 } from '../internal/ids.js';
+import type { AnalysisConfig } from './judge.js';
 import { show } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
+import type { Deployment, DeploymentPlan, DeploymentStrategy } from './types.js';
 
 /** Throws a `ValidationError` unless `id` is a UUID. @internal */
 export function checkId(id: unknown, what = 'deployment', field = 'id'): asserts id is string {
@@ -51,4 +53,55 @@ export async function deployableModel(
     });
   }
   return m;
+}
+
+/** Throws a `ValidationError` unless `limit` is undefined or an integer in 1–1000. @internal */
+export function checkLimit(limit: unknown): void {
+  if (
+    limit !== undefined &&
+    (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000)
+  ) {
+    throw new ValidationError(`Expected \`limit\` to be an integer in 1–1000, got ${show(limit)}`, {
+      field: 'limit',
+    });
+  }
+}
+
+/** A new `pending` deployment record (not yet stored). @internal */
+export function newDeployment(input: {
+  useCase: string;
+  strategy: DeploymentStrategy;
+  candidate: Model;
+  stableModelId: string | null;
+  plan: DeploymentPlan;
+  analysis: AnalysisConfig;
+  actor: string;
+  reason: string | undefined;
+  now: number;
+}): Deployment {
+  const now = new Date(input.now);
+  const { candidate: model, strategy } = input;
+  return {
+    id: uuidv7(input.now),
+    useCase: input.useCase,
+    strategy,
+    status: 'pending',
+    candidateModelId: model.id,
+    stableModelId: input.stableModelId,
+    weight: 0,
+    stepIndex: 0,
+    plan: input.plan,
+    analysis: input.analysis,
+    switched: false,
+    actor: input.actor,
+    reason: input.reason ?? `Deploy ${model.modelName} ${model.version} (${strategy})`,
+    lastVerdict: null,
+    stepStartedAt: now,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+    version: 1,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+  };
 }

@@ -7,7 +7,7 @@ import { uuidv7 } from '../internal/ids.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import { RollbackManager } from '../rollback/rollback-manager.js';
 import { advance, restoreStableIfEnded } from './deployment-driver.js';
-import { checkId, deployableModel, stripUndefined } from './deployment-input.js';
+import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';
 import {
   DEFAULT_DEPLOYMENT_MANAGER_OPTIONS,
   type DeploymentManagerEvents,
@@ -138,30 +138,17 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     const { store, writer } = await this.opened;
     const model = await deployableModel(this.registry, input.useCase, input.newModelId);
     const stable = await this.registry.getCurrentModel(input.useCase);
-    const now = new Date(this.clock.now());
-    const d: Deployment = {
-      id: uuidv7(now.getTime()),
+    const d = newDeployment({
       useCase: input.useCase,
       strategy,
-      status: 'pending',
-      candidateModelId: model.id,
+      candidate: model,
       stableModelId: stable?.id ?? null,
-      weight: 0,
-      stepIndex: 0,
       plan,
       analysis,
-      switched: false,
       actor: input.actor ?? this.options.actor,
-      reason: input.reason ?? `Deploy ${model.modelName} ${model.version} (${strategy})`,
-      lastVerdict: null,
-      stepStartedAt: now,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-      version: 1,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-    };
+      reason: input.reason,
+      now: this.clock.now(),
+    });
     await store.insert(d, d.actor);
     await writer.published(d);
     this.emitSafely('deployment:started', { deployment: d });
@@ -178,12 +165,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
 
   /** Deployments, newest first. */
   async listDeployments(filter: ListDeploymentsFilter = {}): Promise<Deployment[]> {
-    const limit = filter.limit;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
-      throw new ValidationError(`Expected \`limit\` to be an integer in 1–1000, got ${show(limit)}`, {
-        field: 'limit',
-      });
-    }
+    checkLimit(filter.limit);
     return (await this.opened).store.list(filter);
   }
 

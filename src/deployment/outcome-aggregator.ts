@@ -1,6 +1,8 @@
+import { ValidationError } from '../errors.js';
 import { HISTOGRAM_BOUNDS_MS, Histogram } from '../internal/histogram.js';
 import type { MetricUpsert } from './deployment-store.js';
 import type { Variant } from './judge.js';
+import { show } from './plan.js';
 
 /** One request's outcome, reported by the caller after it used a routed model. */
 export interface OutcomeInput {
@@ -120,5 +122,33 @@ export class OutcomeAggregator {
   /** Bucket count of the latency histograms (for reading rows back). */
   static get bucketCount(): number {
     return HISTOGRAM_BOUNDS_MS.length + 1;
+  }
+}
+
+/** Throws a `ValidationError` naming the field unless `outcome` is a well-formed outcome. @internal */
+export function validateOutcome(outcome: OutcomeInput): void {
+  if (typeof outcome?.deploymentId !== 'string' || outcome.deploymentId === '') {
+    throw new ValidationError(
+      `Expected \`deploymentId\` to be a deployment id, got ${show(outcome?.deploymentId)}`,
+      {
+        field: 'deploymentId',
+      },
+    );
+  }
+  if (outcome.variant !== 'stable' && outcome.variant !== 'candidate') {
+    throw new ValidationError(
+      `Expected \`variant\` to be 'stable' or 'candidate', got ${show(outcome.variant)}`,
+      {
+        field: 'variant',
+      },
+    );
+  }
+  if (typeof outcome.latencyMs !== 'number' || !Number.isFinite(outcome.latencyMs) || outcome.latencyMs < 0) {
+    throw new ValidationError(
+      `Expected \`latencyMs\` to be a non-negative number, got ${show(outcome.latencyMs)}`,
+      {
+        field: 'latencyMs',
+      },
+    );
   }
 }

@@ -4,18 +4,19 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { bucketOf } from '../internal/hashing.js';
 import { uuidv7 } from '../internal/ids.js';
+import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
-import { OutcomeAggregator, type OutcomeInput } from './outcome-aggregator.js';
+import { OutcomeAggregator, type OutcomeInput, validateOutcome } from './outcome-aggregator.js';
 import { positive, show } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
+import { buildRouteTable, ROUTING_BUCKETS, type RouteEntry } from './route-table.js';
 import type { Deployment } from './types.js';
+
+export { ROUTING_BUCKETS };
 
 /** Change-feed topic published after every committed deployment change. */
 export const DEPLOYMENTS_TOPIC = 'deployments';
-
-/** Number of sticky-routing buckets; a weight of 1% is 100 buckets. */
-export const ROUTING_BUCKETS = 10_000;
 
 /** Options of {@link TrafficRouter}. */
 export interface TrafficRouterOptions {
@@ -79,14 +80,6 @@ export interface TrafficRouterEvents {
   }) => void;
 }
 
-interface Entry {
-  deploymentId: string;
-  threshold: number;
-  rollingBack: boolean;
-  stable: RouteDecision;
-  candidate: RouteDecision;
-}
-
 /** True when `key` falls in the candidate arm of a deployment salted `salt` at `weight` percent. */
 export function isCandidateBucket(salt: string, key: string, weight: number): boolean {
   return bucketOf(salt, key, ROUTING_BUCKETS) < Math.round(weight * (ROUTING_BUCKETS / 100));
@@ -116,7 +109,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
   private readonly refreshIntervalMs: number;
   private active: Deployment[] = [];
   private readonly modelCache = new Map<string, Model>();
-  private entries = new Map<string, Entry>();
+  private entries = new Map<string, RouteEntry>();
   private plain = new Map<string, RouteDecision>();
   private builtVersion = -1;
   private dirty = true;
@@ -209,34 +202,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
   /** Records the outcome of a routed request (in memory; flushed in the background). */
   recordOutcome(outcome: OutcomeInput): void {
     if (this.closed) throw new ClosedError('TrafficRouter is closed');
-    if (typeof outcome?.deploymentId !== 'string' || outcome.deploymentId === '') {
-      throw new ValidationError(
-        `Expected \`deploymentId\` to be a deployment id, got ${show(outcome?.deploymentId)}`,
-        {
-          field: 'deploymentId',
-        },
-      );
-    }
-    if (outcome.variant !== 'stable' && outcome.variant !== 'candidate') {
-      throw new ValidationError(
-        `Expected \`variant\` to be 'stable' or 'candidate', got ${show(outcome.variant)}`,
-        {
-          field: 'variant',
-        },
-      );
-    }
-    if (
-      typeof outcome.latencyMs !== 'number' ||
-      !Number.isFinite(outcome.latencyMs) ||
-      outcome.latencyMs < 0
-    ) {
-      throw new ValidationError(
-        `Expected \`latencyMs\` to be a non-negative number, got ${show(outcome.latencyMs)}`,
-        {
-          field: 'latencyMs',
-        },
-      );
-    }
+    validateOutcome(outcome);
     this.aggregator.record(outcome, this.clock.now());
   }
 
@@ -335,42 +301,10 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
 
   private rebuild(): void {
     const snap = this.registry.snapshot();
-    const model = (id: string | null) => (id ? (snap.models.get(id) ?? this.modelCache.get(id)) : undefined);
-    const entries = new Map<string, Entry>();
-    for (const d of this.active) {
-      const candidateModel = model(d.candidateModelId);
-      const stableModel = model(d.stableModelId) ?? (d.stableModelId ? undefined : candidateModel);
-      if (!candidateModel || !stableModel) continue;
-      const noStable = d.stableModelId === null;
-      entries.set(d.useCase, {
-        deploymentId: d.id,
-        threshold: noStable ? ROUTING_BUCKETS : Math.round(d.weight * (ROUTING_BUCKETS / 100)),
-        rollingBack: d.status === 'rolling_back' && !noStable,
-        stable: Object.freeze({
-          model: stableModel,
-          variant: noStable ? 'candidate' : 'stable',
-          deploymentId: d.id,
-          weight: d.weight,
-        }),
-        candidate: Object.freeze({
-          model: candidateModel,
-          variant: 'candidate',
-          deploymentId: d.id,
-          weight: d.weight,
-        }),
-      });
-    }
-    const plain = new Map<string, RouteDecision>();
-    for (const [useCase, m] of snap.currentByUseCase) {
-      plain.set(useCase, Object.freeze({ model: m, variant: 'stable', deploymentId: null, weight: 0 }));
-    }
-    this.entries = entries;
-    this.plain = plain;
+    const table = buildRouteTable(this.active, snap, this.modelCache);
+    this.entries = table.entries;
+    this.plain = table.plain;
     this.builtVersion = snap.version;
     this.dirty = false;
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

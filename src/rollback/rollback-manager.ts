@@ -1,6 +1,6 @@
 import type { Database } from '../db/index.js';
 import { getDefaultDatabase } from '../default-database.js';
-import { checkId } from '../deployment/deployment-input.js';
+import { checkId, checkLimit } from '../deployment/deployment-input.js';
 import { DeploymentStore } from '../deployment/deployment-store.js';
 import { DeploymentWriter } from '../deployment/deployment-writer.js';
 import { nonEmptyString, show } from '../deployment/plan.js';
@@ -240,14 +240,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
   async listRollbacks(
     filter: { useCase?: string; deploymentId?: string; limit?: number } = {},
   ): Promise<Rollback[]> {
-    if (
-      filter.limit !== undefined &&
-      (!Number.isInteger(filter.limit) || filter.limit < 1 || filter.limit > 1000)
-    ) {
-      throw new ValidationError(`Expected \`limit\` to be an integer in 1–1000, got ${show(filter.limit)}`, {
-        field: 'limit',
-      });
-    }
+    checkLimit(filter.limit);
     return (await this.opened).store.list(filter);
   }
 
