@@ -34,7 +34,7 @@ export const DEFAULT_NARRATIVE_GENERATOR_OPTIONS: {
  */
 export class NarrativeGenerator {
   private readonly llm: NarrativeGeneratorOptions['llmClient'];
-  private readonly guardrails: GuardrailsLike | undefined;
+  private readonly guardrails: Pick<GuardrailsLike, 'check'> | undefined;
   private readonly templates: Record<NarrativeKind, NarrativeTemplate>;
   private readonly fallbacks: Record<NarrativeKind, readonly string[]>;
   private readonly useCases: Record<NarrativeKind, string>;

@@ -94,7 +94,7 @@ export interface NarrativeGeneratorOptions {
   /** The client that calls the model. Required. */
   llmClient: Pick<LLMClient, 'generate'>;
   /** Output checks with the request's rating profile (besides any the client runs). */
-  guardrailsMonitor?: GuardrailsLike;
+  guardrailsMonitor?: Pick<GuardrailsLike, 'check'>;
   /** Authored fallback lines, merged over {@link DEFAULT_NARRATIVE_FALLBACKS} per kind. */
   fallbacks?: NarrativeFallbacks;
   /** Prompt templates, merged over {@link DEFAULT_NARRATIVE_TEMPLATES} per kind. */
