@@ -7,7 +7,7 @@ import { judge, type Verdict } from './judge.js';
 import { OutcomeAggregator } from './outcome-aggregator.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import type { TrafficRouter } from './traffic-router.js';
-import type { Deployment } from './types.js';
+import type { Deployment, DeploymentStatus } from './types.js';
 
 /** An interrupted rollback is resumed by the driver after this long without progress. */
 export const STALE_ROLLBACK_MS = 30_000;
@@ -30,6 +30,27 @@ export interface DriverContext {
   actor: string;
   onVerdict(d: Deployment, v: Verdict): void;
   onError(d: Deployment, error: unknown): void;
+}
+
+/**
+ * Takes (or renews) the driving lease of deployment `id` for `owner` and, if granted, advances it one
+ * state. Returns the status change it made, or null (lease held elsewhere, nothing changed).
+ * @internal
+ */
+export async function driveOnce(
+  ctx: DriverContext,
+  id: string,
+  owner: string,
+  leaseMs: number,
+): Promise<{ from: DeploymentStatus; after: Deployment } | null> {
+  if (!(await ctx.store.acquireLease(id, owner, new Date(ctx.clock.now()), leaseMs))) return null;
+  const fresh = await ctx.store.get(id);
+  if (!fresh) return null;
+  await advance(ctx, fresh);
+  const after = await ctx.store.get(id);
+  return after && after.version !== fresh.version && after.status !== fresh.status
+    ? { from: fresh.status, after }
+    : null;
 }
 
 /**

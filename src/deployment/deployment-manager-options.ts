@@ -37,7 +37,12 @@ export interface DeploymentManagerOptions {
   drive?: boolean;
   /** How often the driver looks at active deployments. @default 1000 */
   tickIntervalMs?: number;
-  /** How long a driving lease lasts without renewal before another replica takes over. @default 15000 */
+  /**
+   * How long a driving lease lasts without renewal before another replica takes over. The lease is
+   * renewed once per tick, so it must exceed the longest single step (e.g. a slow `validate`), or a
+   * second replica may start the same step (transitions stay safe: they are compare-and-set).
+   * @default 15000
+   */
   leaseMs?: number;
   /** This replica's lease owner id. @default a fresh UUIDv7 */
   owner?: string;

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import { RollbackManager } from '../rollback/rollback-manager.js';
-import { advance, restoreStableIfEnded } from './deployment-driver.js';
+import { type DriverContext, driveOnce, restoreStableIfEnded } from './deployment-driver.js';
 import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';
 import {
   DEFAULT_DEPLOYMENT_MANAGER_OPTIONS,
@@ -193,7 +193,11 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     );
   }
 
-  /** Skips the remaining steps: the candidate becomes current now. */
+  /**
+   * Skips the remaining steps: the candidate becomes current now. Resolves `succeeded` when this replica
+   * holds (or can take) the driving lease; otherwise `promoting`, which the lease holder finishes on its
+   * next tick.
+   */
   async promote(id: string, options: ManualOptions = {}): Promise<Deployment> {
     const d = await this.manual(
       id,
@@ -272,30 +276,16 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     this.inFlight.add(d.id);
     try {
       const { store, writer } = await this.opened;
-      const now = new Date(this.clock.now());
-      if (!(await store.acquireLease(d.id, this.owner, now, this.options.leaseMs))) return;
-      const fresh = await store.get(d.id);
-      if (!fresh) return;
-      await advance(
-        {
-          store,
-          writer,
-          registry: this.registry,
-          router: this.router,
-          rollbacks: this.rollbacks,
-          clock: this.clock,
-          validate: this.options.validate,
-          actor: this.options.actor,
-          onVerdict: (x, verdict) => this.emitSafely('deployment:verdict', { deploymentId: x.id, verdict }),
-          onError: (x, error) => this.emitSafely('deployment:error', { deploymentId: x.id, error }),
-        },
-        fresh,
-      );
-      const after = await store.get(d.id);
-      if (after && after.version !== fresh.version && after.status !== fresh.status) {
-        this.emitSafely('deployment:transition', { deployment: after, from: fresh.status });
-        if (after.status === 'succeeded') this.emitSafely('deployment:succeeded', { deployment: after });
-      }
+      const ctx: DriverContext = {
+        ...{ store, writer, registry: this.registry, router: this.router, rollbacks: this.rollbacks },
+        ...{ clock: this.clock, validate: this.options.validate, actor: this.options.actor },
+        onVerdict: (x, verdict) => this.emitSafely('deployment:verdict', { deploymentId: x.id, verdict }),
+        onError: (x, error) => this.emitSafely('deployment:error', { deploymentId: x.id, error }),
+      };
+      const moved = await driveOnce(ctx, d.id, this.owner, this.options.leaseMs);
+      if (moved) this.emitSafely('deployment:transition', { deployment: moved.after, from: moved.from });
+      if (moved?.after.status === 'succeeded')
+        this.emitSafely('deployment:succeeded', { deployment: moved.after });
     } catch (error) {
       this.emitSafely('deployment:error', { deploymentId: d.id, error });
     } finally {

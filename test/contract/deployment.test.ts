@@ -61,8 +61,8 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     await db.close();
   });
 
-  /** Sends `n` requests through the router, recording outcomes from `failRate` per arm, then ticks. */
-  async function traffic(n: number, candidateErrorRate: number, advanceMs = 5000) {
+  /** Sends `n` requests through the router (a metrics window per call), records outcomes, advances, ticks. */
+  async function traffic(n: number, candidateErrorRate: number, advanceMs = 10_000) {
     for (let i = 0; i < n; i++) {
       const r = manager.router.route(USE_CASE, { stickyKey: `p${i}-${clock.now()}` });
       if (!r.deploymentId) continue;
@@ -82,7 +82,7 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     for (let i = 0; i < maxTicks; i++) {
       const d = await manager.getDeployment(id);
       if (done(d.status)) return d;
-      await traffic(60, candidateErrorRate);
+      await traffic(150, candidateErrorRate);
     }
     return manager.getDeployment(id);
   }
