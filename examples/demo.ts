@@ -68,7 +68,7 @@ try {
   }
 
   // Player traffic for every layer on each coordinator poll; the deploying layer gets most of it.
-  const stopTraffic = playerTrafficOnEachWait(mm, clock, { useCases: USE_CASES, perPoll: 40 });
+  const traffic = playerTrafficOnEachWait(mm, clock, { useCases: USE_CASES, perPoll: 40 });
 
   section('2. Canary of a BAD interaction_layer candidate');
   const badId = await registerSimulated(mm, {
@@ -103,7 +103,10 @@ try {
     reason: 'demo: better foundation model',
   });
   printResult(blueGreen);
-  stopTraffic();
+  traffic.stop();
+  console.log(
+    `\n  player requests during the rollouts: ${traffic.sent()}, failed through every fallback: ${traffic.failed()}`,
+  );
 
   section('4. NPC dialogue through the NarrativeGenerator (rating T)');
   const request = (turn: number): NarrativeRequest => ({

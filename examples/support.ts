@@ -2,7 +2,14 @@
  * Small helpers shared by the examples: section headers, registering simulated models, and player
  * traffic that keeps a rollout on a ManualClock moving. Nothing here is part of the SDK.
  */
-import type { ManualClock, ModelManagement } from '../src/index.js';
+import {
+  type CoordinationResult,
+  createModelManagement,
+  formatTimeline,
+  ManualClock,
+  type ModelManagement,
+  type ModelManagementOptions,
+} from '../src/index.js';
 
 /** Prints a section header. */
 export function section(title: string): void {
@@ -21,7 +28,7 @@ export async function registerSimulated(
     useCase: input.useCase,
     version: input.version,
     configuration: {
-      endpoint: `http://simulated.invalid/${input.modelName}`,
+      endpoint: `http://simulated.invalid/${input.modelName}/${input.version}`,
       seed: `${input.modelName}@${input.version}`,
       ...(input.configuration as Record<string, string | number>),
     },
@@ -45,52 +52,98 @@ export const FAST_PLAN = {
   rollbackWindowMs: 30_000,
 };
 
+/** One quick retry, so a bad model's failures show in the figures instead of being retried away (default: 2 retries from 100 ms). */
+export const FAST_RETRY = { retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 } };
+
 /** How far the ManualClock moves per coordinator poll. */
 export const POLL_MS = 5_000;
+
+/** Player traffic started by {@link playerTrafficOnEachWait}. */
+export interface PlayerTraffic {
+  /** Requests sent so far. */
+  readonly sent: () => number;
+  /** Requests that failed through every fallback (the player saw an error). */
+  readonly failed: () => number;
+  /** Stops sending traffic and moving the clock. */
+  readonly stop: () => void;
+}
 
 /**
  * Each time the coordinator waits, sends `perPoll` player requests per use case through the real
  * LLMClient (in parallel batches), then moves the ManualClock one poll forward.
- * Returns a function that stops it.
  */
 export function playerTrafficOnEachWait(
   mm: ModelManagement,
   clock: ManualClock,
   options: { useCases: readonly string[]; perPoll?: number; batch?: number },
-): () => void {
+): PlayerTraffic {
   const perPoll = options.perPoll ?? 60;
   const batch = options.batch ?? 20;
-  let request = 0;
+  let sent = 0;
+  let failed = 0;
   let stopped = false;
-  const onWait = () => {
-    void (async () => {
-      try {
-        for (const useCase of options.useCases) {
-          for (let sent = 0; sent < perPoll; sent += batch) {
-            await Promise.all(
-              Array.from({ length: Math.min(batch, perPoll - sent) }, () => {
-                request++;
-                return mm.llm.generate({
-                  useCase,
-                  prompt: `Player ${request % 97} talks to an NPC (turn ${request})`,
-                  stickyKey: `player-${request % 97}`,
-                  playerId: `player-${request % 97}`,
-                });
-              }),
-            );
-          }
-        }
-      } catch (error) {
-        // A request that fails through every fallback is part of what the judge measures; keep going.
-        console.error(`  (traffic) ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        if (!stopped) clock.advance(POLL_MS);
+  const onWait = async () => {
+    for (const useCase of options.useCases) {
+      for (let n = 0; n < perPoll; n += batch) {
+        const results = await Promise.allSettled(
+          Array.from({ length: Math.min(batch, perPoll - n) }, () => {
+            const player = `player-${++sent % 97}`;
+            return mm.llm.generate({
+              useCase,
+              prompt: `${player} talks to an NPC (turn ${sent})`,
+              stickyKey: player,
+              playerId: player,
+            });
+          }),
+        );
+        failed += results.filter((r) => r.status === 'rejected').length;
       }
-    })();
+    }
+    if (!stopped) clock.advance(POLL_MS);
   };
-  mm.coordinator.on('coordination:waiting', onWait);
-  return () => {
-    stopped = true;
-    mm.coordinator.off('coordination:waiting', onWait);
+  const listener = () => void onWait();
+  mm.coordinator.on('coordination:waiting', listener);
+  return {
+    sent: () => sent,
+    failed: () => failed,
+    stop: () => {
+      stopped = true;
+      mm.coordinator.off('coordination:waiting', listener);
+    },
   };
+}
+
+/**
+ * The deployment examples' setup: the SDK on the embedded PGlite with a ManualClock, the compressed
+ * plan, one current model for `useCase`, and player traffic on each coordinator wait.
+ */
+export async function rolloutSandbox(
+  useCase: string,
+  options: Pick<ModelManagementOptions, 'coordinator'> = {},
+): Promise<{ mm: ModelManagement; clock: ManualClock; currentModelId: string; traffic: PlayerTraffic }> {
+  const clock = new ManualClock();
+  const mm = await createModelManagement({
+    db: { embedded: {} },
+    clock,
+    guardrails: { extraTerms: THREAT_TERMS },
+    deployments: { drive: false, plan: FAST_PLAN }, // the coordinator ticks the rollout on each poll
+    coordinator: { pollIntervalMs: POLL_MS, ...options.coordinator },
+    llm: FAST_RETRY,
+  });
+  const currentModelId = await registerSimulated(mm, {
+    useCase,
+    modelName: useCase.replace('_layer', '-model'),
+    version: '1.0',
+  });
+  await mm.registry.updateModelStatus(currentModelId, 'current');
+  const traffic = playerTrafficOnEachWait(mm, clock, { useCases: [useCase] });
+  return { mm, clock, currentModelId, traffic };
+}
+
+/** Prints a coordination result and its timeline. */
+export function printCoordination(result: CoordinationResult): void {
+  console.log(
+    `${result.status} in ${(result.durationMs / 1000).toFixed(0)} s of simulated time: ${result.reason}`,
+  );
+  console.log(formatTimeline(result.timeline));
 }
