@@ -26,7 +26,7 @@ try {
     version: '1.1',
   });
   // Between steps the router sends each player to one side, deterministically by player id.
-  let lastShare = -1;
+  let lastShare = 0;
   mm.router.on('deployment:routes_updated', ({ activeDeployments }) => {
     if (activeDeployments === 0) return;
     const players = Array.from({ length: 1000 }, (_, i) => `player-${i}`);
