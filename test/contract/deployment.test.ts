@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/index.js';
 import { DeploymentManager } from '../../src/deployment/index.js';
 import { ConflictError, ValidationError } from '../../src/errors.js';
@@ -8,7 +8,6 @@ import type { RolledBackEvent } from '../../src/rollback/index.js';
 import { rollbackSuite } from '../fixtures/deployment/rollback-suite.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 
-const USE_CASE = 'interaction_layer';
 const FAST_PLAN = {
   steps: [10, 50, 100],
   stepMinDurationMs: 20_000,
@@ -23,6 +22,9 @@ describe.each(testBackends())('deployments on %s', (backend) => {
   let manager: DeploymentManager;
   let stableId: string;
   let candidateId: string;
+  /** One database per backend; each test gets a use case of its own (no migrations per test). */
+  let USE_CASE = '';
+  let n = 0;
 
   async function setup(validate?: () => boolean) {
     manager = new DeploymentManager({
@@ -36,11 +38,20 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     await manager.router.ready();
   }
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     db = await openTestDatabase(backend);
     clock = new ManualClock();
     registry = new ModelRegistry({ db, clock });
     await registry.ready();
+  });
+
+  afterAll(async () => {
+    await registry.close();
+    await db.close();
+  });
+
+  beforeEach(async () => {
+    USE_CASE = `interaction_${++n}`;
     const reg = (version: string) =>
       registry.registerModel({
         modelName: 'npc',
@@ -55,11 +66,7 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     await setup();
   });
 
-  afterEach(async () => {
-    await manager.close();
-    await registry.close();
-    await db.close();
-  });
+  afterEach(() => manager.close());
 
   /** Sends `n` requests through the router (a metrics window per call), records outcomes, advances, ticks. */
   async function traffic(n: number, candidateErrorRate: number, advanceMs = 10_000) {
@@ -262,7 +269,7 @@ describe.each(testBackends())('deployments on %s', (backend) => {
         modelName: 'x',
         modelType: 'api',
         provider: 'simulated',
-        useCase: 'customization_layer',
+        useCase: `${USE_CASE}_other`,
         version: '1',
       })
     ).id;
@@ -307,7 +314,7 @@ describe.each(testBackends())('deployments on %s', (backend) => {
       expect(error, name).toBeInstanceOf(ValidationError);
       expect((error as Error).message, name).toMatch(message);
     }
-    expect(await manager.listDeployments()).toHaveLength(0);
+    expect(await manager.listDeployments({ useCase: USE_CASE })).toHaveLength(0);
     expect((await registry.getModel(candidateId)).status).toBe('candidate');
   });
 });
