@@ -1,0 +1,233 @@
+/**
+ * The composition root: every part built on one database, wired through constructor injection, with
+ * one `health()`, one `metrics()` and one `close()`.
+ * @module
+ */
+import { configFromEnv, type Env } from './config.js';
+import { ServiceCoordinator } from './coordination/service-coordinator.js';
+import type { ServiceCoordinatorOptions } from './coordination/types.js';
+import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
+import { DeploymentManager } from './deployment/deployment-manager.js';
+import type { DeploymentManagerOptions } from './deployment/deployment-manager-options.js';
+import type { TrafficRouter } from './deployment/traffic-router.js';
+import type { DeploymentStrategy } from './deployment/types.js';
+import { ValidationError } from './errors.js';
+import { GuardrailsMonitor } from './guardrails/guardrails-monitor.js';
+import type { GuardrailsMonitorOptions } from './guardrails/monitor-options.js';
+import { redact } from './guardrails/pii.js';
+import {
+  HistoricalLogProcessor,
+  type HistoricalLogProcessorOptions,
+} from './history/historical-log-processor.js';
+import type { Clock } from './internal/clock.js';
+import { LLMClient } from './llm/llm-client.js';
+import type { LLMClientOptions } from './llm/llm-options.js';
+import { NarrativeGenerator } from './narrative/narrative-generator.js';
+import type { NarrativeGeneratorOptions } from './narrative/types.js';
+import { checkHealth, type HealthReport } from './observability/health.js';
+import { toPrometheus } from './observability/prometheus.js';
+import { ModelRegistry, type ModelRegistryOptions } from './registry/model-registry.js';
+import type { RollbackManager } from './rollback/rollback-manager.js';
+
+/** Options of {@link createModelManagement}. Every part's own options may be given; shared ones are set here. */
+export interface ModelManagementOptions {
+  /** An open database (not closed by `close()`), or options to open one (closed by `close()`). @default from the environment, else embedded PGlite in memory */
+  db?: Database | DatabaseOptions;
+  /** @default systemClock */
+  clock?: Clock;
+  /** `MODEL_REGISTRY_ENABLED`: when false the LLM client serves from its fallback endpoints. @default true */
+  modelRegistryEnabled?: boolean;
+  /** `HISTORICAL_LOGGING_ENABLED`: when false `logInference` is a no-op that still returns an id. @default true */
+  historicalLoggingEnabled?: boolean;
+  /** `GUARDRAILS_MONITORING_ENABLED`: when false checks are a no-op that say so. @default true */
+  guardrailsMonitoringEnabled?: boolean;
+  /** `DEPLOYMENT_STRATEGY_DEFAULT`. @default 'blue_green' */
+  deploymentStrategyDefault?: DeploymentStrategy;
+  /** Redact PII and secrets from prompts and outputs before they are logged. @default true */
+  redactLogs?: boolean;
+  /** More options of the ModelRegistry. */
+  registry?: Omit<ModelRegistryOptions, 'db' | 'clock'>;
+  /** More options of the HistoricalLogProcessor. */
+  history?: Omit<HistoricalLogProcessorOptions, 'db' | 'clock' | 'enabled'>;
+  /** More options of the GuardrailsMonitor. */
+  guardrails?: Omit<GuardrailsMonitorOptions, 'db' | 'enabled'>;
+  /** More options of the DeploymentManager. */
+  deployments?: Omit<DeploymentManagerOptions, 'db' | 'registry' | 'clock' | 'defaultStrategy'>;
+  /** More options of the LLMClient. */
+  llm?: Omit<
+    LLMClientOptions,
+    'modelRegistry' | 'router' | 'guardrails' | 'logProcessor' | 'clock' | 'modelRegistryEnabled'
+  >;
+  /** More options of the ServiceCoordinator. */
+  coordinator?: Omit<
+    ServiceCoordinatorOptions,
+    'deploymentManager' | 'llmClient' | 'rollbackManager' | 'registry' | 'clock'
+  >;
+  /** More options of the NarrativeGenerator. */
+  narrative?: Omit<NarrativeGeneratorOptions, 'llmClient' | 'guardrailsMonitor'>;
+}
+
+/** Every part, wired on one database. */
+export interface ModelManagement {
+  readonly db: Database;
+  readonly registry: ModelRegistry;
+  readonly logProcessor: HistoricalLogProcessor;
+  readonly guardrails: GuardrailsMonitor;
+  readonly deployments: DeploymentManager;
+  readonly router: TrafficRouter;
+  readonly rollbacks: RollbackManager;
+  readonly llm: LLMClient;
+  readonly coordinator: ServiceCoordinator;
+  readonly narrative: NarrativeGenerator;
+  /** Registry reachability and snapshot age, log queue and failure rate, active deployments, critical violations. */
+  health(): Promise<HealthReport>;
+  /** Every part's `metrics()`. */
+  metrics(): Record<string, unknown>;
+  /** `metrics()` in Prometheus text exposition format, for a `/metrics` endpoint. */
+  toPrometheus(): string;
+  /** Flushes logs and violations, stops timers, closes what was created here (last created first). Idempotent. */
+  close(): Promise<void>;
+  /** Same as `close()`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+function isDatabase(value: Database | DatabaseOptions): value is Database {
+  return typeof (value as Database).kysely === 'object' && typeof (value as Database).close === 'function';
+}
+
+/**
+ * Builds every part on one database.
+ * @example
+ * ```ts
+ * const mm = await createModelManagement({ db: { connectionString: process.env.DATABASE_URL } });
+ * const reply = await mm.llm.generate({ useCase: 'interaction_layer', prompt: 'Greet the traveller', stickyKey: playerId });
+ * await mm.close();
+ * ```
+ */
+export async function createModelManagement(options: ModelManagementOptions = {}): Promise<ModelManagement> {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(`Expected options to be an object, got ${String(options)}`);
+  }
+  const owned: Array<() => Promise<void>> = [];
+  const release = async () => {
+    for (const fn of owned.splice(0).reverse()) await fn();
+  };
+  try {
+    const source = options.db ?? { embedded: {} };
+    const db = isDatabase(source) ? source : await createDatabase(source);
+    if (!isDatabase(source)) owned.push(() => db.close());
+    const clock = options.clock;
+    const registry = new ModelRegistry({ ...options.registry, db, ...(clock && { clock }) });
+    owned.push(() => registry.close());
+    const logProcessor = new HistoricalLogProcessor({
+      ...(options.redactLogs !== false && { redact: (text: string) => redact(text) }),
+      ...options.history,
+      db,
+      ...(clock && { clock }),
+      enabled: options.historicalLoggingEnabled ?? true,
+    });
+    owned.push(() => logProcessor.close());
+    const guardrails = new GuardrailsMonitor({
+      ...options.guardrails,
+      db,
+      enabled: options.guardrailsMonitoringEnabled ?? true,
+    });
+    owned.push(() => guardrails.close());
+    const deployments = new DeploymentManager({
+      ...options.deployments,
+      db,
+      registry,
+      ...(clock && { clock }),
+      defaultStrategy: options.deploymentStrategyDefault ?? 'blue_green',
+    });
+    owned.push(() => deployments.close());
+    const llm = new LLMClient({
+      ...options.llm,
+      modelRegistry: registry,
+      router: deployments.router,
+      guardrails,
+      logProcessor,
+      modelRegistryEnabled: options.modelRegistryEnabled ?? true,
+      ...(clock && { clock }),
+    });
+    owned.push(() => llm.close());
+    const coordinator = new ServiceCoordinator({
+      ...options.coordinator,
+      deploymentManager: deployments,
+      llmClient: llm,
+      rollbackManager: deployments.rollbacks,
+      registry,
+      ...(clock && { clock }),
+    });
+    const narrative = new NarrativeGenerator({
+      ...options.narrative,
+      llmClient: llm,
+      guardrailsMonitor: guardrails,
+    });
+    await Promise.all([registry.ready(), deployments.ready()]);
+
+    const metrics = () => ({
+      registry: registry.metrics(),
+      history: logProcessor.metrics(),
+      guardrails: guardrails.metrics(),
+      llm: llm.metrics(),
+    });
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= release();
+      return closing;
+    };
+    return {
+      db,
+      registry,
+      logProcessor,
+      guardrails,
+      deployments,
+      router: deployments.router,
+      rollbacks: deployments.rollbacks,
+      llm,
+      coordinator,
+      narrative,
+      health: () => checkHealth({ db, registry, logProcessor, guardrails, deployments }),
+      metrics,
+      toPrometheus: () => toPrometheus(metrics()),
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/**
+ * {@link createModelManagement} configured by the host guide's environment variables
+ * (`POSTGRES_*` or `DATABASE_URL`, `MODEL_REGISTRY_ENABLED`, `HISTORICAL_LOGGING_ENABLED`,
+ * `GUARDRAILS_MONITORING_ENABLED`, `DEPLOYMENT_STRATEGY_DEFAULT`); `overrides` win.
+ * @example
+ * ```ts
+ * const mm = await createModelManagement.fromEnv();
+ * ```
+ */
+createModelManagement.fromEnv = async (
+  env: Env = process.env,
+  overrides: ModelManagementOptions = {},
+): Promise<ModelManagement> => {
+  const config = configFromEnv(env);
+  if (!config.database && overrides.db === undefined) {
+    process.emitWarning(
+      `No DATABASE_URL or POSTGRES_HOST set: model-management-sdk uses the embedded PGlite database ${
+        config.embeddedDataDir ? `in ${config.embeddedDataDir}` : 'in memory (nothing persists)'
+      }. Set POSTGRES_HOST/PORT/DB/USER/PASSWORD for production.`,
+      { code: 'MMS_EMBEDDED_DEFAULT' },
+    );
+  }
+  return createModelManagement({
+    db: config.database ?? { embedded: config.embeddedDataDir ? { dataDir: config.embeddedDataDir } : {} },
+    modelRegistryEnabled: config.modelRegistryEnabled,
+    historicalLoggingEnabled: config.historicalLoggingEnabled,
+    guardrailsMonitoringEnabled: config.guardrailsMonitoringEnabled,
+    deploymentStrategyDefault: config.deploymentStrategyDefault,
+    ...overrides,
+  });
+};
