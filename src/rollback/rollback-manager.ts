@@ -61,6 +61,9 @@ interface Opened {
  * automatic rollback of a use case's first deployment has no previous model: the candidate is marked
  * `failed` and the use case is left without a current model (the LLM client then serves its fallback).
  * Concurrent rollbacks of one deployment run once: later callers get the rollback in progress.
+ * The registry only allows `current → failed`, so the candidate is failed before the target is made
+ * current: for a rollback outside a deployment, other replicas may see no current model for that
+ * instant (inside a deployment, routing already points at the target since `rolling_back`).
  * @example
  * ```ts
  * const rollbacks = new RollbackManager({ db, registry }); // or new RollbackManager()
