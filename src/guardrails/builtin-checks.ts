@@ -4,6 +4,7 @@
  * own linear scanners on the original text.
  * @module
  */
+import { CodeUnits } from './code-units.js';
 import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
 import { normalizeTransient } from './normalize.js';
 import { CHARACTER_BREAK_RULES, DEFAULT_ANACHRONISMS, expandTemplate, INJECTION_RULES } from './phrases.js';
@@ -59,6 +60,9 @@ const PII_SEVERITY: Readonly<Record<PiiType, Severity>> = {
 /** Compiled built-in checks. */
 export class BuiltinChecks {
   readonly matcher: TermMatcher<TermData>;
+  /** Data and finding message of each compiled term, by term index. */
+  private readonly termData: readonly TermData[];
+  private readonly messages: readonly string[];
   private readonly toggles: Required<BuiltinCheckToggles>;
 
   constructor(config: BuiltinChecksConfig) {
@@ -111,6 +115,8 @@ export class BuiltinChecks {
     const allowData: TermData = { checkId: 'terms', category: 'allow', severity: 'low' };
     for (const term of config.allowlist) entries.push({ term, data: allowData, allow: true });
     this.matcher = new TermMatcher(entries);
+    this.termData = entries.map((e) => e.data);
+    this.messages = entries.map((e) => messageOf(e.data));
   }
 
   /** Term-based findings (word lists, spoilers, injection phrases, character breaks) in `text`. */
@@ -127,8 +133,10 @@ export class BuiltinChecks {
     const { starts, ends } = nt;
     const progress = context?.questProgress;
     const injection: Array<{ rule: string; weight: number; start: number; end: number }> = [];
+    const { termData, messages } = this;
     for (let k = 0; k < count; k++) {
-      const d = this.matcher.dataOf(kp[k]!);
+      const p = kp[k]!;
+      const d = termData[p]!;
       if (d.stage !== undefined && d.stage !== stage) continue;
       if (d.unlockedBy !== undefined && progress?.includes(d.unlockedBy)) continue;
       const span = { start: starts[ka[k]!]!, end: ends[kb[k]! - 1]! };
@@ -141,7 +149,7 @@ export class BuiltinChecks {
         category: d.category,
         severity: d.severity,
         span,
-        message: messageOf(d),
+        message: messages[p]!,
         score: 1,
         replacement: STARS[Math.min(span.end - span.start, 16)]!,
       });
@@ -183,20 +191,12 @@ export class BuiltinChecks {
 }
 
 const STARS = Array.from({ length: 17 }, (_, i) => '*'.repeat(i));
-const MESSAGES = new WeakMap<TermData, string>();
-
 function messageOf(d: TermData): string {
-  let message = MESSAGES.get(d);
-  if (message === undefined) {
-    message =
-      d.checkId === 'character_break'
-        ? `NPC output breaks character (${d.ruleId})`
-        : d.checkId === 'spoilers'
-          ? `Spoiler locked until quest ${d.unlockedBy}`
-          : `Listed ${d.category} term`;
-    MESSAGES.set(d, message);
-  }
-  return message;
+  return d.checkId === 'character_break'
+    ? `NPC output breaks character (${d.ruleId})`
+    : d.checkId === 'spoilers'
+      ? `Spoiler locked until quest ${d.unlockedBy}`
+      : `Listed ${d.category} term`;
 }
 
 function pushInjection(
@@ -222,22 +222,39 @@ function pushInjection(
 
 const MAX_DECODED_TOKENS = 4;
 const MAX_TOKEN_CHARS = 4096;
-const B64_TOKEN = /[A-Za-z0-9+/=]{24,}/g;
+const b64Units = new CodeUnits();
+const B64 = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  B64[c] =
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61
+      ? 1
+      : 0;
+}
 
 /** Long base64 tokens in the input that decode to readable text: an encoded payload. */
+function isB64(c: number): boolean {
+  return c < 128 && B64[c] === 1;
+}
+
 function scanEncodedPayloads(
   text: string,
   checks: BuiltinChecks,
   context: GuardrailContext | undefined,
   out: Finding[],
 ): void {
+  const n = text.length;
+  const u = b64Units.load(text);
   let decoded = 0;
-  B64_TOKEN.lastIndex = 0;
-  for (let m = B64_TOKEN.exec(text); m && decoded < MAX_DECODED_TOKENS; m = B64_TOKEN.exec(text)) {
-    // Maximal runs of base64 characters at least 24 long (the regex is greedy and starts each run).
-    const a = m.index;
-    const i = a + m[0].length;
-    if (i - a > MAX_TOKEN_CHARS) continue;
+  for (let i = 0; i < n && decoded < MAX_DECODED_TOKENS; ) {
+    if (!isB64(u[i]!)) {
+      i++;
+      continue;
+    }
+    const a = i;
+    i++;
+    while (i < n && isB64(u[i]!)) i++;
+    const len = i - a;
+    if (len < 24 || len > MAX_TOKEN_CHARS) continue;
     const token = text.slice(a, i);
     if (!/[0-9+/=]/.test(token) || !/[A-Z]/.test(token) || !/[a-z]/.test(token)) continue;
     decoded++;
@@ -260,12 +277,6 @@ function scanEncodedPayloads(
       score: hidden ? 0.9 : 0.3,
     });
   }
-}
-
-function isB64(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61
-  );
 }
 
 /** Default term groups, allowlist and anachronisms, for composing your own lists. */

@@ -6,6 +6,7 @@ import { ClosedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { BuiltinChecks } from './builtin-checks.js';
+import { decide, redactText } from './decide.js';
 import { STAGES, stageError, validateInput } from './check-input.js';
 import { type CustomCheck, runCustomChecks, validateCustomChecks } from './custom-checks.js';
 import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
@@ -18,10 +19,7 @@ import {
   validateOptions,
 } from './monitor-options.js';
 import { DEFAULT_ANACHRONISMS } from './phrases.js';
-import { applyReplacements } from './pii.js';
 import {
-  ACTION_RANK,
-  actionFor,
   DEFAULT_POLICY_TABLES,
   mergeTables,
   type PolicyTable,
@@ -30,15 +28,7 @@ import {
 } from './policy.js';
 import { StreamChecker, type StreamCheckerContext } from './stream-checker.js';
 import { checkStructured } from './structured.js';
-import type {
-  CheckFailure,
-  CheckInput,
-  CheckResult,
-  Finding,
-  GuardrailAction,
-  RatingProfile,
-  Violation,
-} from './types.js';
+import type { CheckFailure, CheckInput, CheckResult, Finding, RatingProfile, Violation } from './types.js';
 import { ReviewQueue } from './review-queue.js';
 import { orderFindings, toViolation } from './to-violation.js';
 import { type ViolationSink, ViolationStore, violationRecord } from './violation-store.js';
@@ -254,27 +244,15 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     started: number,
   ): CheckResult {
     const table = this.tableFor(profile, input.useCase);
-    let action: GuardrailAction = 'allow';
-    const acting: Finding[] = [];
-    const actions: GuardrailAction[] = [];
-    for (const f of findings) {
-      const a = f.action ?? actionFor(table, f.category, f.severity);
-      if (a === 'allow') continue;
-      acting.push(f);
-      actions.push(a);
-      if (ACTION_RANK[a] > ACTION_RANK[action]) action = a;
-    }
+    const { action, acting, actions, worst } = decide(findings, table);
     let text = input.text;
     let fallbackUsed = false;
     if (action === 'block') {
-      let critical: Finding | undefined;
-      for (const f of acting)
-        if (!critical || SEVERITY_RANK[f.severity] > SEVERITY_RANK[critical.severity]) critical = f;
       if (input.stage === 'output') {
         text = chooseFallback(this.fallbacks, {
           useCase: input.useCase,
           npcId: input.context?.npcId,
-          category: critical?.category,
+          category: worst?.category,
           modelId: input.modelId,
           text: input.text,
         });
@@ -283,13 +261,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
         text = '';
       }
     } else if (action === 'redact') {
-      const spans: Array<{ start: number; end: number; replacement: string }> = [];
-      for (let i = 0; i < acting.length; i++) {
-        const f = acting[i]!;
-        if (actions[i] === 'redact' && f.span)
-          spans.push({ start: f.span.start, end: f.span.end, replacement: f.replacement ?? '[REDACTED]' });
-      }
-      text = applyReplacements(input.text, spans);
+      text = redactText(input.text, acting, actions);
     }
     const violations: Violation[] = orderFindings(acting, this.options.maxViolations).map((i) =>
       toViolation(input.text, acting[i]!, actions[i]!),

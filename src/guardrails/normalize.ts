@@ -341,20 +341,24 @@ function foldPass(text: string, n: number): number {
 function leetPass(cv: Int32Array, m: number): void {
   let a = 0;
   let hasLetter = false;
-  let hasOther = false;
+  let hasDigit = false;
+  let hasSym = false;
   for (let j = 0; j < m; j++) {
     const kd = cv[j]! >> 16;
     if (kd !== K_SEP) {
       if (kd === K_LETTER) hasLetter = true;
-      else hasOther = true;
+      else if (kd === K_DIGIT) hasDigit = true;
+      else hasSym = true;
       continue;
     }
-    if (hasOther) leetToken(cv, a, j, hasLetter);
+    // Only symbols, or digits next to letters, change: a pure number or word is left alone.
+    if (hasSym || (hasDigit && hasLetter)) leetToken(cv, a, j, hasLetter);
     a = j + 1;
     hasLetter = false;
-    hasOther = false;
+    hasDigit = false;
+    hasSym = false;
   }
-  if (hasOther) leetToken(cv, a, m, hasLetter);
+  if (hasSym || (hasDigit && hasLetter)) leetToken(cv, a, m, hasLetter);
 }
 
 function leetToken(cv: Int32Array, a: number, b: number, hadLetter: boolean): void {

@@ -329,18 +329,36 @@ function findIbans(text: string, out: PiiMatch[]): void {
   }
 }
 
-/** ISO 13616 IBAN check: length 15–34 and mod-97 remainder 1. */
+/** ISO 13616 IBAN check: length 15–34 and mod-97 remainder 1 (spaces ignored, no allocation). */
 export function ibanValid(candidate: string): boolean {
-  const s = candidate.replace(/ /g, '').toUpperCase();
-  if (s.length < 15 || s.length > 34) return false;
-  const r = s.slice(4) + s.slice(0, 4);
+  const n = candidate.length;
+  let len = 0;
+  for (let i = 0; i < n; i++) if (candidate.charCodeAt(i) !== 32) len++;
+  if (len < 15 || len > 34) return false;
+  // Move the first four characters (country code, check digits) to the end.
   let rem = 0;
-  for (let i = 0; i < r.length; i++) {
-    const c = r.charCodeAt(i);
-    const v = c >= 65 ? c - 55 : c - 48;
-    rem = v >= 10 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+  let seen = 0;
+  let headEnd = 0;
+  for (let i = 0; i < n; i++) {
+    const c = candidate.charCodeAt(i);
+    if (c === 32) continue;
+    if (seen++ < 4) {
+      headEnd = i + 1;
+      continue;
+    }
+    rem = ibanStep(rem, c);
+  }
+  for (let i = 0; i < headEnd; i++) {
+    const c = candidate.charCodeAt(i);
+    if (c !== 32) rem = ibanStep(rem, c);
   }
   return rem === 1;
+}
+
+function ibanStep(rem: number, c: number): number {
+  const upper = c >= 97 && c <= 122 ? c - 32 : c;
+  const v = upper >= 65 ? upper - 55 : upper - 48;
+  return v >= 10 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
 }
 
 function findIpv6(text: string, u: Uint16Array, n: number, out: PiiMatch[]): void {
@@ -376,7 +394,12 @@ function ipv6Valid(s: string): boolean {
 const ADDRESS =
   /\b\d{1,5}[A-Za-z]? (?:[A-Z][a-z]+\.? ){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Close|Crescent)\b\.?/g;
 
+// Cheap test that a street-type word is present at all before running the full pattern.
+const STREET_WORD =
+  /(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Close|Crescent)\b/;
+
 function findAddresses(text: string, out: PiiMatch[]): void {
+  if (!STREET_WORD.test(text)) return;
   ADDRESS.lastIndex = 0;
   for (let m = ADDRESS.exec(text); m; m = ADDRESS.exec(text)) {
     out.push({ type: 'address', start: m.index, end: m.index + m[0].length });
@@ -423,6 +446,9 @@ const IDX_BITS = 2 ** 21;
 function sortSpans<S extends { start: number; end: number }>(spans: ReadonlyArray<S>): S[] {
   const n = spans.length;
   const cmp = (a: S, b: S) => a.start - b.start || b.end - a.end;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = cmp(spans[i - 1]!, spans[i]!) <= 0;
+  if (sorted) return spans as S[];
   if (n <= 64 || n >= IDX_BITS) return [...spans].sort(cmp);
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -124,9 +124,7 @@ export function findSecrets(text: string): SecretMatch[] {
       let at = text.indexOf(prefix);
       while (at !== -1) {
         const bodyStart = at + prefix.length;
-        let b = bodyStart;
-        const body = rule.body;
-        while (b < n && body(u[b]!)) b++;
+        const b = bodyEnd(rule, text, u, bodyStart, n);
         const len = b - bodyStart;
         const bounded = at === 0 || !isB64Url(u[at - 1]!);
         if (bounded && len >= rule.min && len <= rule.max) {
@@ -142,6 +140,43 @@ export function findSecrets(text: string): SecretMatch[] {
   findAwsSecrets(text, out);
   findPrivateKeys(text, out);
   return out.sort((a, b) => a.start - b.start);
+}
+
+/** Per rule: an ASCII membership table of the body predicate, and the same set as a sticky RegExp. */
+const BODY_TABLES = new Map<Rule['body'], { table: Uint8Array; rest: RegExp }>();
+
+function bodyTable(body: Rule['body']): { table: Uint8Array; rest: RegExp } {
+  let entry = BODY_TABLES.get(body);
+  if (!entry) {
+    const table = new Uint8Array(128);
+    let cls = '';
+    for (let c = 0; c < 128; c++) {
+      if (!body(c)) continue;
+      table[c] = 1;
+      cls += `\\x${c.toString(16).padStart(2, '0')}`;
+    }
+    entry = { table, rest: new RegExp(`[${cls}]*`, 'y') };
+    BODY_TABLES.set(body, entry);
+  }
+  return entry;
+}
+
+const BODY_LOOP = 64;
+
+/** End of the key body starting at `from`: a table loop, then a native scan for very long bodies. */
+function bodyEnd(rule: Rule, text: string, u: Uint16Array, from: number, n: number): number {
+  const { table, rest } = bodyTable(rule.body);
+  let b = from;
+  const stop = Math.min(n, from + BODY_LOOP);
+  while (b < stop) {
+    const c = u[b]!;
+    if (c >= 128 || table[c] === 0) return b;
+    b++;
+  }
+  if (b === n) return b;
+  rest.lastIndex = b;
+  rest.test(text);
+  return rest.lastIndex;
 }
 
 const AWS_SECRET_KEYWORD =

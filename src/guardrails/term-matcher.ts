@@ -41,7 +41,8 @@ export class TermMatcher<T> {
   readonly maxTermLength: number;
   private readonly classOf: Uint16Array;
   private readonly classes: number;
-  private readonly table: Int32Array;
+  /** `table` re-encoded for scanning: entry = next state's row offset, bitwise-negated when it has outputs. */
+  private readonly jump: Int32Array;
   private readonly outStart: Int32Array;
   private readonly outIds: Int32Array;
   private readonly patLen: Int32Array;
@@ -148,7 +149,6 @@ export class TermMatcher<T> {
         }
       }
     }
-    this.table = table;
     this.outStart = new Int32Array(states + 1);
     let total = 0;
     for (let s = 0; s < states; s++) {
@@ -159,6 +159,11 @@ export class TermMatcher<T> {
     this.outIds = new Int32Array(total);
     let k = 0;
     for (const list of outs) for (const id of list) this.outIds[k++] = id;
+    this.jump = new Int32Array(table.length);
+    for (let i = 0; i < table.length; i++) {
+      const next = table[i]!;
+      this.jump[i] = outs[next]!.length ? ~(next * classes) : next * classes;
+    }
   }
 
   /**
@@ -198,12 +203,18 @@ export class TermMatcher<T> {
   scanKept(text: NormalizedText, from = 0): number {
     const { codes, runs } = text;
     const n = codes.length;
-    const { table, classes, classOf, outStart, outIds, patLen, patNeed, startBound, endBound, allow } = this;
+    const { jump, classes, classOf, outStart, outIds, patLen, patNeed, startBound, endBound, allow } = this;
     let hits = 0;
     let allows = 0;
-    let s = 0;
+    let row = 0;
     for (let j = from; j < n; j++) {
-      s = table[s * classes + classOf[codes[j]!]!]!;
+      const v = jump[row + classOf[codes[j]!]!]!;
+      if (v >= 0) {
+        row = v;
+        continue;
+      }
+      row = ~v;
+      const s = row / classes;
       const o1 = outStart[s + 1]!;
       for (let o = outStart[s]!; o < o1; o++) {
         const p = outIds[o]!;

@@ -1,0 +1,92 @@
+/**
+ * The policy decision for one check: each finding's action, the strongest action, and the redacted
+ * text. Linear in the number of findings (no per-finding allocation beyond the acting list).
+ * @module
+ */
+import { ACTION_RANK, actionFor, type PolicyTable, SEVERITY_RANK } from './policy.js';
+import { applyReplacements } from './pii.js';
+import type { Finding, GuardrailAction } from './types.js';
+
+/** Findings the policy acts on, with their actions (parallel arrays) and the strongest action. */
+export interface Decision {
+  readonly action: GuardrailAction;
+  readonly acting: Finding[];
+  readonly actions: GuardrailAction[];
+  /** The most severe acting finding (first of equals). */
+  readonly worst: Finding | undefined;
+}
+
+/** Applies `table` to every finding; findings whose action is `allow` are dropped. */
+export function decide(findings: readonly Finding[], table: PolicyTable): Decision {
+  const actionRank = ACTION_RANK;
+  const severityRank = SEVERITY_RANK;
+  let action: GuardrailAction = 'allow';
+  let rank = 0;
+  const acting: Finding[] = [];
+  const actions: GuardrailAction[] = [];
+  let worst: Finding | undefined;
+  let worstRank = -1;
+  // Findings come in runs of one category and severity: remember the last lookup.
+  let lastCategory: string | undefined;
+  let lastSeverity: string | undefined;
+  let lastAction: GuardrailAction = 'allow';
+  for (const f of findings) {
+    let a = f.action;
+    if (a === undefined) {
+      if (f.category !== lastCategory || f.severity !== lastSeverity) {
+        lastCategory = f.category;
+        lastSeverity = f.severity;
+        lastAction = actionFor(table, f.category, f.severity);
+      }
+      a = lastAction;
+    }
+    if (a === 'allow') continue;
+    acting.push(f);
+    actions.push(a);
+    if (a !== action) {
+      const r = actionRank[a];
+      if (r > rank) {
+        rank = r;
+        action = a;
+      }
+    }
+    if (worstRank < 3) {
+      const s = severityRank[f.severity];
+      if (s > worstRank) {
+        worstRank = s;
+        worst = f;
+      }
+    }
+  }
+  return { action, acting, actions, worst };
+}
+
+/** `text` with every span of a finding whose action is `redact` replaced by its replacement. */
+export function redactText(
+  text: string,
+  acting: readonly Finding[],
+  actions: readonly GuardrailAction[],
+): string {
+  // Common case: the redacted spans already come in text order without overlap; splice in one walk.
+  let out = '';
+  let pos = 0;
+  let ordered = true;
+  for (let i = 0; i < acting.length && ordered; i++) {
+    const span = acting[i]!.span;
+    if (actions[i] !== 'redact' || !span) continue;
+    if (span.start < pos || span.end <= span.start) ordered = false;
+    else {
+      out += text.slice(pos, span.start) + (acting[i]!.replacement ?? '[REDACTED]');
+      pos = span.end;
+    }
+  }
+  // Concatenation builds a rope that V8 flattens once; far cheaper than joining 40,000 parts.
+  if (ordered) return out + text.slice(pos);
+  const spans: Array<{ start: number; end: number; replacement: string }> = [];
+  for (let i = 0; i < acting.length; i++) {
+    const f = acting[i]!;
+    if (actions[i] === 'redact' && f.span)
+      spans.push({ start: f.span.start, end: f.span.end, replacement: f.replacement ?? '[REDACTED]' });
+  }
+  return applyReplacements(text, spans);
+}
