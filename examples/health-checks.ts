@@ -32,7 +32,7 @@ try {
     generatedOutput: 'OK',
   });
   await mm.logProcessor.flush();
-  const { entries } = await mm.logProcessor.query({ useCase: 'health_check', limit: 1 });
+  const { items: entries } = await mm.logProcessor.query({ useCase: 'health_check', limit: 1 });
   console.log(`logging: wrote ${logId}, read back: ${entries[0]?.id === logId ? 'yes' : 'NO'}`);
 
   // One report across every part, e.g. for GET /health (200 when ok, 503 when degraded).

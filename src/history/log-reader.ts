@@ -2,6 +2,7 @@ import { type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
+import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
 import { isUuid } from '../internal/ids.js';
 import {
   requireDate,
@@ -80,27 +81,13 @@ export function validateFilter(f: unknown, extra: readonly string[] = []): LogFi
   return out;
 }
 
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: unknown): string {
-  const id = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
-  if (!isUuid(id))
-    throw new ValidationError(
-      `Expected \`cursor\` to be a \`nextCursor\` from query(), got ${describe(cursor)}`,
-      { field: 'cursor' },
-    );
-  return id.toLowerCase();
-}
-
 /** Keyset pagination, newest first (UUIDv7 ids are time-ordered). @internal */
 export async function queryLogs(db: Database, q: LogQuery = {}): Promise<LogPage> {
   const filter = validateFilter(q, ['limit', 'cursor']);
   const limit =
     q.limit === undefined ? 100 : requireNumber(q.limit, 'limit', { min: 1, max: 1000, integer: true });
   const conditions = filterConditions(filter);
-  if (q.cursor !== undefined) conditions.push(sql<SqlBool>`id < ${decodeCursor(q.cursor)}`);
+  if (q.cursor !== undefined) conditions.push(sql<SqlBool>`id < ${decodeIdCursor(q.cursor)}`);
   try {
     const rows = await historyKysely(db)
       .selectFrom('inference_logs')
@@ -111,7 +98,7 @@ export async function queryLogs(db: Database, q: LogQuery = {}): Promise<LogPage
       .execute();
     const more = rows.length > limit;
     const entries = rows.slice(0, limit).map((r) => toEntry(r as unknown as Record<string, unknown>));
-    return { entries, nextCursor: more ? encodeCursor(entries.at(-1)!.id) : undefined };
+    return { items: entries, nextCursor: more ? encodeIdCursor(entries.at(-1)!.id) : null };
   } catch (error) {
     throw translateDbError(error, 'querying inference logs');
   }

@@ -134,9 +134,9 @@ export interface LogQuery extends LogFilter {
 
 /** One page of `query()`, newest first. */
 export interface LogPage {
-  entries: InferenceLogRecord[];
-  /** Pass to the next `query()`; undefined on the last page. */
-  nextCursor: string | undefined;
+  items: InferenceLogRecord[];
+  /** Pass as `cursor` to the next `query()`; `null` on the last page. */
+  nextCursor: string | null;
 }
 
 /** Grouping of `stats()`. */

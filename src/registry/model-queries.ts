@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
-import { describe, isPlainObject, optionalString, requireNumber, requireUuid } from '../internal/validate.js';
+import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
+import { describe, isPlainObject, optionalString, requireNumber } from '../internal/validate.js';
 import { type RegistryDb, toModel } from './model-store.js';
 import type { ListModelsQuery, ModelPage } from './types.js';
 import { ID_RULES, requireStatus, requireUseCase, TAG_PATTERN } from './validation.js';
@@ -10,28 +11,6 @@ import { ID_RULES, requireStatus, requireUseCase, TAG_PATTERN } from './validati
 export const DEFAULT_PAGE_SIZE = 50;
 /** Largest page `listModels` returns. */
 export const MAX_PAGE_SIZE = 500;
-
-/** Encodes the keyset position after `id` (ids are UUIDv7, so id order is creation order). */
-export function encodeCursor(id: string): string {
-  return Buffer.from(JSON.stringify({ id }), 'utf8').toString('base64url');
-}
-
-/** Decodes a cursor made by {@link encodeCursor}; `ValidationError` if it is not one. */
-export function decodeCursor(cursor: unknown): string {
-  const bad = () =>
-    new ValidationError(
-      `Expected \`cursor\` to be a \`nextCursor\` from a previous page, got ${describe(cursor)}`,
-      { field: 'cursor' },
-    );
-  if (typeof cursor !== 'string' || cursor.length > 200) throw bad();
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!isPlainObject(parsed)) throw bad();
-    return requireUuid(parsed.id, 'cursor');
-  } catch {
-    throw bad();
-  }
-}
 
 /** `listModels`: filters, newest first, keyset pagination. */
 export async function listModels(
@@ -59,7 +38,7 @@ export async function listModels(
   }
   const modelName = optionalString(query.modelName, 'modelName', ID_RULES.modelName);
   const tag = optionalString(query.tag, 'tag', { max: 64, pattern: TAG_PATTERN, expected: 'a tag' });
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const after = query.cursor === undefined ? undefined : decodeIdCursor(query.cursor);
 
   let q = db.selectFrom('models').selectAll();
   if (useCase !== undefined) q = q.where('use_case', '=', useCase);
@@ -75,7 +54,7 @@ export async function listModels(
       .execute();
     const items = rows.slice(0, limit).map(toModel);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+    return { items, nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null };
   } catch (error) {
     throw translateDbError(error, 'listing models');
   }

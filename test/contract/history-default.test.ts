@@ -15,7 +15,7 @@ describe('new HistoricalLogProcessor() (zero arguments, the host guide health ch
       generatedOutput: 'OK',
     });
     await processor.flush();
-    const { entries } = await processor.query({ useCase: 'health_check' });
+    const { items: entries } = await processor.query({ useCase: 'health_check' });
     expect(entries.map((e) => e.id)).toContain(logId);
     await processor.close();
   });

@@ -64,7 +64,7 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
     expect(isUuid(id)).toBe(true);
     expect(id[14]).toBe('7');
     await p.flush();
-    const { entries } = await p.query({ modelId: MODEL });
+    const { items: entries } = await p.query({ modelId: MODEL });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
       id,
@@ -103,7 +103,7 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
       }),
     );
     await p.flush();
-    const [e] = (await p.query()).entries;
+    const [e] = (await p.query()).items;
     expect(e).toMatchObject({ id, modelId: null, violationCount: 1, maxSeverity: 'critical' });
     expect(e!.guardrails).toEqual({
       action: 'fallback',
@@ -170,7 +170,7 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
     await expect(p.logInference(entry({ modelId: 'not-a-uuid' }))).rejects.toThrow(ValidationError);
     await p.logInference(entry({ prompt: 'after' }));
     await p.flush();
-    expect((await p.query()).entries.map((e) => e.prompt)).toEqual(['after', 'before']);
+    expect((await p.query()).items.map((e) => e.prompt)).toEqual(['after', 'before']);
   });
 
   it('sanitises awkward input: circular context, BigInt, functions, NUL, 10 MB prompt', async () => {
@@ -178,7 +178,7 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
     context.self = context;
     const id = await p.logInference(entry({ context, prompt: 'x'.repeat(10 * 1024 * 1024) }));
     await p.flush();
-    const [e] = (await p.query()).entries;
+    const [e] = (await p.query()).items;
     expect(e!.id).toBe(id);
     expect(e!.context).toEqual({ n: '10', text: 'ab', self: '[Circular]' });
     expect(e!.prompt.length).toBe(32 * 1024);
@@ -199,9 +199,9 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await p.query({ modelId: MODEL, limit: 7, cursor });
-      seen.push(...page.entries.map((e) => e.prompt));
-      cursor = page.nextCursor;
+      const page = await p.query({ modelId: MODEL, limit: 7, ...(cursor && { cursor }) });
+      seen.push(...page.items.map((e) => e.prompt));
+      cursor = page.nextCursor ?? undefined;
     } while (cursor);
     const expected = Array.from({ length: 25 }, (_, i) => i)
       .filter((i) => i % 5 !== 0)
@@ -209,9 +209,9 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
       .map((i) => `p${i}`);
     expect(seen).toEqual(expected);
     const errors = await p.query({ status: 'error', modelId: OTHER_MODEL });
-    expect(errors.entries.map((e) => e.prompt)).toEqual(['p20', 'p10', 'p0']);
+    expect(errors.items.map((e) => e.prompt)).toEqual(['p20', 'p10', 'p0']);
     const future = await p.query({ from: new Date(Date.now() + 60_000) });
-    expect(future.entries).toEqual([]);
+    expect(future.items).toEqual([]);
   });
 
   it('rejects invalid query input with typed errors', async () => {
@@ -349,7 +349,7 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
       const frequent = await explain(sql`use_case = ${'uc3'}`);
       expect(frequent).not.toMatch(/Seq Scan/);
       expect(frequent).toMatch(/Index Scan Backward using inference_logs_(pkey|use_case_id_idx)/);
-      const cursor = (await p.query({ useCase: 'uc3', limit: 10 })).entries.at(-1)!.id;
+      const cursor = (await p.query({ useCase: 'uc3', limit: 10 })).items.at(-1)!.id;
       const paged = await explain(sql`use_case = ${'uc3'} and id < ${cursor}`);
       expect(paged).not.toMatch(/Seq Scan/);
       expect(paged).toMatch(/Index Cond: .*id < /);
