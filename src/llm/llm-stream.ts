@@ -11,6 +11,7 @@ import type {
   GuardrailsLike,
   InferenceLogEntry,
   RouteDecision,
+  StreamCheckerLike,
   Usage,
 } from './types.js';
 
@@ -123,6 +124,7 @@ async function* run(
     const bufferAll = deps.guardrails !== undefined && checker === undefined;
     const violations: GuardrailViolation[] = [];
     let emitted = '';
+    let held = '';
     let raw = '';
     let usage: Usage = { tokensIn: 0, tokensOut: 0 };
     let stopped = false;
@@ -134,13 +136,30 @@ async function* run(
       raw += chunk.text;
       if (chunk.text !== '' && !bufferAll) {
         const s = checker ? checker.push(chunk.text) : { action: 'continue' as const, text: chunk.text };
-        if ('violations' in s && s.violations) violations.push(...s.violations);
-        if (s.text !== '') {
-          emitted += s.text;
-          yield s.text;
+        if (s.violations) violations.push(...s.violations);
+        let out = s.text ?? '';
+        if (s.text === undefined && s.action === 'continue') {
+          // A verdict-only checker (no `text`) holds nothing back itself: keep the last characters
+          // until later chunks show they do not start a listed term.
+          held += chunk.text;
+          const cut = Math.max(0, held.length - VERDICT_CHECKER_HOLDBACK_CHARS);
+          out = held.slice(0, cut);
+          held = held.slice(cut);
+        }
+        if (out !== '') {
+          emitted += out;
+          yield out;
         }
         if (s.action === 'stop') {
           stopped = true;
+          // A checker that gives no fallback text on `stop` gives it from its full check in end().
+          if (s.text === undefined && checker) {
+            const final = await finish(checker, violations);
+            if (final.fallback !== '') {
+              emitted += final.fallback;
+              yield final.fallback;
+            }
+          }
           break;
         }
       }
@@ -158,13 +177,13 @@ async function* run(
       stop.abort();
       await opened.it.return?.().catch(() => undefined);
     } else if (checker) {
-      const s = checker.end();
-      if (s.violations) violations.push(...s.violations);
-      if (s.text !== '') {
-        emitted += s.text;
-        yield s.text;
+      const final = await finish(checker, violations);
+      stopped = final.stop;
+      const tail = stopped ? final.fallback : held + final.fallback;
+      if (tail !== '') {
+        emitted += tail;
+        yield tail;
       }
-      stopped = s.action === 'stop';
     } else if (bufferAll) {
       verdict = await deps.pipeline.check(raw, 'output', input, modelId);
       stopped = !verdict.allowed || verdict.fallbackUsed;
@@ -258,4 +277,26 @@ function budgetError(input: GenerateInput, budgetMs: number, cause: unknown): Pr
       details: { useCase: input.useCase, timeoutMs: budgetMs },
     },
   );
+}
+
+/** Characters held back behind a verdict-only stream checker (longer than any listed term). */
+const VERDICT_CHECKER_HOLDBACK_CHARS = 64;
+
+/**
+ * Ends a stream checker. A step's `text` is a held-back tail (or fallback content on `stop`); a full
+ * verdict (the `GuardrailsMonitor`'s `end()`) replaces the incremental violations, and only its
+ * fallback content is emitted (the text itself was streamed already).
+ */
+async function finish(
+  checker: StreamCheckerLike,
+  violations: GuardrailViolation[],
+): Promise<{ fallback: string; stop: boolean }> {
+  const s = await checker.end();
+  if ('allowed' in s) {
+    violations.splice(0, violations.length, ...s.violations);
+    const stop = !s.allowed || s.fallbackUsed;
+    return { fallback: stop ? s.text : '', stop };
+  }
+  if (s.violations) violations.push(...s.violations);
+  return { fallback: s.text ?? '', stop: s.action === 'stop' };
 }

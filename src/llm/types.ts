@@ -71,6 +71,10 @@ export interface GuardrailViolation {
   severity: ViolationSeverity;
   category: string;
   checkId: string;
+  /** The offending text, PII and secrets replaced (the `GuardrailsMonitor` gives it). */
+  excerpt?: string;
+  /** What was found, for people (the `GuardrailsMonitor` gives it). */
+  message?: string;
 }
 
 /** Input of a guardrail check. */
@@ -91,20 +95,33 @@ export interface GuardrailCheckResult {
   fallbackUsed: boolean;
 }
 
-/** Verdict on one streamed chunk: `text` is what to emit (on `stop`, the fallback content). */
+/**
+ * Verdict on one streamed chunk: `text` is what to emit (on `stop`, the fallback content). A checker
+ * that leaves `text` out (the `GuardrailsMonitor`'s) means "emit the chunk as is" on `continue`, and
+ * on `stop` the fallback content comes from its `end()`.
+ */
 export interface StreamCheckStep {
   action: 'continue' | 'stop';
-  text: string;
+  text?: string;
   violations?: readonly GuardrailViolation[];
+}
+
+/** What a checker's `end()` may answer instead of a step: the full check of the whole streamed text. */
+export interface StreamFinalVerdict {
+  allowed: boolean;
+  action: GuardrailCheckResult['action'];
+  /** The whole text as it may be shown, or fallback content when `fallbackUsed`. */
+  text: string;
+  violations: readonly GuardrailViolation[];
+  fallbackUsed: boolean;
 }
 
 /** Incremental output checker for streams. */
 export interface StreamCheckerLike {
   /** Checks the next chunk. */
   push(chunk: string): StreamCheckStep;
-  /** Called once the provider stream ended; returns any held-back tail (or fallback content on `stop`). */
-  /** Checks what is left at the end of the stream. */
-  end(): StreamCheckStep;
+  /** Called once the provider stream ended (or a chunk said `stop`): any held-back tail, or the full check of the whole text. */
+  end(): StreamCheckStep | Promise<StreamFinalVerdict>;
 }
 
 /** Context handed to `createStreamChecker`. */
