@@ -3,7 +3,6 @@ import type { Database } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
 import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
-import { isUuid } from '../internal/ids.js';
 import {
   requireDate,
   requireNumber,
