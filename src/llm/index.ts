@@ -60,6 +60,7 @@ export type {
   StreamCheckContext,
   StreamCheckerLike,
   StreamCheckStep,
+  StreamFinalVerdict,
   Usage,
   ViolationSeverity,
 } from './types.js';
