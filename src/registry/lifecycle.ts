@@ -2,13 +2,14 @@ import { ValidationError } from '../errors.js';
 import type { ModelStatus } from './types.js';
 
 /**
- * Legal status transitions. `current → failed` is how a rollback marks a candidate that had taken
- * all traffic; `standby`/`deprecated → current` is how one restores an older model.
+ * Legal status transitions. A rollback restores the previous model (`standby`/`deprecated → current`,
+ * which demotes the loser to `standby` atomically) and then marks the loser `standby → failed`;
+ * `current → failed` covers a rollback with nothing to restore.
  */
 export const STATUS_TRANSITIONS: Readonly<Record<ModelStatus, readonly ModelStatus[]>> = {
   candidate: ['current', 'failed', 'retired'],
   current: ['standby', 'deprecated', 'failed'],
-  standby: ['current', 'deprecated', 'retired'],
+  standby: ['current', 'deprecated', 'retired', 'failed'],
   deprecated: ['current', 'retired'],
   failed: ['retired'],
   retired: [],

@@ -67,12 +67,14 @@ export async function executeRollback(ctx: ExecutionContext, job: RollbackJob): 
       throw new ValidationError(`Model '${to}' is ${target.status} and cannot serve again`, {
         field: 'toModelId',
       });
-    const loser = await registry.getModel(from);
-    if (loser.status === 'candidate' || loser.status === 'current') {
-      await registry.updateModelStatus(from, 'failed', { reason: options.reason, actor });
-    }
+    // Restore first: promoting the target demotes the loser in the same transaction, so no replica
+    // ever sees the use case without a current model; then the loser is marked failed.
     if (to && (await registry.getModel(to)).status !== 'current')
       await registry.updateModelStatus(to, 'current', { reason: options.reason, actor });
+    const loser = await registry.getModel(from);
+    if (loser.status === 'candidate' || loser.status === 'current' || loser.status === 'standby') {
+      await registry.updateModelStatus(from, 'failed', { reason: options.reason, actor });
+    }
     if (d) {
       await writer.update(d.id, (cur) =>
         cur.status === 'rolling_back' ? { patch: { status: 'rolled_back', weight: 0 }, actor } : null,

@@ -61,9 +61,8 @@ interface Opened {
  * automatic rollback of a use case's first deployment has no previous model: the candidate is marked
  * `failed` and the use case is left without a current model (the LLM client then serves its fallback).
  * Concurrent rollbacks of one deployment run once: later callers get the rollback in progress.
- * The registry only allows `current → failed`, so the candidate is failed before the target is made
- * current: for a rollback outside a deployment, other replicas may see no current model for that
- * instant (inside a deployment, routing already points at the target since `rolling_back`).
+ * The target is made current first (which demotes the candidate in the same transaction), then the
+ * candidate is marked `failed`, so no replica ever sees the use case without a current model.
  * @example
  * ```ts
  * const rollbacks = new RollbackManager({ db, registry }); // or new RollbackManager()
