@@ -57,12 +57,28 @@ const PII_SEVERITY: Readonly<Record<PiiType, Severity>> = {
   address: 'medium',
 };
 
+/**
+ * Term matches beyond the first `limit` of one kind, kept as bare spans: with tens of thousands of
+ * matches (a 100 KB adversarial text) only the first few per kind can be reported as violations, and the
+ * rest matter only for redaction. `like[i]` is the first full finding of span `i`'s kind (same
+ * category, severity and replacement rule).
+ */
+export interface BulkSpans {
+  readonly limit: number;
+  readonly starts: number[];
+  readonly ends: number[];
+  readonly like: Finding[];
+}
+
 /** Compiled built-in checks. */
 export class BuiltinChecks {
   readonly matcher: TermMatcher<TermData>;
   /** Data and finding message of each compiled term, by term index. */
   private readonly termData: readonly TermData[];
   private readonly messages: readonly string[];
+  /** Kind (distinct data object) of each compiled term, and how many kinds there are. */
+  private readonly dataIds: Int32Array;
+  private readonly kinds: number;
   private readonly toggles: Required<BuiltinCheckToggles>;
 
   constructor(config: BuiltinChecksConfig) {
@@ -116,6 +132,16 @@ export class BuiltinChecks {
     for (const term of config.allowlist) entries.push({ term, data: allowData, allow: true });
     this.matcher = new TermMatcher(entries);
     this.termData = entries.map((e) => e.data);
+    const ids = new Map<TermData, number>();
+    this.dataIds = Int32Array.from(entries, (e) => {
+      let id = ids.get(e.data);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(e.data, id);
+      }
+      return id;
+    });
+    this.kinds = ids.size;
     this.messages = entries.map((e) => messageOf(e.data));
   }
 
@@ -125,6 +151,7 @@ export class BuiltinChecks {
     stage: GuardrailStage,
     context: GuardrailContext | undefined,
     out: Finding[],
+    bulk?: BulkSpans,
   ): void {
     const nt = normalizeTransient(text);
     const count = this.matcher.scanKept(nt);
@@ -133,33 +160,55 @@ export class BuiltinChecks {
     const { starts, ends } = nt;
     const progress = context?.questProgress;
     const injection: Array<{ rule: string; weight: number; start: number; end: number }> = [];
-    const { termData, messages } = this;
+    const { termData, messages, dataIds } = this;
+    // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
+    const perKind = bulk ? new Int32Array(this.kinds) : undefined;
+    const firstOfKind: Finding[] = [];
     for (let k = 0; k < count; k++) {
       const p = kp[k]!;
       const d = termData[p]!;
       if (d.stage !== undefined && d.stage !== stage) continue;
       if (d.unlockedBy !== undefined && progress?.includes(d.unlockedBy)) continue;
-      const span = { start: starts[ka[k]!]!, end: ends[kb[k]! - 1]! };
+      const start = starts[ka[k]!]!;
+      const end = ends[kb[k]! - 1]!;
+      if (perKind && d.checkId !== 'prompt_injection') {
+        const kind = dataIds[p]!;
+        if (perKind[kind]!++ >= bulk!.limit) {
+          bulk!.starts.push(start);
+          bulk!.ends.push(end);
+          bulk!.like.push(firstOfKind[kind]!);
+          continue;
+        }
+      }
+      const span = { start, end };
       if (d.checkId === 'prompt_injection') {
         injection.push({ rule: d.ruleId ?? 'injection', weight: d.weight ?? 0.5, ...span });
         continue;
       }
-      out.push({
+      const finding: Finding = {
         checkId: d.checkId,
         category: d.category,
         severity: d.severity,
         span,
         message: messages[p]!,
         score: 1,
-        replacement: STARS[Math.min(span.end - span.start, 16)]!,
-      });
+        replacement: STARS[Math.min(end - start, 16)]!,
+      };
+      out.push(finding);
+      if (perKind) firstOfKind[dataIds[p]!] ??= finding;
     }
     if (injection.length) pushInjection(injection, out);
   }
 
   /** Runs every enabled synchronous check on `text`, appending findings to `out`. */
-  run(text: string, stage: GuardrailStage, context: GuardrailContext | undefined, out: Finding[]): void {
-    if (this.matcher.size > 0) this.scanTerms(text, stage, context, out);
+  run(
+    text: string,
+    stage: GuardrailStage,
+    context: GuardrailContext | undefined,
+    out: Finding[],
+    bulk?: BulkSpans,
+  ): void {
+    if (this.matcher.size > 0) this.scanTerms(text, stage, context, out, bulk);
     if (this.toggles.promptInjection && stage === 'input') scanEncodedPayloads(text, this, context, out);
     if (this.toggles.pii) {
       for (const m of findPii(text)) {
@@ -191,6 +240,11 @@ export class BuiltinChecks {
 }
 
 const STARS = Array.from({ length: 17 }, (_, i) => '*'.repeat(i));
+
+/** The replacement of a listed term spanning `length` original characters. */
+export function starsFor(length: number): string {
+  return STARS[Math.min(length, 16)]!;
+}
 function messageOf(d: TermData): string {
   return d.checkId === 'character_break'
     ? `NPC output breaks character (${d.ruleId})`

@@ -5,7 +5,7 @@
 import { ClosedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { BuiltinChecks } from './builtin-checks.js';
+import { BuiltinChecks, type BulkSpans } from './builtin-checks.js';
 import { decide, redactText } from './decide.js';
 import { STAGES, stageError, validateInput } from './check-input.js';
 import { type CustomCheck, runCustomChecks, validateCustomChecks } from './custom-checks.js';
@@ -133,7 +133,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     const started = performance.now();
     const prepared = this.prepare(input);
     if (!prepared) return this.disabledResult(input, started);
-    const { findings, failures, profile } = prepared;
+    const { findings, failures, profile, bulk } = prepared;
     const uc = input.useCase !== undefined ? this.options.useCases?.[input.useCase] : undefined;
     const schema = input.schema ?? (input.stage === 'output' ? uc?.schema : undefined);
     const json = input.json ?? (input.stage === 'output' ? uc?.json : undefined);
@@ -157,7 +157,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
       for (const f of failures)
         this.emitSafely('guardrails:check_failed', { ...f, useCase: input.useCase, modelId: input.modelId });
     }
-    return this.finish(input, profile, findings, failures, started);
+    return this.finish(input, profile, findings, failures, started, bulk);
   }
 
   /**
@@ -167,7 +167,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     const started = performance.now();
     const prepared = this.prepare(input);
     if (!prepared) return this.disabledResult(input, started);
-    return this.finish(input, prepared.profile, prepared.findings, prepared.failures, started);
+    return this.finish(input, prepared.profile, prepared.findings, prepared.failures, started, prepared.bulk);
   }
 
   /**
@@ -209,7 +209,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
 
   private prepare(
     input: CheckInput,
-  ): { findings: Finding[]; failures: CheckFailure[]; profile: RatingProfile } | null {
+  ): { findings: Finding[]; failures: CheckFailure[]; profile: RatingProfile; bulk: BulkSpans } | null {
     this.assertOpen();
     validateInput(input);
     const profile = this.profileFor(input.useCase, input.context?.rating);
@@ -232,8 +232,14 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     }
     const cap = this.options.maxScanChars;
     const scanned = text.length > cap ? text.slice(0, cap) : text;
-    this.builtins.run(scanned, stage, input.context, findings);
-    return { findings, failures: [], profile };
+    const bulk: BulkSpans = {
+      limit: Math.max(1, this.options.maxViolations),
+      starts: [],
+      ends: [],
+      like: [],
+    };
+    this.builtins.run(scanned, stage, input.context, findings, bulk);
+    return { findings, failures: [], profile, bulk };
   }
 
   private finish(
@@ -242,6 +248,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     findings: Finding[],
     failures: CheckFailure[],
     started: number,
+    bulk?: BulkSpans,
   ): CheckResult {
     const table = this.tableFor(profile, input.useCase);
     const { action, acting, actions, worst } = decide(findings, table);
@@ -261,7 +268,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
         text = '';
       }
     } else if (action === 'redact') {
-      text = redactText(input.text, acting, actions);
+      text = redactText(input.text, acting, actions, bulk);
     }
     const violations: Violation[] = orderFindings(acting, this.options.maxViolations).map((i) =>
       toViolation(input.text, acting[i]!, actions[i]!),

@@ -443,7 +443,7 @@ export function applyReplacements(
 const IDX_BITS = 2 ** 21;
 
 /** Stable sort by start ascending, then end descending; native numeric sort for many spans. */
-function sortSpans<S extends { start: number; end: number }>(spans: ReadonlyArray<S>): S[] {
+export function sortSpans<S extends { start: number; end: number }>(spans: ReadonlyArray<S>): S[] {
   const n = spans.length;
   const cmp = (a: S, b: S) => a.start - b.start || b.end - a.end;
   let sorted = true;
