@@ -1,6 +1,6 @@
 import { show } from '../deployment/plan.js';
 import type { Deployment } from '../deployment/types.js';
-import { ConflictError, ValidationError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import type { Rollback } from '../rollback/types.js';
@@ -10,13 +10,8 @@ import {
   validateCoordinatorOptions,
 } from './coordinator-options.js';
 import { callHook, sleep } from './hooks.js';
-import {
-  createClientProbe,
-  DEFAULT_SMOKE_SUITE,
-  runSmokeSuite,
-  type SmokeProbe,
-  type SmokeReport,
-} from './smoke.js';
+import { preflight } from './preflight.js';
+import { createClientProbe, type SmokeProbe } from './smoke.js';
 import { Timeline } from './timeline.js';
 import type {
   CoordinateDeploymentInput,
@@ -95,66 +90,22 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
     }
 
     // Smoke suite and host validator: before any deployment exists, so no player can be routed to it.
-    let smoke: SmokeReport | null = null;
-    if (this.probe || this.o.validate) {
-      if (!registry) {
-        tl.add('note', 'Smoke suite skipped: pass `registry` so the candidate can be read and called');
-      } else {
-        const model = await registry.getModel(newModelId);
-        if (model.useCase !== useCase) {
-          throw new ValidationError(
-            `Model '${newModelId}' serves use case '${model.useCase}', not '${useCase}'`,
-            {
-              field: 'newModelId',
-            },
-          );
-        }
-        if (this.probe) {
-          smoke = await runSmokeSuite(
-            model,
-            this.o.smokeSuite ?? DEFAULT_SMOKE_SUITE,
-            this.probe,
-            this.o.smokeMinPassRate,
-          );
-          this.emitSafely('coordination:smoke', { useCase, modelId: newModelId, report: smoke });
-          for (const c of smoke.cases) {
-            tl.add('smoke', `${c.name}: ${c.ok ? 'ok' : c.reason} (${c.latencyMs.toFixed(1)} ms)`, c.ok);
-          }
-          if (!smoke.ok) {
-            const why = smoke.cases.find((c) => !c.ok)?.reason ?? 'unknown';
-            return this.finish(
-              tl,
-              { ...base, smoke, deploymentId: null, strategy: input.strategy ?? null },
-              'failed',
-              `Smoke suite failed before any traffic: ${smoke.passed}/${smoke.total} passed (${why})`,
-              null,
-            );
-          }
-        }
-        if (this.o.validate) {
-          let ok = false;
-          let why = 'validator returned false';
-          try {
-            const r = await this.o.validate(model);
-            ok = typeof r === 'boolean' ? r : !!r?.ok;
-            if (typeof r === 'object' && r?.reason) why = r.reason;
-          } catch (error) {
-            why = `validator threw: ${error instanceof Error ? error.message : String(error)}`;
-          }
-          tl.add('smoke', ok ? 'Host validator passed' : `Host validator failed: ${why}`, ok);
-          if (!ok) {
-            return this.finish(
-              tl,
-              { ...base, smoke, deploymentId: null, strategy: input.strategy ?? null },
-              'failed',
-              `Validation failed before any traffic: ${why}`,
-              null,
-            );
-          }
-        }
-      }
-    } else {
-      tl.add('note', 'No llmClient, probe or validate configured: smoke suite skipped');
+    const pre = await preflight(
+      tl,
+      { ...this.o, registry, probe: this.probe },
+      useCase,
+      newModelId,
+      (report) => this.emitSafely('coordination:smoke', { useCase, modelId: newModelId, report }),
+    );
+    const smoke = pre.smoke;
+    if (pre.failure !== null) {
+      return this.finish(
+        tl,
+        { ...base, smoke, deploymentId: null, strategy: input.strategy ?? null },
+        'failed',
+        pre.failure,
+        null,
+      );
     }
 
     let d = await this.dm.startDeployment({
