@@ -22,6 +22,7 @@ import {
   insertHistory,
   lockUseCase,
   type RegistryTables,
+  selectCurrent,
   selectModel,
   setStatus,
   toHistoryEntry,
@@ -304,14 +305,9 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
             });
           };
           if (to === 'current') {
-            const previous = await trx
-              .selectFrom('models')
-              .selectAll()
-              .where('use_case', '=', fresh.useCase)
-              .where('status', '=', 'current')
-              .executeTakeFirst();
+            const previous = await selectCurrent(trx, fresh.useCase);
             if (previous && previous.id !== modelId) {
-              await move(toModel(previous), 'standby', `replaced by ${fresh.modelName} ${fresh.version}`);
+              await move(previous, 'standby', `replaced by ${fresh.modelName} ${fresh.version}`);
             }
           }
           await move(fresh, to, reason);

@@ -82,6 +82,17 @@ export async function selectModel(db: RegistryDb, id: string): Promise<Model | n
   return row ? toModel(row) : null;
 }
 
+/** Reads the current model of a use case. */
+export async function selectCurrent(db: RegistryDb, useCase: string): Promise<Model | null> {
+  const row = await db
+    .selectFrom('models')
+    .selectAll()
+    .where('use_case', '=', useCase)
+    .where('status', '=', 'current')
+    .executeTakeFirst();
+  return row ? toModel(row) : null;
+}
+
 /** Reads every model of one use case, or of all use cases. */
 export async function selectModels(db: RegistryDb, useCase?: string): Promise<Model[]> {
   let q = db.selectFrom('models').selectAll();

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import { translateDbError } from '../db/pg-errors.js';
 import type { ModelManagementError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { type RegistryTables, selectModel, selectModels } from './model-store.js';
+import { type RegistryTables, selectCurrent, selectModel, selectModels } from './model-store.js';
 import type { Model, RegistrySnapshot } from './types.js';
 
 /** Topic of the change feed the registry publishes on; the key is the changed model's id. */
@@ -99,10 +99,16 @@ export class RegistryCache {
     return this.view;
   }
 
-  /** Re-reads one model (a change notification from any replica): one primary-key select. */
+  /**
+   * Re-reads one model (a change notification from any replica) together with the current model of its
+   * use case, and applies both at once: a promotion changes two rows, and applying only the demoted one
+   * would show the use case without a current model for a moment.
+   */
   async refreshModel(id: string): Promise<void> {
     const model = await this.guard(() => selectModel(this.kysely, id));
-    if (model) this.apply([model]);
+    if (!model) return;
+    const current = await this.guard(() => selectCurrent(this.kysely, model.useCase));
+    this.apply(current && current.id !== model.id ? [model, current] : [model]);
   }
 
   /** Applies models this process just wrote (no read needed: the commit returned them). */
