@@ -5,11 +5,11 @@
 import { ClosedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { BuiltinChecks, type BulkSpans } from './builtin-checks.js';
+import type { BuiltinChecks, BulkSpans } from './builtin-checks.js';
+import { builtinsFor } from './builtins-for.js';
 import { decide, redactText } from './decide.js';
 import { STAGES, stageError, validateInput } from './check-input.js';
 import { type CustomCheck, runCustomChecks, validateCustomChecks } from './custom-checks.js';
-import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
 import { chooseFallback, type FallbackEntry, validateFallbacks } from './fallback.js';
 import type { GuardrailsEvents } from './guardrails-events.js';
 import { type GuardrailsMetrics, MetricsCollector } from './guardrails-metrics.js';
@@ -18,7 +18,6 @@ import {
   type GuardrailsMonitorOptions,
   validateOptions,
 } from './monitor-options.js';
-import { DEFAULT_ANACHRONISMS } from './phrases.js';
 import {
   DEFAULT_POLICY_TABLES,
   mergeTables,
@@ -77,39 +76,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     for (const [name, uc] of Object.entries(options.useCases ?? {})) {
       if (uc.policy !== undefined) ratingToProfile(uc.policy, `useCases.${name}.policy`);
     }
-    const termGroups: TermGroup[] = [
-      ...(options.terms ?? DEFAULT_TERM_GROUPS),
-      ...(options.extraTerms ?? []),
-      ...(options.spoilers ?? []).map((s) => ({
-        category: 'spoiler',
-        severity: s.severity ?? 'medium',
-        terms: s.terms,
-        unlockedBy: s.unlockedBy,
-      })),
-    ];
-    const toggles = {
-      terms: true,
-      pii: true,
-      secrets: true,
-      promptInjection: true,
-      characterBreaks: true,
-      ...options.checks,
-    };
-    const isDefault =
-      !options.terms &&
-      !options.extraTerms &&
-      !options.spoilers?.length &&
-      !options.allowlist?.length &&
-      !options.anachronisms &&
-      !options.checks;
-    this.builtins = isDefault
-      ? defaultBuiltins()
-      : new BuiltinChecks({
-          termGroups,
-          allowlist: [...DEFAULT_ALLOWLIST, ...(options.allowlist ?? [])],
-          anachronisms: options.anachronisms ?? DEFAULT_ANACHRONISMS,
-          toggles,
-        });
+    this.builtins = builtinsFor(options);
     const store = options.db ? new ViolationStore(options.db) : undefined;
     if (options.sink) {
       this.sink = options.sink;
@@ -355,19 +322,6 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError('GuardrailsMonitor is closed');
   }
-}
-
-let sharedDefaultBuiltins: BuiltinChecks | undefined;
-
-/** The default lists compiled once per process (they are immutable). */
-function defaultBuiltins(): BuiltinChecks {
-  sharedDefaultBuiltins ??= new BuiltinChecks({
-    termGroups: DEFAULT_TERM_GROUPS,
-    allowlist: DEFAULT_ALLOWLIST,
-    anachronisms: DEFAULT_ANACHRONISMS,
-    toggles: { terms: true, pii: true, secrets: true, promptInjection: true, characterBreaks: true },
-  });
-  return sharedDefaultBuiltins;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -47,7 +47,7 @@ export function findPii(text: string): PiiMatch[] {
   // Every other PII shape (phone, card, IBAN, SSN, IPv4/IPv6, street number) holds a digit.
   if (HAS_DIGIT.test(text)) {
     findDigitRuns(text, units, n, out);
-    findIbans(text, out);
+    findIbans(units, n, out);
     if (text.indexOf(':') !== -1) findIpv6(text, units, n, out);
     findAddresses(text, out);
   }
@@ -319,14 +319,80 @@ export function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-// Fixed-size groups: bounded backtracking (≤ 7 × 5 alternatives per candidate start).
-const IBAN = /\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
+const isUpperLetter = (c: number) => c >= 65 && c <= 90;
+const isIbanChar = (c: number) => isDigit(c) || isUpperLetter(c);
+const isWordChar = (c: number) => isAlnum(c) || c === 95;
+const ibanEnds = new Int32Array(8);
 
-function findIbans(text: string, out: PiiMatch[]): void {
-  IBAN.lastIndex = 0;
-  for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
-    if (ibanValid(m[0])) out.push({ type: 'iban', start: m.index, end: m.index + m[0].length });
+/**
+ * IBAN candidates, scanned by hand with the exact semantics of the global RegExp
+ * `\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b` (greedy groups, backtracking to
+ * the longest form that ends on a word boundary), then the mod-97 check; the scan resumes after each
+ * candidate, as the RegExp would. No allocation per candidate.
+ */
+function findIbans(u: Uint16Array, n: number, out: PiiMatch[]): void {
+  for (let p = 0; p + 12 <= n; ) {
+    if (!isUpperLetter(u[p]!) || (p > 0 && isWordChar(u[p - 1]!))) {
+      p++;
+      continue;
+    }
+    const e = ibanAt(u, n, p);
+    if (e < 0) {
+      p++;
+      continue;
+    }
+    if (ibanValidRange(u, p, e)) out.push({ type: 'iban', start: p, end: e });
+    p = e;
   }
+}
+
+function ibanAt(u: Uint16Array, n: number, p: number): number {
+  if (!isUpperLetter(u[p + 1]!) || !isDigit(u[p + 2]!) || !isDigit(u[p + 3]!)) return -1;
+  let q = p + 4;
+  let groups = 0;
+  ibanEnds[0] = q;
+  while (groups < 7) {
+    const r = u[q] === 32 ? q + 1 : q;
+    if (
+      r + 4 > n ||
+      !isIbanChar(u[r]!) ||
+      !isIbanChar(u[r + 1]!) ||
+      !isIbanChar(u[r + 2]!) ||
+      !isIbanChar(u[r + 3]!)
+    )
+      break;
+    q = r + 4;
+    ibanEnds[++groups] = q;
+  }
+  for (let k = groups; k >= 2; k--) {
+    const end = ibanEnds[k]!;
+    const r = end < n && u[end] === 32 ? end + 1 : end;
+    let t = 0;
+    while (t < 3 && r + t < n && isIbanChar(u[r + t]!)) t++;
+    for (let tt = t; tt >= 1; tt--) if (r + tt === n || !isWordChar(u[r + tt]!)) return r + tt;
+    if (end === n || !isWordChar(u[end]!)) return end;
+  }
+  return -1;
+}
+
+function ibanValidRange(u: Uint16Array, a: number, b: number): boolean {
+  let len = 0;
+  for (let i = a; i < b; i++) if (u[i] !== 32) len++;
+  if (len < 15 || len > 34) return false;
+  let rem = 0;
+  let seen = 0;
+  let headEnd = a;
+  for (let i = a; i < b; i++) {
+    const c = u[i]!;
+    if (c === 32) continue;
+    if (seen++ < 4) {
+      headEnd = i + 1;
+      continue;
+    }
+    rem = ibanStep(rem, c);
+  }
+  for (let i = a; i < headEnd; i++) if (u[i] !== 32) rem = ibanStep(rem, u[i]!);
+  return rem === 1;
 }
 
 /** ISO 13616 IBAN check: length 15–34 and mod-97 remainder 1 (spaces ignored, no allocation). */
