@@ -87,6 +87,10 @@ try {
     reason: 'demo: flaky candidate',
   });
   printResult(canary);
+  console.log(
+    '    (the judge compares candidate and current model on errors, violations, critical violations,',
+  );
+  console.log('     fallbacks and p95 latency; the first metric with enough evidence of harm rolls it back)');
 
   section('3. Blue-green of a GOOD foundation_layer candidate');
   const goodId = await registerSimulated(mm, {
