@@ -37,7 +37,13 @@ import {
 
 type Resolved = DeploymentManagerOptions & typeof DEFAULT_DEPLOYMENT_MANAGER_OPTIONS;
 type Patch = { status: DeploymentStatus; weight?: number; stepStartedAt?: Date };
-type ManualOptions = { actor?: string; reason?: string };
+/** Who asks for a manual pause, resume, promote or abort, and why (recorded in the audit trail). */
+export interface ManualOptions {
+  /** Recorded as the transition's actor. @default the manager's `actor` */
+  actor?: string;
+  /** Recorded as the transition's reason. */
+  reason?: string;
+}
 
 /**
  * Blue-green, canary and all-at-once rollouts as a persisted state machine with automated analysis and

@@ -4,7 +4,7 @@ export {
   type ValidateModel,
   type ValidationResult,
 } from './deployment-driver.js';
-export { DeploymentManager } from './deployment-manager.js';
+export { DeploymentManager, type ManualOptions } from './deployment-manager.js';
 export {
   DEFAULT_DEPLOYMENT_MANAGER_OPTIONS,
   type DeploymentManagerEvents,

@@ -52,6 +52,7 @@ export interface CustomCheck {
   readonly timeoutMs?: number;
   /** `open`: a failure flags and lets the text through; `closed`: a failure blocks. @default 'open' */
   readonly failMode?: 'open' | 'closed';
+  /** The check itself: sync or async; its findings become violations. */
   readonly run: (input: CustomCheckInput) => CustomCheckOutcome | Promise<CustomCheckOutcome>;
 }
 

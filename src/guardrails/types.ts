@@ -123,6 +123,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {
     readonly version: 1;
     readonly vendor: string;
+    /** Validates a value; issues mean it failed. */
     readonly validate: (
       value: unknown,
     ) => StandardSchemaV1Result<Output> | Promise<StandardSchemaV1Result<Output>>;

@@ -5,9 +5,10 @@
  * @module
  */
 import type { Variant } from '../deployment/judge.js';
+import type { InferenceStatus } from '../history/types.js';
 import type { Model as RegistryModel } from '../registry/types.js';
 
-export type { Variant };
+export type { InferenceStatus, Variant };
 
 /** A registered model as the LLM client sees it: the registry's {@link RegistryModel}, narrowed. */
 export type Model = Pick<
@@ -139,8 +140,7 @@ export interface GuardrailsLike {
   createStreamChecker?(ctx: StreamCheckContext): StreamCheckerLike;
 }
 
-/** Status of a logged inference. */
-export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
+
 
 /** The entry the client hands to the log processor for every call. */
 export interface InferenceLogEntry {
