@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Change } from '../db/change-feed.js';
 import type { Database } from '../db/database.js';
 import { translateDbError } from '../db/pg-errors.js';
 import type { ModelManagementError } from '../errors.js';
@@ -34,8 +35,11 @@ export class RegistryCache {
   private cancelPoll: (() => void) | null = null;
   private closed = false;
   private readonly kysely: Kysely<RegistryTables>;
-  private readonly onChange = (c: { topic: string; key: string }) => {
-    if (c.topic === MODELS_TOPIC && this.loaded) void this.refreshModel(c.key).catch(() => {});
+  private readonly onChange = (c: Change) => {
+    if (c.topic !== MODELS_TOPIC || !this.loaded) return;
+    // Notifications in sequence keep the poll quiet; a gap means one was missed and the poll reloads.
+    if (c.version === this.topicVersion + 1) this.topicVersion = c.version;
+    void this.refreshModel(c.key).catch(() => {});
   };
   private readonly onReconnect = (info: { reconnect: boolean }) => {
     if (info.reconnect) void this.reloadAll().catch(() => {});
@@ -105,10 +109,12 @@ export class RegistryCache {
    * would show the use case without a current model for a moment.
    */
   async refreshModel(id: string): Promise<void> {
-    const model = await this.guard(() => selectModel(this.kysely, id));
-    if (!model) return;
-    const current = await this.guard(() => selectCurrent(this.kysely, model.useCase));
-    this.apply(current && current.id !== model.id ? [model, current] : [model]);
+    await this.readThenApply(async () => {
+      const model = await this.guard(() => selectModel(this.kysely, id));
+      if (!model) return null;
+      const current = await this.guard(() => selectCurrent(this.kysely, model.useCase));
+      return () => this.apply(current && current.id !== model.id ? [model, current] : [model]);
+    });
   }
 
   /** Applies models this process just wrote (no read needed: the commit returned them). */
@@ -123,15 +129,35 @@ export class RegistryCache {
 
   /** Re-reads everything (first load, missed notifications). */
   async reloadAll(): Promise<void> {
-    // Read the version first: a change after it is caught by the next poll.
-    const versions = await this.guard(() => this.db.changes.versions());
-    const models = await this.guard(() => selectModels(this.kysely));
-    const before = new Set([...this.models.values()].map((m) => m.useCase));
-    this.models = new Map();
-    this.current = new Map();
-    for (const m of models) this.put(m);
-    this.topicVersion = versions.get(MODELS_TOPIC) ?? 0;
-    this.bump([...new Set([...before, ...models.map((m) => m.useCase)])]);
+    await this.readThenApply(async () => {
+      // Read the version first: a change after it is caught by the next poll.
+      const versions = await this.guard(() => this.db.changes.versions());
+      const models = await this.guard(() => selectModels(this.kysely));
+      return () => {
+        const before = new Set([...this.models.values()].map((m) => m.useCase));
+        this.models = new Map();
+        this.current = new Map();
+        for (const m of models) this.put(m);
+        this.topicVersion = versions.get(MODELS_TOPIC) ?? 0;
+        this.bump([...new Set([...before, ...models.map((m) => m.useCase)])]);
+      };
+    });
+  }
+
+  /**
+   * Runs a read and applies its result only if nothing was applied meanwhile: a read that started
+   * before a newer write landed (our own, or another notification's) would otherwise overwrite it with
+   * stale rows. Such a read is simply done again.
+   */
+  private async readThenApply(read: () => Promise<(() => void) | null>): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const seen = this.version;
+      const commit = await read();
+      if (this.version !== seen) continue;
+      commit?.();
+      return;
+    }
+    // Still racing after five reads: the next notification or poll settles it.
   }
 
   close(): void {
