@@ -19,14 +19,7 @@ import {
   ManualClock,
   type NarrativeRequest,
 } from '../src/index.js';
-import {
-  FAST_PLAN,
-  POLL_MS,
-  playerTrafficOnEachWait,
-  registerSimulated,
-  section,
-  THREAT_TERMS,
-} from './support.js';
+import { FAST_PLAN, POLL_MS, playerTrafficOnEachWait, registerSimulated, section } from './support.js';
 
 const USE_CASES = ['foundation_layer', 'interaction_layer', 'customization_layer'] as const;
 const started = performance.now();
@@ -40,7 +33,6 @@ const mm = await createModelManagement({
   // 2 of 3 smoke prompts must pass: the flaky candidate gets into the canary, where the judge catches it.
   coordinator: { pollIntervalMs: POLL_MS, smokeMinPassRate: 2 / 3 },
   // One quick retry, so the bad model's failures show up in the figures instead of being retried away.
-  guardrails: { extraTerms: THREAT_TERMS }, // the simulated unsafe answer is a threat
   llm: { retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 } },
 });
 

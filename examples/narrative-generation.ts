@@ -13,7 +13,7 @@ import {
   NarrativeGenerator,
   type NarrativeRequest,
 } from '../src/index.js';
-import { registerSimulated, section, THREAT_TERMS } from './support.js';
+import { registerSimulated, section } from './support.js';
 
 const mm = await createModelManagement({ db: { embedded: {} } });
 try {
@@ -35,7 +35,7 @@ try {
 
   // As in the guide: a monitor of its own (here with the studio's threat blocklist; violations are
   // stored in the SDK's database) and a generator that checks every line with the request's rating.
-  const guardrailsMonitor = new GuardrailsMonitor({ db: mm.db, extraTerms: THREAT_TERMS });
+  const guardrailsMonitor = new GuardrailsMonitor({ db: mm.db });
   const generator = new NarrativeGenerator({
     llmClient: mm.llm,
     guardrailsMonitor,

@@ -36,14 +36,6 @@ export async function registerSimulated(
   return model.id;
 }
 
-/**
- * A studio blocklist of threats against the player. The built-in term lists cover profanity, slurs,
- * sexual content and self-harm, but not threats, which is what the simulated provider's unsafe answer is.
- */
-export const THREAT_TERMS = [
-  { category: 'violence', severity: 'critical', terms: ['kill you', 'find where you live'] },
-] as const;
-
 /** Compressed rollout plan so examples finish in seconds of simulated time (the default is 5→25→50→100, ≥ 2 min and ≥ 500 requests per step). */
 export const FAST_PLAN = {
   steps: [10, 50, 100],
@@ -125,7 +117,6 @@ export async function rolloutSandbox(
   const mm = await createModelManagement({
     db: { embedded: {} },
     clock,
-    guardrails: { extraTerms: THREAT_TERMS },
     deployments: { drive: false, plan: FAST_PLAN }, // the coordinator ticks the rollout on each poll
     coordinator: { pollIntervalMs: POLL_MS, ...options.coordinator },
     llm: FAST_RETRY,

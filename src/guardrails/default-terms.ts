@@ -1,5 +1,5 @@
 /**
- * The curated default English term lists (profanity, slurs, sexual, self-harm) and the allowlist of
+ * The curated default English term lists (profanity, slurs, sexual, self-harm, real-world threats) and the allowlist of
  * innocent words that contain or resemble them (the Scunthorpe problem). Written for this project; terms
  * use the matcher syntax (`*` at an end lifts the word boundary on that side).
  * @module
@@ -187,6 +187,28 @@ export const DEFAULT_TERM_GROUPS: readonly TermGroup[] = [
       'end your life',
       'neck yourself',
       'you should die',
+    ],
+  },
+  {
+    // Threats that leave the fiction and reach the real player (an NPC villain's "I will kill you,
+    // knave" stays in character and is not listed): doxxing, swatting, family, home.
+    category: 'threat',
+    severity: 'critical',
+    terms: [
+      'find where you live',
+      'know where you live',
+      'found where you live',
+      'i know your address',
+      'coming to your house',
+      'come to your house',
+      'outside your house',
+      'swat you',
+      'dox you',
+      'doxx you',
+      'kill your family',
+      'kill your mom',
+      'kill your mother',
+      'hurt your family',
     ],
   },
 ];

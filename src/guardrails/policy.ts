@@ -25,6 +25,7 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 0, mediu
 const COMMON: PolicyTable = {
   slur: { low: 'block', medium: 'block', high: 'block' },
   self_harm: { low: 'flag', medium: 'block', high: 'block' },
+  threat: { low: 'flag', medium: 'block', high: 'block' },
   blocklist: { low: 'flag', medium: 'block', high: 'block' },
   spoiler: { low: 'flag', medium: 'block', high: 'block' },
   pii: { low: 'redact', medium: 'redact', high: 'redact' },

@@ -25,6 +25,7 @@ export type GuardrailCategory =
   | 'sexual'
   | 'violence'
   | 'self_harm'
+  | 'threat'
   | 'blocklist'
   | 'spoiler'
   | 'pii'

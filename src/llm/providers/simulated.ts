@@ -48,7 +48,7 @@ export interface SimulatedProviderOptions {
  * that seed on this instance, so the same sequence of calls always gives the same answers.
  * @example
  * ```ts
- * configuration: { endpoint: 'simulated://npc', errorRate: 0.05, unsafeRate: 0.01, latencyMs: 20 }
+ * configuration: { seed: 'npc', errorRate: 0.05, unsafeRate: 0.01, latencyMs: 20 }   // no endpoint needed
  * ```
  */
 export class SimulatedProvider implements Provider {

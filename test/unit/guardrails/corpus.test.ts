@@ -7,6 +7,7 @@ const COARSE: Record<string, CoarseCategory> = {
   slur: 'blocklist',
   sexual: 'blocklist',
   self_harm: 'blocklist',
+  threat: 'blocklist',
   blocklist: 'blocklist',
   pii: 'pii',
   secret: 'secret',

@@ -61,13 +61,9 @@ describe('NarrativeGenerator with the real GuardrailsMonitor', () => {
       monitor: {},
     },
     {
-      name: 'default simulated threat, host threat terms',
+      name: 'default simulated threat, default lists',
       configuration: { seed: 'unsafe', unsafeRate: 1 },
-      monitor: {
-        extraTerms: [
-          { category: 'violence', severity: 'critical', terms: ['kill you', 'find where you live'] },
-        ],
-      },
+      monitor: {},
     },
   ] as Array<{ name: string; configuration: Record<string, string | number>; monitor: object }>)(
     'an unsafe simulated answer becomes authored fallback content under `teen` ($name)',
