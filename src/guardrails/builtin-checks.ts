@@ -10,7 +10,7 @@ import { normalizeTransient } from './normalize.js';
 import { CHARACTER_BREAK_RULES, DEFAULT_ANACHRONISMS, expandTemplate, INJECTION_RULES } from './phrases.js';
 import { findPii, PII_PLACEHOLDERS, type PiiType } from './pii.js';
 import { findSecrets } from './secrets.js';
-import { keptMatches, TermMatcher, type TermEntry } from './term-matcher.js';
+import { keptMatches, type TermEntry, TermMatcher } from './term-matcher.js';
 import type { Finding, GuardrailCategory, GuardrailContext, GuardrailStage, Severity } from './types.js';
 
 /** What a compiled term means. */

@@ -3,9 +3,10 @@
  * text. Linear in the number of findings (no per-finding allocation beyond the acting list).
  * @module
  */
-import { ACTION_RANK, actionFor, type PolicyTable, SEVERITY_RANK } from './policy.js';
+
 import { type BulkSpans, starsFor } from './builtin-checks.js';
 import { applyReplacements, sortSpans } from './pii.js';
+import { ACTION_RANK, actionFor, type PolicyTable, SEVERITY_RANK } from './policy.js';
 import type { Finding, GuardrailAction } from './types.js';
 
 /** Findings the policy acts on, with their actions (parallel arrays) and the strongest action. */

@@ -7,9 +7,9 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import type { BuiltinChecks, BulkSpans } from './builtin-checks.js';
 import { builtinsFor } from './builtins-for.js';
-import { decide, redactText } from './decide.js';
 import { STAGES, stageError, validateInput } from './check-input.js';
 import { type CustomCheck, runCustomChecks, validateCustomChecks } from './custom-checks.js';
+import { decide, redactText } from './decide.js';
 import { chooseFallback, type FallbackEntry, validateFallbacks } from './fallback.js';
 import type { GuardrailsEvents } from './guardrails-events.js';
 import { type GuardrailsMetrics, MetricsCollector } from './guardrails-metrics.js';
@@ -25,11 +25,11 @@ import {
   ratingToProfile,
   SEVERITY_RANK,
 } from './policy.js';
+import { ReviewQueue } from './review-queue.js';
 import { StreamChecker, type StreamCheckerContext } from './stream-checker.js';
 import { checkStructured } from './structured.js';
-import type { CheckFailure, CheckInput, CheckResult, Finding, RatingProfile, Violation } from './types.js';
-import { ReviewQueue } from './review-queue.js';
 import { orderFindings, toViolation } from './to-violation.js';
+import type { CheckFailure, CheckInput, CheckResult, Finding, RatingProfile, Violation } from './types.js';
 import { type ViolationSink, ViolationStore, violationRecord } from './violation-store.js';
 
 type ResolvedOptions = GuardrailsMonitorOptions &

@@ -10,8 +10,8 @@ import type { CustomCheck } from './custom-checks.js';
 import type { TermGroup } from './default-terms.js';
 import type { FallbackEntry } from './fallback.js';
 import type { PolicyTable } from './policy.js';
-import type { ViolationSink } from './violation-store.js';
 import type { RatingProfile, Severity, StandardSchemaV1 } from './types.js';
+import type { ViolationSink } from './violation-store.js';
 
 /** Per-use-case settings. */
 export interface UseCasePolicy {

@@ -3,8 +3,9 @@
  * false-positive counts per check and per-model violation counts for rollout analysis.
  * @module
  */
-import { ConflictError, ModelManagementError, NotFoundError, ValidationError } from '../errors.js';
+
 import { translateDbError } from '../db/pg-errors.js';
+import { ConflictError, ModelManagementError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid } from '../internal/ids.js';
 import type { Severity } from './types.js';
 import {

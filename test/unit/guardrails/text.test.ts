@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../src/errors.js';
 import {
   findPii,
   findSecrets,
@@ -7,7 +8,6 @@ import {
   redact,
   TermMatcher,
 } from '../../../src/guardrails/index.js';
-import { ValidationError } from '../../../src/errors.js';
 
 describe('normalizeText', () => {
   it.each([
