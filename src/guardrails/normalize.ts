@@ -204,6 +204,7 @@ for (let c = 0; c < 128; c++) {
 const PACKED_SEP = (K_SEP << 16) | SEP;
 const PACKED_REMOVED = -1;
 const KIND_OTHER_BIT = 2 << 16; // set in K_DIGIT and K_SYM entries
+const KIND_LETTER_BIT = 1 << 16; // set in K_LETTER and K_SYM entries
 
 const foldUnits = new CodeUnits();
 
@@ -259,8 +260,11 @@ export function normalizeText(text: string): NormalizedText {
 export function normalizeTransient(text: string): NormalizedText {
   const m = foldPass(text, text.length);
   const cv = sCv;
-  if (sMask & KIND_OTHER_BIT) leetPass(cv, m);
-  spacedLettersPass(cv, m);
+  // Without any letter or leetspeak symbol (e.g. digits and separators only) both passes are no-ops.
+  if (sMask & KIND_LETTER_BIT) {
+    if (sMask & KIND_OTHER_BIT) leetPass(cv, m);
+    spacedLettersPass(cv, m);
+  }
   return sIdentity ? collapseIdentity(cv, m) : collapseMapped(text, cv, sSt, m);
 }
 
