@@ -5,6 +5,7 @@ import {
   ProviderRateLimitError,
   ProviderTimeoutError,
 } from '../errors.js';
+import { abortableSleep } from '../internal/sleep.js';
 
 /** Retry policy of provider calls. */
 export interface RetryOptions {
@@ -157,7 +158,7 @@ export async function withRetry<T>(
         if (retryAfterMs !== undefined) {
           if (retryAfterMs > policy.maxRetryAfterMs || retryAfterMs >= context.remainingMs()) return false;
           context.onRetry?.({ attempt: attemptNumber, error, retryAfterMs });
-          await sleep(retryAfterMs, context.signal);
+          await abortableSleep(retryAfterMs, context.signal);
           return true;
         }
         context.onRetry?.({ attempt: attemptNumber, error, retryAfterMs });
@@ -175,19 +176,4 @@ function asError(error: unknown): Error {
 
 function unwrap(error: unknown): unknown {
   return error instanceof AbortError ? error.originalError : error;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

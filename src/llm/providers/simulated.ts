@@ -1,5 +1,6 @@
 import { ProviderError } from '../../errors.js';
 import { hash32 } from '../../internal/hashing.js';
+import { abortableSleep } from '../../internal/sleep.js';
 import type { Provider, ProviderRequest, ProviderResponse, ProviderStreamChunk } from '../provider.js';
 
 /** Settings the simulated provider reads from a model's `configuration` (all optional). */
@@ -106,19 +107,4 @@ function rate(value: unknown, min: number, max: number): number {
 function wordCount(text: string): number {
   const t = text.trim();
   return t === '' ? 0 : t.split(/\s+/).length;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
