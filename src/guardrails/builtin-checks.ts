@@ -58,17 +58,52 @@ const PII_SEVERITY: Readonly<Record<PiiType, Severity>> = {
 };
 
 /**
- * Term matches beyond the first `limit` of one kind, kept as bare spans: with tens of thousands of
- * matches (a 100 KB adversarial text) only the first few per kind can be reported as violations, and the
- * rest matter only for redaction. `like[i]` is the first full finding of span `i`'s kind (same
- * category, severity and replacement rule).
+ * Term matches beyond the first `limit` of one kind, kept as bare spans in growable typed arrays: with
+ * tens of thousands of matches (a 100 KB adversarial text) only the first few per kind can be reported
+ * as violations, and the rest matter only for redaction. Span `i` is `[starts[i], ends[i])` and
+ * `like[kinds[i]]` is the first full finding of its kind (same category, severity and replacement rule).
+ * No allocation until the first span is added.
  */
-export interface BulkSpans {
+export class BulkSpans {
+  /** Full findings per kind before spans become bare. */
   readonly limit: number;
-  readonly starts: number[];
-  readonly ends: number[];
-  readonly like: Finding[];
+  /** Number of bare spans. */
+  count = 0;
+  starts: Int32Array = EMPTY;
+  ends: Int32Array = EMPTY;
+  kinds: Int32Array = EMPTY;
+  /** First full finding of each kind, by kind index. */
+  readonly like: Finding[] = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Appends span `[start, end)` of kind `kind`. */
+  add(start: number, end: number, kind: number): void {
+    const k = this.count;
+    if (k === this.starts.length) this.grow();
+    this.starts[k] = start;
+    this.ends[k] = end;
+    this.kinds[k] = kind;
+    this.count = k + 1;
+  }
+
+  private grow(): void {
+    const size = Math.max(256, this.starts.length * 2);
+    const s = new Int32Array(size);
+    const e = new Int32Array(size);
+    const kd = new Int32Array(size);
+    s.set(this.starts);
+    e.set(this.ends);
+    kd.set(this.kinds);
+    this.starts = s;
+    this.ends = e;
+    this.kinds = kd;
+  }
 }
+
+const EMPTY = new Int32Array(0);
 
 /** Compiled built-in checks. */
 export class BuiltinChecks {
@@ -163,7 +198,7 @@ export class BuiltinChecks {
     const { termData, messages, dataIds } = this;
     // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
     const perKind = bulk ? new Int32Array(this.kinds) : undefined;
-    const firstOfKind: Finding[] = [];
+    const limit = bulk ? bulk.limit : 0;
     for (let k = 0; k < count; k++) {
       const p = kp[k]!;
       const d = termData[p]!;
@@ -173,10 +208,8 @@ export class BuiltinChecks {
       const end = ends[kb[k]! - 1]!;
       if (perKind && d.checkId !== 'prompt_injection') {
         const kind = dataIds[p]!;
-        if (perKind[kind]!++ >= bulk!.limit) {
-          bulk!.starts.push(start);
-          bulk!.ends.push(end);
-          bulk!.like.push(firstOfKind[kind]!);
+        if (perKind[kind]!++ >= limit) {
+          bulk!.add(start, end, kind);
           continue;
         }
       }
@@ -195,7 +228,7 @@ export class BuiltinChecks {
         replacement: STARS[Math.min(end - start, 16)]!,
       };
       out.push(finding);
-      if (perKind) firstOfKind[dataIds[p]!] ??= finding;
+      if (bulk) bulk.like[dataIds[p]!] ??= finding;
     }
     if (injection.length) pushInjection(injection, out);
   }

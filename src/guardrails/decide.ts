@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type BulkSpans, starsFor } from './builtin-checks.js';
+import type { BulkSpans } from './builtin-checks.js';
+import { CodeUnits } from './code-units.js';
 import { applyReplacements, sortSpans } from './pii.js';
 import { ACTION_RANK, actionFor, type PolicyTable, SEVERITY_RANK } from './policy.js';
 import type { Finding, GuardrailAction } from './types.js';
@@ -80,40 +81,90 @@ export function redactText(
     if (actions[i] === 'redact' && f.span)
       spans.push({ start: f.span.start, end: f.span.end, replacement: f.replacement ?? '[REDACTED]' });
   }
-  if (!bulk?.starts.length) return applyReplacements(text, spans);
-  // Merge the (sorted) bulk spans into the sorted full spans without materialising them.
+  if (!bulk || bulk.count === 0) return applyReplacements(text, spans);
+  // Merge the (sorted) bulk spans into the sorted full spans without materialising them, writing the
+  // result as code units into one buffer (no string per span).
   const redacted = new Set<Finding>();
   for (let i = 0; i < acting.length; i++) if (actions[i] === 'redact') redacted.add(acting[i]!);
+  const kindRedacted = new Uint8Array(bulk.like.length);
+  for (let k = 0; k < bulk.like.length; k++) {
+    const f = bulk.like[k];
+    kindRedacted[k] = f !== undefined && redacted.has(f) ? 1 : 0;
+  }
   const sorted = sortSpans(spans);
-  const { starts, ends, like } = bulk;
-  let out = '';
+  const { starts, ends, kinds, count } = bulk;
+  const src = srcUnits.load(text);
+  const out = outBuffer(text.length + 16);
+  let len = 0;
   let pos = 0;
   let i = 0;
   let j = 0;
-  while (i < starts.length || j < sorted.length) {
+  while (i < count || j < sorted.length) {
     let start: number;
     let end: number;
-    let replacement: string;
+    let replacement: string | undefined;
     const useBulk =
       j >= sorted.length ||
-      (i < starts.length &&
+      (i < count &&
         (starts[i]! < sorted[j]!.start || (starts[i] === sorted[j]!.start && ends[i]! >= sorted[j]!.end)));
     if (useBulk) {
-      if (!redacted.has(like[i]!)) {
+      if (kindRedacted[kinds[i]!] !== 1) {
         i++;
         continue;
       }
       start = starts[i]!;
       end = ends[i]!;
-      replacement = starsFor(end - start);
       i++;
     } else {
       ({ start, end, replacement } = sorted[j]!);
       j++;
     }
     if (start < pos) continue;
-    out += text.slice(pos, start) + replacement;
+    const stars = replacement === undefined ? Math.min(end - start, 16) : 0;
+    const room = len + (start - pos) + (replacement === undefined ? stars : replacement.length);
+    if (room > out.units.length) out.grow(room + (text.length - end) + 16, len);
+    const u = out.units;
+    for (let q = pos; q < start; q++) u[len++] = src[q]!;
+    if (replacement === undefined) {
+      for (let q = 0; q < stars; q++) u[len++] = 42; // '*': starsFor(end - start)
+    } else {
+      for (let q = 0; q < replacement.length; q++) u[len++] = replacement.charCodeAt(q);
+    }
     pos = end;
   }
-  return out + text.slice(pos);
+  const tail = text.length - pos;
+  if (len + tail > out.units.length) out.grow(len + tail, len);
+  out.units.set(src.subarray(pos, text.length), len);
+  len += tail;
+  return out.toString(len);
+}
+
+const srcUnits = new CodeUnits();
+
+/** A growable scratch buffer of output code units, decoded to a string in one native call. */
+class UnitBuffer {
+  bytes: Buffer = Buffer.allocUnsafeSlow(2 * 4096);
+  units = new Uint16Array(this.bytes.buffer, this.bytes.byteOffset, 4096);
+
+  /** Grows to at least `size` units, keeping the first `keep`. */
+  grow(size: number, keep: number): void {
+    if (size <= this.units.length) return;
+    const cap = Math.max(size, this.units.length * 2);
+    const bytes = Buffer.allocUnsafeSlow(2 * cap);
+    const units = new Uint16Array(bytes.buffer, bytes.byteOffset, cap);
+    units.set(this.units.subarray(0, keep));
+    this.bytes = bytes;
+    this.units = units;
+  }
+
+  toString(len: number): string {
+    return this.bytes.toString('utf16le', 0, 2 * len);
+  }
+}
+
+const outScratch = new UnitBuffer();
+
+function outBuffer(size: number): UnitBuffer {
+  outScratch.grow(size, 0);
+  return outScratch;
 }

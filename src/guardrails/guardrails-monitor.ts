@@ -5,7 +5,7 @@
 import { ClosedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import type { BuiltinChecks, BulkSpans } from './builtin-checks.js';
+import { type BuiltinChecks, BulkSpans } from './builtin-checks.js';
 import { builtinsFor } from './builtins-for.js';
 import { STAGES, stageError, validateInput } from './check-input.js';
 import { type CustomCheck, runCustomChecks, validateCustomChecks } from './custom-checks.js';
@@ -199,12 +199,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     }
     const cap = this.options.maxScanChars;
     const scanned = text.length > cap ? text.slice(0, cap) : text;
-    const bulk: BulkSpans = {
-      limit: Math.max(1, this.options.maxViolations),
-      starts: [],
-      ends: [],
-      like: [],
-    };
+    const bulk = new BulkSpans(Math.max(1, this.options.maxViolations));
     this.builtins.run(scanned, stage, input.context, findings, bulk);
     return { findings, failures: [], profile, bulk };
   }
