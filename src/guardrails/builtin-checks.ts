@@ -89,8 +89,13 @@ export class BulkSpans {
     this.count = k + 1;
   }
 
-  private grow(): void {
-    const size = Math.max(256, this.starts.length * 2);
+  /** Makes room for `n` more spans at once (one allocation instead of repeated doubling). */
+  reserve(n: number): void {
+    if (this.count + n > this.starts.length) this.grow(this.count + n);
+  }
+
+  private grow(min = 0): void {
+    const size = Math.max(256, this.starts.length * 2, min);
     const s = new Int32Array(size);
     const e = new Int32Array(size);
     const kd = new Int32Array(size);
@@ -199,6 +204,8 @@ export class BuiltinChecks {
     // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
     const perKind = bulk ? new Int32Array(this.kinds) : undefined;
     const limit = bulk ? bulk.limit : 0;
+    // More kept matches than one kind may report: the rest are bare spans, at most `count` of them.
+    if (bulk && count > limit) bulk.reserve(count - limit);
     for (let k = 0; k < count; k++) {
       const p = kp[k]!;
       const d = termData[p]!;
