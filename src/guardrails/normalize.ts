@@ -1,15 +1,16 @@
 /**
  * Text normalisation for term matching, with an index map back to the original text.
  *
- * Steps, in one linear pass plus three linear passes over the result:
+ * Steps, in one linear pass plus two linear passes over the result:
  * 1. per code point: zero-width and combining characters dropped; NFKD compatibility decomposition
  *    (covers NFKC's fullwidth/ligature/math-alphabet folding) with diacritics stripped; lower case;
  *    Cyrillic/Greek look-alike letters folded to Latin;
- * 2. leetspeak inside tokens that contain a letter (`h3ll0` → `hello`, `$h!t` → `shit`; a trailing `!`
- *    stays punctuation; pure numbers are left alone);
- * 3. spaced-out words: three or more single letters separated by short separator runs are joined
+ * 2. one walk over the tokens (skipped when the text holds no letter or leetspeak symbol):
+ *    leetspeak inside tokens that contain a letter (`h3ll0` → `hello`, `$h!t` → `shit`; a trailing `!`
+ *    stays punctuation; pure numbers are left alone), then
+ *    spaced-out words: three or more single letters separated by short separator runs are joined
  *    (`f u c k`, `f.u.c.k`, `f-u-c-k`);
- * 4. every run of separators becomes one space, and repeated letters collapse to one character whose
+ * 3. every run of separators becomes one space, and repeated letters collapse to one character whose
  *    `runs` entry keeps the repeat count (so `fuuuuck` matches `fuck` while `as` does not match `ass`).
  * @module
  */
@@ -203,7 +204,6 @@ for (let c = 0; c < 128; c++) {
 }
 const PACKED_SEP = (K_SEP << 16) | SEP;
 const PACKED_REMOVED = -1;
-const KIND_OTHER_BIT = 2 << 16; // set in K_DIGIT and K_SYM entries
 const KIND_LETTER_BIT = 1 << 16; // set in K_LETTER and K_SYM entries
 
 const foldUnits = new CodeUnits();
@@ -229,8 +229,8 @@ function ensureScratch(cap: number, keep: number): void {
 }
 
 /**
- * Normalises `text` for term matching. Linear in `text.length`: four tight passes over one packed
- * typed array (fold, leetspeak, spaced-out letters, collapse), no per-character allocation, and no
+ * Normalises `text` for term matching. Linear in `text.length`: three tight passes over one packed
+ * typed array (fold, leetspeak with spaced-out letters, collapse), no per-character allocation, and no
  * index map at all while every character maps to exactly one normalised character.
  * @example
  * ```ts
@@ -261,10 +261,7 @@ export function normalizeTransient(text: string): NormalizedText {
   const m = foldPass(text, text.length);
   const cv = sCv;
   // Without any letter or leetspeak symbol (e.g. digits and separators only) both passes are no-ops.
-  if (sMask & KIND_LETTER_BIT) {
-    if (sMask & KIND_OTHER_BIT) leetPass(cv, m);
-    spacedLettersPass(cv, m);
-  }
+  if (sMask & KIND_LETTER_BIT) leetAndSpacedPass(cv, m);
   return sIdentity ? collapseIdentity(cv, m) : collapseMapped(text, cv, sSt, m);
 }
 
@@ -341,36 +338,52 @@ function foldPass(text: string, n: number): number {
   return m;
 }
 
-/** Pass 2: leetspeak inside tokens that hold a letter; symbols elsewhere are punctuation. */
-function leetPass(cv: Int32Array, m: number): void {
+/**
+ * Passes 2 and 3 in one walk over the tokens: leetspeak inside each token that holds a letter (symbols
+ * elsewhere are punctuation), then the token, or the pieces leetspeak split it into, feeds the
+ * spaced-letter state, which joins three or more single letters separated by 1–3 separator characters.
+ * The join only rewrites separators behind the current token, which leetspeak never touches again.
+ */
+function leetAndSpacedPass(cv: Int32Array, m: number): void {
+  sp[0] = -1;
+  sp[1] = 0;
+  sp[2] = -1;
   let a = 0;
   let hasLetter = false;
   let hasDigit = false;
   let hasSym = false;
-  for (let j = 0; j < m; j++) {
-    const kd = cv[j]! >> 16;
-    if (kd !== K_SEP) {
-      if (kd === K_LETTER) hasLetter = true;
-      else if (kd === K_DIGIT) hasDigit = true;
-      else hasSym = true;
-      continue;
+  for (let j = 0; j <= m; j++) {
+    if (j < m) {
+      const kd = cv[j]! >> 16;
+      if (kd !== K_SEP) {
+        if (kd === K_LETTER) hasLetter = true;
+        else if (kd === K_DIGIT) hasDigit = true;
+        else hasSym = true;
+        continue;
+      }
     }
-    // Only symbols, or digits next to letters, change: a pure number or word is left alone.
-    if (hasSym || (hasDigit && hasLetter)) leetToken(cv, a, j, hasLetter);
+    if (a < j) {
+      // Only symbols, or digits next to letters, change: a pure number or word is left alone.
+      if ((hasSym || (hasDigit && hasLetter)) && leetToken(cv, a, j, hasLetter)) spacedPieces(cv, a, j);
+      else spacedToken(cv, a, j);
+    }
     a = j + 1;
     hasLetter = false;
     hasDigit = false;
     hasSym = false;
   }
-  if (hasSym || (hasDigit && hasLetter)) leetToken(cv, a, m, hasLetter);
+  spacedToken(cv, m, m); // end of text: close the last group
 }
 
-function leetToken(cv: Int32Array, a: number, b: number, hadLetter: boolean): void {
+/** Leetspeak in token `[a, b)`; returns whether any character became a separator. */
+function leetToken(cv: Int32Array, a: number, b: number, hadLetter: boolean): boolean {
   // A trailing `!`/`|` run is punctuation ("hello!!"), never a letter.
   let end = b;
+  let split = false;
   while (end > a && (cv[end - 1] === ((K_SYM << 16) | 33) || cv[end - 1] === ((K_SYM << 16) | 124))) {
     cv[end - 1] = PACKED_SEP;
     end--;
+    split = true;
   }
   let hasLetter = false;
   if (hadLetter) for (let j = a; j < end && !hasLetter; j++) hasLetter = cv[j]! >> 16 === K_LETTER;
@@ -379,36 +392,47 @@ function leetToken(cv: Int32Array, a: number, b: number, hadLetter: boolean): vo
     const kd = v >> 16;
     if (kd === K_SYM || (kd === K_DIGIT && hasLetter)) {
       const l = hasLetter ? LEET_CODE[v & 0xffff]! : -1;
-      cv[j] = l >= 0 ? (K_LETTER << 16) | l : PACKED_SEP;
+      if (l >= 0) cv[j] = (K_LETTER << 16) | l;
+      else {
+        cv[j] = PACKED_SEP;
+        split = true;
+      }
     }
+  }
+  return split;
+}
+
+// Spaced-letter state: start of the current group of single letters, their count, last single's index.
+const sp = new Int32Array(3);
+
+/** Feeds the non-separator pieces of `[a, b)` to the spaced-letter state, in order. */
+function spacedPieces(cv: Int32Array, a: number, b: number): void {
+  for (let q = a; q < b; ) {
+    if (cv[q]! >> 16 === K_SEP) {
+      q++;
+      continue;
+    }
+    let r = q + 1;
+    while (r < b && cv[r]! >> 16 !== K_SEP) r++;
+    spacedToken(cv, q, r);
+    q = r;
   }
 }
 
-/** Pass 3: join three or more single-letter tokens separated by 1–3 separator characters. */
-function spacedLettersPass(cv: Int32Array, m: number): void {
-  let groupStart = -1;
-  let groupCount = 0;
-  let prevSingle = -1;
-  for (let a = 0; a <= m; ) {
-    if (a < m && cv[a]! >> 16 === K_SEP) {
-      a++;
-      continue;
+/** One token `[a, b)` (or the end of the text, `a === b`) for the spaced-letter join. */
+function spacedToken(cv: Int32Array, a: number, b: number): void {
+  const single = b - a === 1 && cv[a]! >> 16 === K_LETTER && (cv[a]! & 0xffff) < 128;
+  const prevSingle = sp[2]!;
+  if (single && prevSingle >= 0 && a - prevSingle - 1 <= 3) {
+    sp[1] = sp[1]! + 1;
+  } else {
+    if (sp[1]! >= 3) {
+      for (let j = sp[0]!; j < prevSingle; j++) if (cv[j] === PACKED_SEP) cv[j] = PACKED_REMOVED;
     }
-    let b = a;
-    while (b < m && cv[b]! >> 16 !== K_SEP) b++;
-    const single = b - a === 1 && cv[a]! >> 16 === K_LETTER && (cv[a]! & 0xffff) < 128;
-    if (single && prevSingle >= 0 && a - prevSingle - 1 <= 3) {
-      groupCount++;
-    } else {
-      if (groupCount >= 3) {
-        for (let j = groupStart; j < prevSingle; j++) if (cv[j] === PACKED_SEP) cv[j] = PACKED_REMOVED;
-      }
-      groupStart = single ? a : -1;
-      groupCount = single ? 1 : 0;
-    }
-    prevSingle = single ? a : -1;
-    a = b === a ? a + 1 : b;
+    sp[0] = single ? a : -1;
+    sp[1] = single ? 1 : 0;
   }
+  sp[2] = single ? a : -1;
 }
 
 function scratchOut(m: number): Int32Array {
@@ -416,7 +440,7 @@ function scratchOut(m: number): Int32Array {
   return sOut;
 }
 
-/** Pass 4 when every character maps to itself: start `j`, end `j + 1`. */
+/** Pass 3 when every character maps to itself: start `j`, end `j + 1`. */
 function collapseIdentity(cv: Int32Array, m: number): NormalizedText {
   const out = scratchOut(m);
   // Layout in the scratch output: codes [0, m), starts [m, 2m), ends [2m, 3m), runs [3m, 4m).
@@ -454,7 +478,7 @@ function collapseIdentity(cv: Int32Array, m: number): NormalizedText {
   return packOut(out, m, last + 1);
 }
 
-/** Pass 4 with an index map: collapse separator runs and repeated characters. */
+/** Pass 3 with an index map: collapse separator runs and repeated characters. */
 function collapseMapped(text: string, cv: Int32Array, st: Int32Array, m: number): NormalizedText {
   const out = scratchOut(m);
   const oS = m;
