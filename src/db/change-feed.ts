@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { TypedEmitter } from '../events.js';
 import type { Clock } from '../internal/clock.js';
 import { translateDbError } from './pg-errors.js';
@@ -24,10 +24,10 @@ export interface ChangeFeedEvents {
 
 /** How notifications travel between replicas; `null` when the backend has none (pg-mem, a bare Kysely). */
 export interface ChangeTransport {
+  /** The LISTEN/NOTIFY channel. */
+  readonly channel: string;
   /** Starts listening; calls `deliver` with each raw payload. */
   start(deliver: (payload: string) => void, onState: (state: 'connected' | Error) => void): Promise<void>;
-  /** Sends `payload` to every listener; through `executor` (a transaction) when given, so it goes at commit. */
-  notify(payload: string, executor?: Kysely<object>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,28 +76,27 @@ export class ChangeFeed extends TypedEmitter<ChangeFeedEvents> {
     const inTransaction = executor !== this.kysely;
     let version: number;
     try {
-      const row = await sql<{ version: number | string }>`
-        insert into mms_change_versions (topic, version) values (${topic}, 1)
-        on conflict (topic) do update set version = mms_change_versions.version + 1
-        returning version`.execute(executor);
+      // One statement: the version bump and, where there is a channel, the NOTIFY (sent at commit).
+      const row = this.transport
+        ? await sql<{ version: number | string }>`
+            with bumped as (
+              insert into mms_change_versions (topic, version) values (${topic}, 1)
+              on conflict (topic) do update set version = mms_change_versions.version + 1
+              returning version)
+            select version, pg_notify(${this.transport.channel}, json_build_object(
+              'topic', ${topic}::text, 'key', ${key}::text, 'version', version)::text)
+            from bumped`.execute(executor)
+        : await sql<{ version: number | string }>`
+            insert into mms_change_versions (topic, version) values (${topic}, 1)
+            on conflict (topic) do update set version = mms_change_versions.version + 1
+            returning version`.execute(executor);
       version = Number(row.rows[0]?.version ?? 0);
     } catch (error) {
       throw translateDbError(error, `publishing a change of ${topic}`);
     }
     const change: Change = { topic, key, version };
-    if (!this.transport) {
-      this.deliver(change);
-      return change;
-    }
-    // Our own LISTEN hears the NOTIFY too; deliver at once only when it is already committed.
-    if (!inTransaction) this.deliver(change);
-    try {
-      await this.transport.notify(JSON.stringify(change), executor);
-    } catch (error) {
-      if (inTransaction) throw translateDbError(error, 'sending a change notification');
-      // The version row is committed; other replicas pick the change up on their next poll.
-      this.emitSafely('feed:error', translateDbError(error, 'sending a change notification'));
-    }
+    // Our own LISTEN hears the NOTIFY too; deliver at once only what is already committed.
+    if (!this.transport || !inTransaction) this.deliver(change);
     return change;
   }
 
@@ -157,8 +156,7 @@ export class PgNotifyTransport implements ChangeTransport {
 
   constructor(
     private readonly config: pg.ClientConfig,
-    private readonly channel: string,
-    private readonly notifyVia: (payload: string, executor?: Kysely<object>) => Promise<void>,
+    readonly channel: string,
     private readonly clock: Clock,
   ) {}
 
@@ -197,10 +195,6 @@ export class PgNotifyTransport implements ChangeTransport {
     await connect();
   }
 
-  notify(payload: string, executor?: Kysely<object>): Promise<void> {
-    return this.notifyVia(payload, executor);
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.cancelRetry?.();
@@ -208,14 +202,4 @@ export class PgNotifyTransport implements ChangeTransport {
     this.client = null;
     await client?.end().catch(() => {});
   }
-}
-
-/** Builds the NOTIFY statement runner shared by the PostgreSQL and PGlite transports. */
-export function notifyWith(
-  kysely: Kysely<object>,
-  channel: string,
-): (payload: string, executor?: Kysely<object>) => Promise<void> {
-  return async (payload, executor = kysely) => {
-    await sql`select pg_notify(${channel}, ${payload})`.execute(executor);
-  };
 }

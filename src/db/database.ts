@@ -4,7 +4,7 @@ import pg from 'pg';
 import { ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { ChangeFeed, type ChangeTransport, notifyWith, PgNotifyTransport } from './change-feed.js';
+import { ChangeFeed, type ChangeTransport, PgNotifyTransport } from './change-feed.js';
 import { migrate } from './migrate.js';
 import { translateDbError } from './pg-errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -200,7 +200,7 @@ async function open(options: DatabaseOptions, schema: string, poolSize: number, 
   }
   const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
   const channel = channelFor(schema);
-  const transport = new PgNotifyTransport(config, channel, notifyWith(kysely, channel), clock);
+  const transport = new PgNotifyTransport(config, channel, clock);
   return makeHandle({ kysely, backend: 'postgres', schema, transport, release, events });
 }
 
@@ -255,7 +255,7 @@ async function openEmbedded(embedded: { dataDir?: string; pglite?: PGlite }, sch
       unlisten = await pglite.listen(channel, deliver);
       onState('connected');
     },
-    notify: notifyWith(kysely, channel),
+    channel,
     async close() {
       await unlisten?.();
     },

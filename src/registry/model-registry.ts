@@ -21,6 +21,7 @@ import { listModels } from './model-queries.js';
 import {
   insertHistory,
   lockUseCase,
+  type RegistryDb,
   type RegistryTables,
   selectCurrent,
   selectModel,
@@ -153,8 +154,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     this.actor = requireString(options.actor ?? DEFAULT_REGISTRY_OPTIONS.actor, 'actor', ID_RULES.actor);
     this.opened = Promise.resolve(options.db ?? getDefaultDatabase()).then((db) => {
       const cache = new RegistryCache(db, this.clock, pollIntervalMs, alertMs, {
-        changed: (useCase) =>
-          this.emitSafely('registry:changed', { useCase, version: cache.snapshot().version }),
+        changed: (useCase, version) => this.emitSafely('registry:changed', { useCase, version }),
         unavailable: (since, error) =>
           this.emitSafely('registry:unavailable', { since: new Date(since), error }),
         unavailableAlert: (since, durationMs) =>
@@ -187,13 +187,8 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
         try {
           return await db.transaction(async (t) => {
             const trx = t.withTables<RegistryTables>();
-            const existing = await trx
-              .selectFrom('models')
-              .select('id')
-              .where('use_case', '=', valid.useCase)
-              .where('model_name', '=', valid.modelName)
-              .where('version', '=', valid.version)
-              .executeTakeFirst();
+            // Checked first rather than ON CONFLICT DO NOTHING: pg-mem returns the row it did not insert.
+            const existing = await findIdentity(trx, valid);
             if (existing) throw duplicate(valid, existing.id);
             const row = await trx
               .insertInto('models')
@@ -223,20 +218,13 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
               actor,
               changed_at: now,
             });
-            await db.changes.publish(MODELS_TOPIC, id, t);
+            cache.expectOwn((await db.changes.publish(MODELS_TOPIC, id, t)).version);
             return toModel(row);
           });
         } catch (error) {
           const mapped = translateDbError(error, `registering ${valid.modelName} ${valid.version}`);
           if (mapped instanceof ConflictError && !mapped.details.modelId) {
-            const winner = await k
-              .selectFrom('models')
-              .select('id')
-              .where('use_case', '=', valid.useCase)
-              .where('model_name', '=', valid.modelName)
-              .where('version', '=', valid.version)
-              .executeTakeFirst()
-              .catch(() => undefined);
+            const winner = await findIdentity(k, valid).catch(() => undefined);
             if (winner) throw duplicate(valid, winner.id);
           }
           throw mapped;
@@ -311,7 +299,9 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
             }
           }
           await move(fresh, to, reason);
-          for (const change of done) await db.changes.publish(MODELS_TOPIC, change.model.id, t);
+          for (const change of done) {
+            cache.expectOwn((await db.changes.publish(MODELS_TOPIC, change.model.id, t)).version);
+          }
           return done;
         });
       } catch (error) {
@@ -507,7 +497,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
           .where('id', '=', modelId)
           .returningAll()
           .executeTakeFirst();
-        if (updated) await db.changes.publish(MODELS_TOPIC, modelId, t);
+        if (updated) cache.expectOwn((await db.changes.publish(MODELS_TOPIC, modelId, t)).version);
         return updated;
       });
     } catch (error) {
@@ -518,6 +508,19 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     cache.apply([model]);
     return model;
   }
+}
+
+function findIdentity(
+  db: RegistryDb,
+  valid: { useCase: string; modelName: string; version: string },
+): Promise<{ id: string } | undefined> {
+  return db
+    .selectFrom('models')
+    .select('id')
+    .where('use_case', '=', valid.useCase)
+    .where('model_name', '=', valid.modelName)
+    .where('version', '=', valid.version)
+    .executeTakeFirst();
 }
 
 function duplicate(

@@ -12,7 +12,7 @@ export const MODELS_TOPIC = 'models';
 
 /** What the cache reports to its registry. */
 export interface RegistryCacheListener {
-  changed(useCase: string): void;
+  changed(useCase: string, version: number): void;
   unavailable(since: number, error: ModelManagementError): void;
   unavailableAlert(since: number, durationMs: number): void;
   recovered(downtimeMs: number): void;
@@ -39,8 +39,12 @@ export class RegistryCache {
     if (c.topic !== MODELS_TOPIC || !this.loaded) return;
     // Notifications in sequence keep the poll quiet; a gap means one was missed and the poll reloads.
     if (c.version === this.topicVersion + 1) this.topicVersion = c.version;
+    // Our own write comes back through LISTEN too; it is applied from the commit, not re-read.
+    if (this.own.delete(c.version)) return;
     void this.refreshModel(c.key).catch(() => {});
   };
+  /** Versions this registry published itself (bounded: a rolled-back write never comes back). */
+  private readonly own = new Set<number>();
   private readonly onReconnect = (info: { reconnect: boolean }) => {
     if (info.reconnect) void this.reloadAll().catch(() => {});
   };
@@ -117,6 +121,12 @@ export class RegistryCache {
     });
   }
 
+  /** Marks a change version as this registry's own write, so its notification is not re-read. */
+  expectOwn(version: number): void {
+    this.own.add(version);
+    if (this.own.size > 1024) this.own.delete(this.own.values().next().value as number);
+  }
+
   /** Applies models this process just wrote (no read needed: the commit returned them). */
   apply(models: readonly Model[]): void {
     if (!this.loaded || models.length === 0) return;
@@ -176,7 +186,7 @@ export class RegistryCache {
     this.version++;
     this.refreshedAt = this.clock.now();
     this.view = null;
-    for (const useCase of useCases) this.listener.changed(useCase);
+    for (const useCase of useCases) this.listener.changed(useCase, this.version);
   }
 
   /** Runs a read, tracking availability: first failure → unavailable, long outage → alert, success → recovered. */
