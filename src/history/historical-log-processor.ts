@@ -6,7 +6,7 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
 import { BatchWriter, type BatchWriterEvent } from './batch-writer.js';
-import { buildRow, type RedactedField, rowSize } from './entry-builder.js';
+import { type BuildSettings, buildRow, type RedactedField, rowSize } from './entry-builder.js';
 import { FailureWindow } from './failure-window.js';
 import type { HistoryEvents } from './history-events.js';
 import { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions, option } from './history-options.js';
@@ -50,6 +50,8 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly clock: Clock;
   private readonly maxFieldBytes: number;
   private readonly redact: HistoricalLogProcessorOptions['redact'];
+  /** Built once: the hot path passes it to buildRow without allocating. */
+  private readonly settings: BuildSettings;
   private readonly failures: FailureWindow;
   private readonly threshold: number;
   private readonly insertMethod: InsertMethod | 'auto';
@@ -97,6 +99,11 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       });
     }
     this.redact = options.redact;
+    this.settings = {
+      maxFieldBytes: this.maxFieldBytes,
+      redact: this.redact,
+      onRedactionFailure: this.onRedactionFailure,
+    };
     // Without `db`: the documented default database from the environment, opened on first use.
     const source = options.db;
     if (source !== undefined && source !== null && typeof source === 'object' && 'then' in source) {
@@ -157,11 +164,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
     const now = this.clock.now();
     const id = uuidv7(now);
     if (!this.writer) return id;
-    const row = buildRow(input, id, now, {
-      maxFieldBytes: this.maxFieldBytes,
-      redact: this.redact,
-      onRedactionFailure: this.onRedactionFailure,
-    });
+    const row = buildRow(input, id, now, this.settings);
     if (row.truncated) this.truncatedCount++;
     this.logged++;
     this.writer.add(row, rowSize(row));

@@ -8,12 +8,22 @@ let scratch = new Uint8Array(0);
  * whether it was cut. O(1) for short strings. @internal
  */
 export function truncateUtf8(text: string, maxBytes: number): { text: string; cut: boolean } {
-  if (text.length * 3 <= maxBytes) return { text, cut: false };
+  const out = fitUtf8(text, maxBytes);
+  return { text: out, cut: out !== text };
+}
+
+/**
+ * {@link truncateUtf8} without the result object: returns `text` itself when it fits (so `result !==
+ * text` means it was cut). Only encodes when the length bound (3 bytes per UTF-16 unit) exceeds the cap,
+ * and then at most `maxBytes` characters of it. @internal
+ */
+export function fitUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text;
   const candidate = text.length > maxBytes ? text.slice(0, maxBytes) : text;
   if (scratch.length < maxBytes) scratch = new Uint8Array(maxBytes);
   const { read } = encoder.encodeInto(candidate, scratch.subarray(0, maxBytes));
-  if (read === text.length) return { text, cut: false };
-  return { text: candidate.slice(0, read), cut: true };
+  if (read === text.length) return text;
+  return candidate.slice(0, read);
 }
 
 /** ES2024 string methods (Node 20 has them; the ES2023 lib does not declare them). */

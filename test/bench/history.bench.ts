@@ -197,11 +197,41 @@ function bytesPerEntry(n: number): void {
   void p.close();
 }
 
+/**
+ * `HISTORY_BENCH=latency`: only the logInference call latency while the writer stores, on PostgreSQL
+ * (when configured) and PGlite — best and median of `rounds` runs (a few seconds in all).
+ */
+async function latencyOnly(backend: DatabaseBackend, n: number, rounds: number): Promise<void> {
+  const db = await openTestDatabase(backend);
+  try {
+    await processorRun(db, 2000, 'unnest'); // warm-up
+    const p50: number[] = [];
+    const p99: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const r = await processorRun(db, n, 'unnest');
+      p50.push(r.p50);
+      p99.push(r.p99);
+    }
+    console.log(
+      `[${backend}] logInference while the writer runs, ${rounds} runs of ${fmt(n)}: ` +
+        `p50 ${median(p50).toFixed(1)} µs (best ${Math.min(...p50).toFixed(1)}), ` +
+        `p99 ${median(p99).toFixed(1)} µs (best ${Math.min(...p99).toFixed(1)}) (target p99 ≤ 20 µs)`,
+    );
+  } finally {
+    await db.close();
+  }
+}
+
 console.log(
   `history bench — node ${process.version}, load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
+if (process.env.HISTORY_BENCH === 'latency') {
+  if (TEST_DATABASE_URL) await latencyOnly('postgres', 8_000, 5);
+  await latencyOnly('pglite', 2_000, 5);
+  process.exit(0);
+}
 bytesPerEntry(20_000);
 if (TEST_DATABASE_URL) await throughput('postgres', 8_000, 3);
 else console.log('\n[postgres] skipped: MMS_TEST_DATABASE_URL is not set');
