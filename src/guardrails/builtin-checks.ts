@@ -109,6 +109,10 @@ export class BulkSpans {
 }
 
 const EMPTY = new Int32Array(0);
+const TERM_INPUT = 1;
+const TERM_OUTPUT = 2;
+const TERM_LOCKED = 4;
+const TERM_INJECTION = 8;
 
 /** Compiled built-in checks. */
 export class BuiltinChecks {
@@ -119,6 +123,12 @@ export class BuiltinChecks {
   /** Kind (distinct data object) of each compiled term, and how many kinds there are. */
   private readonly dataIds: Int32Array;
   private readonly kinds: number;
+  /**
+   * Per compiled term: `TERM_INPUT`/`TERM_OUTPUT` (stage-only term), `TERM_LOCKED` (has `unlockedBy`),
+   * `TERM_INJECTION` (prompt-injection phrase). Read in the match loop instead of the (differently
+   * shaped) data objects.
+   */
+  private readonly flags: Uint8Array;
   private readonly toggles: Required<BuiltinCheckToggles>;
 
   constructor(config: BuiltinChecksConfig) {
@@ -182,6 +192,14 @@ export class BuiltinChecks {
       return id;
     });
     this.kinds = ids.size;
+    this.flags = Uint8Array.from(entries, ({ data: d }) => {
+      const stage = d.stage === 'input' ? TERM_INPUT : d.stage === 'output' ? TERM_OUTPUT : 0;
+      return (
+        stage |
+        (d.unlockedBy !== undefined ? TERM_LOCKED : 0) |
+        (d.checkId === 'prompt_injection' ? TERM_INJECTION : 0)
+      );
+    });
     this.messages = entries.map((e) => messageOf(e.data));
   }
 
@@ -200,7 +218,8 @@ export class BuiltinChecks {
     const { starts, ends } = nt;
     const progress = context?.questProgress;
     const injection: Array<{ rule: string; weight: number; start: number; end: number }> = [];
-    const { termData, messages, dataIds } = this;
+    const { termData, messages, dataIds, flags } = this;
+    const stageFlag = stage === 'input' ? TERM_INPUT : TERM_OUTPUT;
     // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
     const perKind = bulk ? new Int32Array(this.kinds) : undefined;
     const limit = bulk ? bulk.limit : 0;
@@ -208,18 +227,20 @@ export class BuiltinChecks {
     if (bulk && count > limit) bulk.reserve(count - limit);
     for (let k = 0; k < count; k++) {
       const p = kp[k]!;
-      const d = termData[p]!;
-      if (d.stage !== undefined && d.stage !== stage) continue;
-      if (d.unlockedBy !== undefined && progress?.includes(d.unlockedBy)) continue;
+      const fl = flags[p]!;
+      const termStage = fl & (TERM_INPUT | TERM_OUTPUT);
+      if (termStage !== 0 && termStage !== stageFlag) continue;
+      if (fl & TERM_LOCKED && progress?.includes(termData[p]!.unlockedBy!)) continue;
       const start = starts[ka[k]!]!;
       const end = ends[kb[k]! - 1]!;
-      if (perKind && d.checkId !== 'prompt_injection') {
+      if (perKind && !(fl & TERM_INJECTION)) {
         const kind = dataIds[p]!;
         if (perKind[kind]!++ >= limit) {
           bulk!.add(start, end, kind);
           continue;
         }
       }
+      const d = termData[p]!;
       const span = { start, end };
       if (d.checkId === 'prompt_injection') {
         injection.push({ rule: d.ruleId ?? 'injection', weight: d.weight ?? 0.5, ...span });
