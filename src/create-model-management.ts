@@ -26,7 +26,8 @@ import { NarrativeGenerator } from './narrative/narrative-generator.js';
 import type { NarrativeGeneratorOptions } from './narrative/types.js';
 import { checkHealth, type HealthReport } from './observability/health.js';
 import { toPrometheus } from './observability/prometheus.js';
-import { ModelRegistry, type ModelRegistryOptions } from './registry/model-registry.js';
+import { ModelRegistry } from './registry/model-registry.js';
+import type { ModelRegistryOptions } from './registry/registry-options.js';
 import type { RollbackManager } from './rollback/rollback-manager.js';
 
 /** Options of {@link createModelManagement}. Every part's own options may be given; shared ones are set here. */

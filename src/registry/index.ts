@@ -1,13 +1,13 @@
 export { STATUS_TRANSITIONS } from './lifecycle.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './model-queries.js';
+export { ModelRegistry } from './model-registry.js';
 export {
   DEFAULT_REGISTRY_OPTIONS,
-  ModelRegistry,
   type ModelRegistryEvents,
   type ModelRegistryOptions,
   type RegistryMetrics,
   type StatusChangedEvent,
-} from './model-registry.js';
+} from './registry-options.js';
 export * from './types.js';
 export {
   DEFAULT_PROVIDERS,

@@ -3,8 +3,8 @@ import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
 import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
 import { describe, isPlainObject, optionalString, requireNumber } from '../internal/validate.js';
-import { type RegistryDb, toModel } from './model-store.js';
-import type { ListModelsQuery, ModelPage } from './types.js';
+import { type RegistryDb, toHistoryEntry, toModel } from './model-store.js';
+import type { ListModelsQuery, ModelPage, StatusHistoryEntry } from './types.js';
 import { ID_RULES, requireStatus, requireUseCase, TAG_PATTERN } from './validation.js';
 
 /** Page size of `listModels` when none is given. */
@@ -57,5 +57,43 @@ export async function listModels(
     return { items, nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null };
   } catch (error) {
     throw translateDbError(error, 'listing models');
+  }
+}
+
+/** Every status transition of a model, oldest first. */
+export async function selectHistory(db: RegistryDb, modelId: string): Promise<StatusHistoryEntry[]> {
+  try {
+    const rows = await db
+      .selectFrom('model_status_history')
+      .selectAll()
+      .where('model_id', '=', modelId)
+      .orderBy('changed_at', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map(toHistoryEntry);
+  } catch (error) {
+    throw translateDbError(error, `reading the history of model ${modelId}`);
+  }
+}
+
+/**
+ * The id of the model that was current for `useCase` at `when`: the last transition into or out of
+ * `current` at or before that instant decides (into → that model; out of → none).
+ */
+export async function currentModelIdAt(db: RegistryDb, useCase: string, when: Date): Promise<string | null> {
+  try {
+    const row = await db
+      .selectFrom('model_status_history')
+      .select(['model_id', 'to_status'])
+      .where('use_case', '=', useCase)
+      .where('changed_at', '<=', when)
+      .where((eb) => eb.or([eb('to_status', '=', 'current'), eb('from_status', '=', 'current')]))
+      .orderBy('changed_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.to_status === 'current' ? row.model_id : null;
+  } catch (error) {
+    throw translateDbError(error, `finding the model current at ${when.toISOString()}`);
   }
 }

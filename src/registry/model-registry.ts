@@ -2,12 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { Database } from '../db/database.js';
 import { translateDbError } from '../db/pg-errors.js';
 import { getDefaultDatabase } from '../default-database.js';
-import { ClosedError, ConflictError, type ModelManagementError, NotFoundError } from '../errors.js';
+import { ClosedError, NotFoundError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { hash32 } from '../internal/hashing.js';
-import { Histogram, type HistogramSummary } from '../internal/histogram.js';
-import { uuidv7 } from '../internal/ids.js';
+import { Histogram } from '../internal/histogram.js';
 import { KeyedMutex } from '../internal/keyed-mutex.js';
 import {
   optionalString,
@@ -16,20 +14,21 @@ import {
   requireString,
   requireUuid,
 } from '../internal/validate.js';
-import { assertTransition } from './lifecycle.js';
-import { listModels } from './model-queries.js';
+import { currentModelIdAt, listModels, selectHistory } from './model-queries.js';
 import {
-  insertHistory,
-  lockUseCase,
-  type RegistryDb,
   type RegistryTables,
-  selectCurrent,
+  selectByIdentity,
   selectModel,
-  setStatus,
-  toHistoryEntry,
   toModel,
 } from './model-store.js';
+import { applyTransition, insertRegistration } from './model-writes.js';
 import { MODELS_TOPIC, RegistryCache } from './registry-cache.js';
+import {
+  DEFAULT_REGISTRY_OPTIONS,
+  type ModelRegistryEvents,
+  type ModelRegistryOptions,
+  type RegistryMetrics,
+} from './registry-options.js';
 import type {
   JsonObject,
   ListModelsQuery,
@@ -50,69 +49,6 @@ import {
   validateRegistration,
   validateTags,
 } from './validation.js';
-
-/** Options of {@link ModelRegistry}. */
-export interface ModelRegistryOptions {
-  /** The shared database. @default the default database from the environment (see `getDefaultDatabase`) */
-  db?: Database | Promise<Database>;
-  /** @default systemClock */
-  clock?: Clock;
-  /** Safety-net poll of the change version, in ms. @default 1000 */
-  pollIntervalMs?: number;
-  /** How long the database may be unreachable before `registry:unavailable_alert`. @default 30000 (the host guide) */
-  unavailableAlertMs?: number;
-  /** Provider names accepted by `registerModel`. @default DEFAULT_PROVIDERS plus `extraProviders` */
-  providers?: readonly string[];
-  /** Providers the host added on top of the built-in ones. @default [] */
-  extraProviders?: readonly string[];
-  /** Actor recorded when a call names none. @default 'sdk' */
-  actor?: string;
-}
-
-/** Defaults of {@link ModelRegistryOptions}. */
-export const DEFAULT_REGISTRY_OPTIONS = {
-  pollIntervalMs: 1000,
-  unavailableAlertMs: 30_000,
-  actor: 'sdk',
-} as const;
-
-/** Events of {@link ModelRegistry}. */
-export interface ModelRegistryEvents {
-  /** A model was registered through this instance. */
-  'registry:model_registered': (e: { readonly model: Model; readonly actor: string }) => void;
-  /** A status transition committed through this instance (a promotion emits one for the demoted model too). */
-  'registry:status_changed': (e: StatusChangedEvent) => void;
-  /** The snapshot of `useCase` changed (a write from this or any replica). */
-  'registry:changed': (e: { readonly useCase: string; readonly version: number }) => void;
-  /** The database became unreachable; lookups keep serving the last snapshot. */
-  'registry:unavailable': (e: { readonly since: Date; readonly error: ModelManagementError }) => void;
-  /** Unreachable for longer than `unavailableAlertMs` (the host guide: alert after 30 s). Once per outage. */
-  'registry:unavailable_alert': (e: { readonly since: Date; readonly durationMs: number }) => void;
-  /** Reachable again; the snapshot is refreshed. */
-  'registry:recovered': (e: { readonly downtimeMs: number }) => void;
-}
-
-/** Payload of `registry:status_changed`. */
-export interface StatusChangedEvent {
-  readonly model: Model;
-  readonly from: ModelStatus;
-  readonly to: ModelStatus;
-  readonly reason: string | null;
-  readonly actor: string;
-  readonly at: Date;
-}
-
-/** Figures of `registry.metrics()`. */
-export interface RegistryMetrics {
-  readonly lookups: number;
-  readonly lookupLatencyMs: HistogramSummary;
-  readonly registrations: { readonly ok: number; readonly failed: number };
-  readonly statusChanges: number;
-  readonly snapshotVersion: number;
-  /** Age of the snapshot in ms; null before the first load. */
-  readonly snapshotAgeMs: number | null;
-  readonly unavailable: boolean;
-}
 
 /**
  * Versioned models per use case with lifecycle status, audit history and a cached lookup.
@@ -179,57 +115,10 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     try {
       const valid = validateRegistration(input, this.providers);
       const { db, cache } = await this.open();
-      const k = db.kysely.withTables<RegistryTables>();
-      const now = new Date(this.clock.now());
       const actor = valid.actor ?? this.actor;
-      const id = uuidv7(now.getTime());
-      const model = await this.mutex.run(valid.useCase, async () => {
-        try {
-          return await db.transaction(async (t) => {
-            const trx = t.withTables<RegistryTables>();
-            // Checked first rather than ON CONFLICT DO NOTHING: pg-mem returns the row it did not insert.
-            const existing = await findIdentity(trx, valid);
-            if (existing) throw duplicate(valid, existing.id);
-            const row = await trx
-              .insertInto('models')
-              .values({
-                id,
-                model_name: valid.modelName,
-                model_type: valid.modelType,
-                provider: valid.provider,
-                use_case: valid.useCase,
-                version: valid.version,
-                status: 'candidate',
-                configuration: valid.configurationJson,
-                tags: JSON.stringify(valid.tags),
-                metadata: valid.metadataJson,
-                created_at: now,
-                updated_at: now,
-              })
-              .returningAll()
-              .executeTakeFirstOrThrow();
-            await insertHistory(trx, {
-              id: uuidv7(now.getTime()),
-              model_id: id,
-              use_case: valid.useCase,
-              from_status: null,
-              to_status: 'candidate',
-              reason: 'registered',
-              actor,
-              changed_at: now,
-            });
-            cache.expectOwn((await db.changes.publish(MODELS_TOPIC, id, t)).version);
-            return toModel(row);
-          });
-        } catch (error) {
-          const mapped = translateDbError(error, `registering ${valid.modelName} ${valid.version}`);
-          if (mapped instanceof ConflictError && !mapped.details.modelId) {
-            const winner = await findIdentity(k, valid).catch(() => undefined);
-            if (winner) throw duplicate(valid, winner.id);
-          }
-          throw mapped;
-        }
-      });
+      const model = await this.mutex.run(valid.useCase, () =>
+        insertRegistration({ db, cache }, valid, actor, new Date(this.clock.now())),
+      );
       cache.apply([model]);
       this.counters.registrationsOk++;
       this.emitSafely('registry:model_registered', { model, actor });
@@ -256,65 +145,9 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     const actor = optionalString(options.actor, 'actor', ID_RULES.actor) ?? this.actor;
     const { db, cache } = await this.open();
     const target = await this.getModel(modelId);
-    const changes = await this.mutex.run(target.useCase, async () => {
-      try {
-        return await db.transaction(async (t) => {
-          const trx = t.withTables<RegistryTables>();
-          if (db.capabilities.advisoryLocks) await lockUseCase(trx, hash32(target.useCase) | 0);
-          const fresh = await selectModel(trx, modelId);
-          if (!fresh) throw new NotFoundError(`No model with id ${modelId}`, { details: { modelId } });
-          if (fresh.status === to) return [];
-          assertTransition(modelId, fresh.status, to);
-          const at = new Date(this.clock.now());
-          const done: StatusChangedEvent[] = [];
-          const move = async (m: Model, next: ModelStatus, why: string | null) => {
-            if ((await setStatus(trx, m.id, m.status, next, at)) !== 1) {
-              throw new ConflictError(`Model ${m.id} changed status concurrently; read it again and retry`, {
-                retryable: true,
-              });
-            }
-            await insertHistory(trx, {
-              id: uuidv7(at.getTime()),
-              model_id: m.id,
-              use_case: m.useCase,
-              from_status: m.status,
-              to_status: next,
-              reason: why,
-              actor,
-              changed_at: at,
-            });
-            done.push({
-              model: { ...m, status: next, updatedAt: at },
-              from: m.status,
-              to: next,
-              reason: why,
-              actor,
-              at,
-            });
-          };
-          if (to === 'current') {
-            const previous = await selectCurrent(trx, fresh.useCase);
-            if (previous && previous.id !== modelId) {
-              await move(previous, 'standby', `replaced by ${fresh.modelName} ${fresh.version}`);
-            }
-          }
-          await move(fresh, to, reason);
-          for (const change of done) {
-            cache.expectOwn((await db.changes.publish(MODELS_TOPIC, change.model.id, t)).version);
-          }
-          return done;
-        });
-      } catch (error) {
-        const mapped = translateDbError(error, `setting model ${modelId} to '${to}'`);
-        if (mapped instanceof ConflictError && mapped.details.sqlstate === '23505') {
-          throw new ConflictError(
-            `Another model of use case '${target.useCase}' became current concurrently; read the current model and retry`,
-            { cause: error, retryable: true },
-          );
-        }
-        throw mapped;
-      }
-    });
+    const changes = await this.mutex.run(target.useCase, () =>
+      applyTransition({ db, cache }, target, to, { reason, actor, at: () => new Date(this.clock.now()) }),
+    );
     if (changes.length === 0) return target.status === to ? target : await this.getModel(modelId);
     // Committed with its change notifications; our own view follows at once (read-your-writes).
     cache.apply(changes.map((c) => c.model));
@@ -363,19 +196,11 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     const modelName = requireString(query.modelName, 'modelName', ID_RULES.modelName);
     const version = requireString(query.version, 'version', ID_RULES.version);
     const { db } = await this.open();
-    try {
-      const row = await db.kysely
-        .withTables<RegistryTables>()
-        .selectFrom('models')
-        .selectAll()
-        .where('use_case', '=', useCase)
-        .where('model_name', '=', modelName)
-        .where('version', '=', version)
-        .executeTakeFirst();
-      return row ? toModel(row) : null;
-    } catch (error) {
-      throw translateDbError(error, 'finding a model');
-    }
+    return selectByIdentity(db.kysely.withTables<RegistryTables>(), { useCase, modelName, version }).catch(
+      (error: unknown) => {
+        throw translateDbError(error, 'finding a model');
+      },
+    );
   }
 
   /** Models matching the filters, newest first, with keyset pagination. */
@@ -400,19 +225,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
   async getStatusHistory(modelId: string): Promise<StatusHistoryEntry[]> {
     const id = requireUuid(modelId, 'modelId');
     const { db } = await this.open();
-    try {
-      const rows = await db.kysely
-        .withTables<RegistryTables>()
-        .selectFrom('model_status_history')
-        .selectAll()
-        .where('model_id', '=', id)
-        .orderBy('changed_at', 'asc')
-        .orderBy('id', 'asc')
-        .execute();
-      return rows.map(toHistoryEntry);
-    } catch (error) {
-      throw translateDbError(error, `reading the history of model ${id}`);
-    }
+    return selectHistory(db.kysely.withTables<RegistryTables>(), id);
   }
 
   /**
@@ -423,23 +236,8 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     const uc = requireUseCase(useCase);
     const when = requireDate(at, 'at');
     const { db } = await this.open();
-    try {
-      const row = await db.kysely
-        .withTables<RegistryTables>()
-        .selectFrom('model_status_history')
-        .select(['model_id', 'to_status'])
-        .where('use_case', '=', uc)
-        .where('changed_at', '<=', when)
-        .where((eb) => eb.or([eb('to_status', '=', 'current'), eb('from_status', '=', 'current')]))
-        .orderBy('changed_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (row?.to_status !== 'current') return null;
-      return await this.getModel(row.model_id);
-    } catch (error) {
-      throw translateDbError(error, `finding the model current at ${when.toISOString()}`);
-    }
+    const id = await currentModelIdAt(db.kysely.withTables<RegistryTables>(), uc, when);
+    return id ? this.getModel(id) : null;
   }
 
   /** Lookup latency, registrations, status changes, snapshot age. */
@@ -508,29 +306,6 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     cache.apply([model]);
     return model;
   }
-}
-
-function findIdentity(
-  db: RegistryDb,
-  valid: { useCase: string; modelName: string; version: string },
-): Promise<{ id: string } | undefined> {
-  return db
-    .selectFrom('models')
-    .select('id')
-    .where('use_case', '=', valid.useCase)
-    .where('model_name', '=', valid.modelName)
-    .where('version', '=', valid.version)
-    .executeTakeFirst();
-}
-
-function duplicate(
-  valid: { useCase: string; modelName: string; version: string },
-  id: string,
-): ConflictError {
-  return new ConflictError(
-    `Model ${valid.modelName} version ${valid.version} is already registered for use case '${valid.useCase}' (id ${id}); register a new version instead`,
-    { details: { modelId: id } },
-  );
 }
 
 function positive(value: number | undefined, field: string, fallback: number): number {

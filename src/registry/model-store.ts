@@ -82,6 +82,21 @@ export async function selectModel(db: RegistryDb, id: string): Promise<Model | n
   return row ? toModel(row) : null;
 }
 
+/** Reads the model registered as (useCase, modelName, version). */
+export async function selectByIdentity(
+  db: RegistryDb,
+  identity: { useCase: string; modelName: string; version: string },
+): Promise<Model | null> {
+  const row = await db
+    .selectFrom('models')
+    .selectAll()
+    .where('use_case', '=', identity.useCase)
+    .where('model_name', '=', identity.modelName)
+    .where('version', '=', identity.version)
+    .executeTakeFirst();
+  return row ? toModel(row) : null;
+}
+
 /** Reads the current model of a use case. */
 export async function selectCurrent(db: RegistryDb, useCase: string): Promise<Model | null> {
   const row = await db
