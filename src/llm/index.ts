@@ -47,6 +47,7 @@ export type { RetryOptions } from './retry.js';
 export { processEnvSecrets } from './secrets.js';
 export type { SecretResolver } from './secrets.js';
 export type {
+  ActiveDeploymentLike,
   ChatMessage,
   GuardrailCheckInput,
   GuardrailCheckResult,

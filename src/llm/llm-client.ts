@@ -26,7 +26,9 @@ import type { GuardrailCheckResult, Model, RouteDecision } from './types.js';
  * What host services call to generate text. Resolves the model through the router and the registry,
  * calls its provider with timeouts, retries and a circuit breaker per endpoint, falls back routed →
  * stable → `fallbackEndpoints`, checks the answer with guardrails, records the outcome for the
- * rollout and logs the call without waiting for the log.
+ * rollout and logs the call without waiting for the log. During a deployment the stable fallback is
+ * the deployment's previous model (after a blue-green or all-at-once switch the current model is the
+ * candidate itself), and the outcome still records the routed arm's failure (`ok: false, fallback: true`).
  * @example
  * ```ts
  * const llm = new LLMClient({ modelRegistry: registry, router, guardrails, logProcessor,

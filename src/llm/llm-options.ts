@@ -104,7 +104,12 @@ export interface GenerateResult {
   /** Model that answered; `null` for a fallback endpoint or input-blocked call. */
   modelId: string | null;
   modelVersion: string | null;
+  /**
+   * Arm of the model that answered: the routed arm, or `'stable'` when the stable fallback answered
+   * (during a deployment, the deployment's previous model); `null` for a fallback endpoint.
+   */
   variant: Variant | null;
+  /** The deployment whose arm answered, or `null` (no deployment, or a fallback endpoint answered). */
   deploymentId: string | null;
   latencyMs: number;
   usage: Usage;
@@ -112,6 +117,11 @@ export interface GenerateResult {
   logId: string | null;
   /** Guardrail verdict on the answer (or on the prompt, when that was blocked); `null` when unchecked. */
   guardrails: Pick<GuardrailCheckResult, 'action' | 'violations' | 'fallbackUsed'> | null;
+  /**
+   * `'model'` for a registered model — the routed one or the stable fallback (compare `modelId` and
+   * `variant` with the route to tell them apart); `'fallback_endpoint'`; `'fallback_content'` when the
+   * guardrails replaced the answer.
+   */
   source: GenerateSource;
 }
 

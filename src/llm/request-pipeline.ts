@@ -7,13 +7,13 @@ import type { LLMClientEvents } from './llm-events.js';
 import type { LLMCounters } from './llm-metrics.js';
 import type { GenerateInput } from './llm-options.js';
 import { modelTarget } from './model-target.js';
+import { type StableDeps, stableModel } from './stable-model.js';
 import type { ParsedModelConfiguration } from './model-config.js';
 import type {
   GuardrailCheckResult,
   GuardrailsLike,
   InferenceLogEntry,
   LogProcessorLike,
-  Model,
   ModelRegistryLike,
   RouteDecision,
   RouterLike,
@@ -48,7 +48,14 @@ const LOG_ID_TICKS = 6;
  * record the outcome and log. @internal
  */
 export class RequestPipeline {
-  constructor(private readonly d: PipelineDeps) {}
+  private readonly stableDeps: StableDeps;
+
+  constructor(private readonly d: PipelineDeps) {
+    this.stableDeps = {
+      ...d,
+      routerError: (useCase, error) => this.dependencyError('router', useCase, error),
+    };
+  }
 
   /** The router's decision, or `null` (no router, registry disabled, or the router threw). */
   route(input: GenerateInput): RouteDecision | null {
@@ -112,7 +119,7 @@ export class RequestPipeline {
       if (r) return { ...r, failures };
     }
     if (this.d.registryEnabled && this.d.registry) {
-      const stable = await this.currentModel(useCase, failures);
+      const stable = await stableModel(this.stableDeps, useCase, route, failures);
       if (stable && stable.id !== route?.model.id) {
         announce('stable');
         const r = await attempt('stable', () =>
@@ -232,36 +239,6 @@ export class RequestPipeline {
     return Promise.race([tracked, timeout]);
   }
 
-  private async currentModel(useCase: string, failures: ChainFailure[]): Promise<Model | null> {
-    const c = this.d.counters;
-    try {
-      const model = await withTimeout(
-        this.d.registry!.getCurrentModel(useCase),
-        this.d.registryTimeoutMs,
-        useCase,
-      );
-      if (c.registryDownSince !== null) {
-        const downtimeMs = this.d.clock.now() - c.registryDownSince;
-        c.registryDownSince = null;
-        this.d.emitter.emitSafely('llm:registry_recovered', {
-          useCase,
-          message: 'model registry reachable again',
-          downtimeMs,
-        });
-      }
-      return model;
-    } catch (error) {
-      c.registryFailures++;
-      failures.push({ from: 'registry', endpoint: null, error });
-      if (c.registryDownSince === null) {
-        c.registryDownSince = this.d.clock.now();
-        const message = error instanceof Error ? error.message : String(error);
-        this.d.emitter.emitSafely('llm:registry_unavailable', { useCase, message, downtimeMs: null });
-      }
-      return null;
-    }
-  }
-
   private dependencyError(
     dependency: 'router' | 'logProcessor' | 'guardrails',
     useCase: string,
@@ -275,24 +252,6 @@ export class RequestPipeline {
 
 const NULL_ID: Promise<null> = Promise.resolve(null);
 
-/** A registry lookup that hangs (database unreachable without a fast failure) counts as unavailable. */
-function withTimeout<T>(pending: Promise<T>, ms: number, useCase: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ModelManagementError(
-            'REGISTRY_TIMEOUT',
-            `Model registry did not answer for '${useCase}' within ${ms} ms`,
-            { retryable: true },
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
-}
 const identity = <T>(x: T): T => x;
 
 /** The code of an error for summaries. */

@@ -31,8 +31,21 @@ export interface Usage {
 /** The registry as the client needs it. */
 export interface ModelRegistryLike {
   /** The current model of `useCase`, or `null` when there is none. May throw when the registry is unreachable. */
-  /** The current model of `useCase`, or null. */
   getCurrentModel(useCase: string): Promise<Model | null>;
+  /**
+   * The in-memory view (optional; the `ModelRegistry` has it): where the client looks up an active
+   * deployment's previous model, without I/O, when the candidate fails.
+   */
+  snapshot?(): { readonly models: ReadonlyMap<string, Model> };
+  /** One model by id (optional; the `ModelRegistry` has it): used when the snapshot lacks that model. */
+  getModel?(id: string): Promise<Model>;
+}
+
+/** An active deployment as the client needs it (the `TrafficRouter`'s `Deployment`, narrowed). */
+export interface ActiveDeploymentLike {
+  readonly id: string;
+  /** The model that served before the deployment (kept `standby` after a switch), or null for a first model. */
+  readonly stableModelId: string | null;
 }
 
 /** What a router decides for one request (the `TrafficRouter`'s decision, narrowed). */
@@ -62,6 +75,12 @@ export interface RouterLike {
   route(useCase: string, keys: { stickyKey?: string; conversationId?: string }): RouteDecision | null;
   /** Reports one request's outcome for rollout analysis. */
   recordOutcome(outcome: RouteOutcome): void;
+  /**
+   * The active deployment of a use case (optional; the `TrafficRouter` has it). When a routed
+   * deployment's model fails, its `stableModelId` is the stable fallback: after a blue-green or
+   * all-at-once switch the registry's current model is the candidate itself.
+   */
+  activeDeployment?(useCase: string): ActiveDeploymentLike | null | undefined;
 }
 
 /** Severity of a guardrail violation. */
@@ -139,8 +158,6 @@ export interface GuardrailsLike {
   /** A checker for text that arrives in chunks. */
   createStreamChecker?(ctx: StreamCheckContext): StreamCheckerLike;
 }
-
-
 
 /** The entry the client hands to the log processor for every call. */
 export interface InferenceLogEntry {

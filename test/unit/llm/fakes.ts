@@ -1,5 +1,7 @@
 /** In-memory fakes of the narrow interfaces the LLMClient depends on (shared by llm unit, e2e and bench). */
+import { NotFoundError } from '../../../src/errors.js';
 import type {
+  ActiveDeploymentLike,
   GuardrailCheckInput,
   GuardrailCheckResult,
   GuardrailsLike,
@@ -30,22 +32,40 @@ export function makeModel(over: Partial<Model> & { configuration: Record<string,
   };
 }
 
-/** Registry fake: one current model per use case; `fail` makes it throw like an unreachable database. */
+/**
+ * Registry fake: one current model per use case; `fail` makes it throw like an unreachable database.
+ * `snapshotModels` is the in-memory view, `stored` what `getModel` finds (NotFoundError otherwise).
+ */
 export class FakeRegistry implements ModelRegistryLike {
   fail = false;
   calls = 0;
+  getModelCalls = 0;
+  readonly snapshotModels = new Map<string, Model>();
+  readonly stored = new Map<string, Model>();
   constructor(readonly current: Record<string, Model | null> = {}) {}
   async getCurrentModel(useCase: string): Promise<Model | null> {
     this.calls++;
     if (this.fail) throw new Error('connect ECONNREFUSED 127.0.0.1:5443 (registry database)');
     return this.current[useCase] ?? null;
   }
+  snapshot(): { models: ReadonlyMap<string, Model> } {
+    return { models: this.snapshotModels };
+  }
+  async getModel(id: string): Promise<Model> {
+    this.getModelCalls++;
+    if (this.fail) throw new Error('connect ECONNREFUSED 127.0.0.1:5443 (registry database)');
+    const m = this.stored.get(id);
+    if (!m) throw new NotFoundError(`No model with id ${id}`);
+    return m;
+  }
 }
 
-/** Router fake: always the given decision; records outcomes. */
+/** Router fake: always the given decision; records outcomes; `active` is its active deployment. */
 export class FakeRouter implements RouterLike {
   outcomes: RouteOutcome[] = [];
   routes = 0;
+  active: ActiveDeploymentLike | undefined;
+  activeFails = false;
   constructor(public decision: RouteDecision | null) {}
   route(): RouteDecision | null {
     this.routes++;
@@ -53,6 +73,10 @@ export class FakeRouter implements RouterLike {
   }
   recordOutcome(o: RouteOutcome): void {
     this.outcomes.push(o);
+  }
+  activeDeployment(_useCase: string): ActiveDeploymentLike | undefined {
+    if (this.activeFails) throw new Error('router snapshot unavailable');
+    return this.active;
   }
 }
 

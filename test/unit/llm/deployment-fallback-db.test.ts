@@ -1,0 +1,123 @@
+/**
+ * The LLMClient with the real DeploymentManager and TrafficRouter (pg-mem): during an all-at-once
+ * rollout of a failing candidate, players are answered by the previous model, and the judge still sees
+ * the candidate's real failures and rolls it back.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/index.js';
+import { DeploymentManager, type Verdict } from '../../../src/deployment/index.js';
+import { ManualClock } from '../../../src/internal/clock.js';
+import { LLMClient } from '../../../src/llm/index.js';
+import type { InferenceLogEntry } from '../../../src/llm/types.js';
+import { ModelRegistry } from '../../../src/registry/model-registry.js';
+import { openTestDatabase } from '../../helpers/backends.js';
+
+const U = 'interaction_layer';
+const PLAN = {
+  steps: [10, 50, 100],
+  stepMinDurationMs: 20_000,
+  stepMinSamples: 30,
+  rollbackWindowMs: 30_000,
+};
+
+describe('LLMClient during an all-at-once rollout (real DeploymentManager on pg-mem)', () => {
+  let db: Database;
+  let clock: ManualClock;
+  let registry: ModelRegistry;
+  let manager: DeploymentManager;
+
+  beforeEach(async () => {
+    db = await openTestDatabase('pg-mem');
+    clock = new ManualClock();
+    registry = new ModelRegistry({ db, clock });
+    await registry.ready();
+    manager = new DeploymentManager({ db, registry, clock, drive: false, plan: PLAN });
+    await manager.router.ready();
+  });
+
+  afterEach(async () => {
+    await manager?.close();
+    await registry?.close();
+    await db?.close();
+  });
+
+  const register = async (version: string, configuration: Record<string, unknown>) =>
+    (
+      await registry.registerModel({
+        modelName: 'npc',
+        modelType: 'api',
+        provider: 'simulated',
+        useCase: U,
+        version,
+        configuration: { seed: `v${version}`, ...configuration },
+      })
+    ).id;
+
+  it('a failing candidate: answers come from the previous model, the judge sees the failures and rolls back', async () => {
+    const previousId = await register('1', { responses: ['Previous model speaking.'] });
+    await registry.updateModelStatus(previousId, 'current');
+    const candidateId = await register('2', { errorRate: 1, errorStatus: 500 });
+    const logs: InferenceLogEntry[] = [];
+    const llm = new LLMClient({
+      modelRegistry: registry,
+      router: manager.router,
+      retry: { retries: 0 },
+      clock,
+      logProcessor: { logInference: async (e) => `log-${logs.push(e)}` },
+    });
+    const verdicts: Verdict[] = [];
+    manager.on('deployment:verdict', (e) => verdicts.push(e.verdict));
+
+    const d = await manager.startDeployment({ useCase: U, newModelId: candidateId, strategy: 'all_at_once' });
+    await manager.tick();
+    await manager.router.refresh();
+    expect(await manager.getDeployment(d.id)).toMatchObject({ status: 'progressing', weight: 100 });
+    expect((await registry.getCurrentModel(U))!.id).toBe(candidateId);
+    expect((await registry.getModel(previousId)).status).toBe('standby');
+    expect(manager.router.route(U, { stickyKey: 'p1' })).toMatchObject({ variant: 'candidate' });
+
+    const first = await llm.generate({ useCase: U, prompt: 'hello', stickyKey: 'p1' });
+    expect(first).toMatchObject({
+      source: 'model',
+      modelId: previousId,
+      variant: 'stable',
+      deploymentId: d.id,
+      text: 'Previous model speaking.',
+    });
+
+    let served = 1;
+    for (let tick = 0; tick < 20 && (await manager.getDeployment(d.id)).status === 'progressing'; tick++) {
+      for (let i = 0; i < 20; i++) {
+        const r = await llm.generate({ useCase: U, prompt: `hello ${served}`, stickyKey: `p${served}` });
+        expect(r).toMatchObject({ modelId: previousId, variant: 'stable', source: 'model' });
+        served++;
+      }
+      clock.advance(5_000);
+      await manager.tick();
+    }
+    // No player saw an error; the rollout was judged on the candidate's real behaviour.
+    expect(llm.metrics().failed).toBe(0);
+    const end = await manager.getDeployment(d.id);
+    expect(end.status).toBe('rolled_back');
+    const verdict = verdicts.at(-1)!;
+    expect(verdict.verdict).toBe('fail');
+    const errorRate = verdict.metrics.find((m) => m.metric === 'errorRate')!;
+    expect(errorRate.candidate).toBe(1);
+    expect(errorRate.candidateSamples).toBeGreaterThan(0);
+    expect(errorRate.candidateSamples).toBeLessThanOrEqual(served);
+    const [rb] = await manager.rollbacks.listRollbacks({ deploymentId: d.id });
+    expect(rb).toMatchObject({ trigger: 'automatic', from: candidateId, to: previousId });
+    expect(logs.every((l) => l.status === 'fallback' && l.modelId === previousId)).toBe(true);
+
+    // Rolled back: the previous model is current and routed directly.
+    await manager.router.refresh();
+    const after = await llm.generate({ useCase: U, prompt: 'after', stickyKey: 'p1' });
+    expect(after).toMatchObject({
+      source: 'model',
+      modelId: previousId,
+      variant: 'stable',
+      deploymentId: null,
+    });
+    await llm.close();
+  });
+});
