@@ -5,7 +5,8 @@
  * 1. per code point: zero-width and combining characters dropped; NFKD compatibility decomposition
  *    (covers NFKC's fullwidth/ligature/math-alphabet folding) with diacritics stripped; lower case;
  *    Cyrillic/Greek look-alike letters folded to Latin;
- * 2. one walk over the tokens (skipped when the text holds no letter or leetspeak symbol):
+ * 2. one walk over the tokens (skipped when the text holds no letter or leetspeak symbol; the join
+ *    alone when it holds no digit or symbol):
  *    leetspeak inside tokens that contain a letter (`h3ll0` → `hello`, `$h!t` → `shit`; a trailing `!`
  *    stays punctuation; pure numbers are left alone), then
  *    spaced-out words: three or more single letters separated by short separator runs are joined
@@ -204,6 +205,7 @@ for (let c = 0; c < 128; c++) {
 }
 const PACKED_SEP = (K_SEP << 16) | SEP;
 const PACKED_REMOVED = -1;
+const KIND_OTHER_BIT = 2 << 16; // set in K_DIGIT and K_SYM entries
 const KIND_LETTER_BIT = 1 << 16; // set in K_LETTER and K_SYM entries
 
 const foldUnits = new CodeUnits();
@@ -261,7 +263,11 @@ export function normalizeTransient(text: string): NormalizedText {
   const m = foldPass(text, text.length);
   const cv = sCv;
   // Without any letter or leetspeak symbol (e.g. digits and separators only) both passes are no-ops.
-  if (sMask & KIND_LETTER_BIT) leetAndSpacedPass(cv, m);
+  if (sMask & KIND_LETTER_BIT) {
+    // Leetspeak only changes tokens holding a digit or symbol; without any, the join alone runs.
+    if (sMask & KIND_OTHER_BIT) leetAndSpacedPass(cv, m);
+    else spacedLettersPass(cv, m);
+  }
   return sIdentity ? collapseIdentity(cv, m) : collapseMapped(text, cv, sSt, m);
 }
 
@@ -402,7 +408,34 @@ function leetToken(cv: Int32Array, a: number, b: number, hadLetter: boolean): bo
   return split;
 }
 
-// Spaced-letter state: start of the current group of single letters, their count, last single's index.
+/** Pass 2 when no token holds a digit or symbol: join three or more single letters separated by 1–3 separators. */
+function spacedLettersPass(cv: Int32Array, m: number): void {
+  let groupStart = -1;
+  let groupCount = 0;
+  let prevSingle = -1;
+  for (let a = 0; a <= m; ) {
+    if (a < m && cv[a]! >> 16 === K_SEP) {
+      a++;
+      continue;
+    }
+    let b = a;
+    while (b < m && cv[b]! >> 16 !== K_SEP) b++;
+    const single = b - a === 1 && cv[a]! >> 16 === K_LETTER && (cv[a]! & 0xffff) < 128;
+    if (single && prevSingle >= 0 && a - prevSingle - 1 <= 3) {
+      groupCount++;
+    } else {
+      if (groupCount >= 3) {
+        for (let j = groupStart; j < prevSingle; j++) if (cv[j] === PACKED_SEP) cv[j] = PACKED_REMOVED;
+      }
+      groupStart = single ? a : -1;
+      groupCount = single ? 1 : 0;
+    }
+    prevSingle = single ? a : -1;
+    a = b === a ? a + 1 : b;
+  }
+}
+
+// Spaced-letter state of leetAndSpacedPass: start of the current group of single letters, their count, last single's index.
 const sp = new Int32Array(3);
 
 /** Feeds the non-separator pieces of `[a, b)` to the spaced-letter state, in order. */
