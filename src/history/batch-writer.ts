@@ -64,12 +64,15 @@ export class BatchWriter<T> {
   private readonly settling = new Set<Promise<void>>();
   private readonly abandoned = new WeakSet<Batch<T>>();
   private pendingSpills: Batch<T>[] = [];
+  /** Full batches cut by add(), handed to the queue in a microtask (never inside the caller's add()). */
+  private ready: Batch<T>[] = [];
+  private readonly startReadyFn = () => this.startReady();
   private held = 0;
   private heldBytes = 0;
   private cancelTimer: (() => void) | undefined;
   private mode: 'direct' | 'spooling' = 'direct';
   private replaying: Promise<void> | undefined;
-  private ready: Promise<void>;
+  private opened: Promise<void>;
   private closing: Promise<void> | undefined;
   private pendingDrops = new Map<'buffer_full' | 'close_timeout' | 'spool_failed', number>();
   private readonly c = {
@@ -117,12 +120,12 @@ export class BatchWriter<T> {
       : () => {};
     this.queue = new PQueue({ concurrency: this.o.concurrency });
     // A spool left by an earlier process is replayed before anything else.
-    this.ready = this.spool
+    this.opened = this.spool
       ? this.spool.open().then(() => {
           if (this.spool!.hasPending()) this.enterSpooling();
         })
       : Promise.resolve();
-    this.ready.catch((error: unknown) => this.emit({ type: 'spool_error', error }));
+    this.opened.catch((error: unknown) => this.emit({ type: 'spool_error', error }));
   }
 
   /**
@@ -151,12 +154,13 @@ export class BatchWriter<T> {
     this.bufferBytes += size;
     this.held++;
     this.heldBytes += size;
-    if (this.buffer.length >= this.o.batchSize) this.dispatch();
+    if (this.buffer.length >= this.o.batchSize) this.cutBatch();
     return true;
   }
 
   /** Resolves once every row accepted before the call is stored, rejected, or durable in the spool. */
   async flush(): Promise<void> {
+    this.startReady();
     this.dispatch();
     this.spillPending();
     await Promise.allSettled([...this.settling]);
@@ -174,6 +178,7 @@ export class BatchWriter<T> {
   stats(): BatchWriterStats {
     let oldest = this.buffer.length > 0 ? this.bufferAcceptedAt : Number.POSITIVE_INFINITY;
     for (const b of this.inflight) oldest = Math.min(oldest, b.acceptedAt);
+    for (const b of this.ready) oldest = Math.min(oldest, b.acceptedAt);
     const spool = this.spool?.stats();
     return {
       buffered: this.held,
@@ -192,7 +197,7 @@ export class BatchWriter<T> {
     const timedOut = new Promise<'timeout'>((resolve) => {
       cancel = this.o.clock.setTimeout(() => resolve('timeout'), this.o.closeTimeoutMs);
     });
-    await Promise.race([this.ready.catch(() => {}), timedOut]);
+    await Promise.race([this.opened.catch(() => {}), timedOut]);
     const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut]);
     cancel?.();
     this.abort.abort(new ClosedError('The batch writer was closed'));
@@ -243,14 +248,46 @@ export class BatchWriter<T> {
     });
   }
 
+  /**
+   * The buffer reached `batchSize` inside add(): it becomes a batch at once (O(1), so batches never
+   * grow past `batchSize`), and is handed to the queue in a microtask — starting a write (p-queue,
+   * p-retry, the store's first synchronous steps) costs ~50 µs that the caller of add() must not wait.
+   */
+  private cutBatch(): void {
+    if (this.mode === 'spooling') {
+      this.dispatch(); // already deferred to a microtask
+      return;
+    }
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.ready.push({ rows: this.buffer, bytes: this.bufferBytes, acceptedAt: this.bufferAcceptedAt });
+    this.buffer = [];
+    this.bufferBytes = 0;
+    if (this.ready.length === 1) queueMicrotask(this.startReadyFn);
+  }
+
+  /** Starts the batches cut by add(), oldest first (before any newer buffer is dispatched). */
+  private startReady(): void {
+    if (this.ready.length === 0) return;
+    const batches = this.ready;
+    this.ready = [];
+    for (const batch of batches) this.start(batch);
+  }
+
   /** Moves the current buffer into a batch: written directly, or appended to the spool. */
   private dispatch(): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    this.startReady();
     if (this.buffer.length === 0) return;
     const batch: Batch<T> = { rows: this.buffer, bytes: this.bufferBytes, acceptedAt: this.bufferAcceptedAt };
     this.buffer = [];
     this.bufferBytes = 0;
+    this.start(batch);
+  }
+
+  /** Writes a batch directly, or appends it to the spool (in spooling mode). */
+  private start(batch: Batch<T>): void {
     if (this.mode === 'spooling') {
       // Serialising a batch for the spool takes ~1 ms: never inside the caller's add().
       // Handed to the spool: no longer counted against the memory bound (released within a microtask).
@@ -364,7 +401,7 @@ export class BatchWriter<T> {
   /** Replays spool segments oldest first until the spool is empty, then returns to direct mode. */
   private async replayLoop(): Promise<void> {
     const spool = this.spool!;
-    await this.ready.catch(() => {});
+    await this.opened.catch(() => {});
     while (!this.abort.signal.aborted) {
       // Let the in-memory batches that are already on their way settle first (they may spill).
       await Promise.allSettled([...this.settling]);
@@ -377,7 +414,13 @@ export class BatchWriter<T> {
         continue;
       }
       if (!segment) {
-        if (spool.hasPending() || this.inflight.size > 0 || this.pendingSpills.length > 0) continue;
+        if (
+          spool.hasPending() ||
+          this.inflight.size > 0 ||
+          this.ready.length > 0 ||
+          this.pendingSpills.length > 0
+        )
+          continue;
         this.mode = 'direct';
         return;
       }
