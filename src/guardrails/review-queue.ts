@@ -6,6 +6,7 @@
 
 import { translateDbError } from '../db/pg-errors.js';
 import { ConflictError, ModelManagementError, NotFoundError, ValidationError } from '../errors.js';
+import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
 import { isUuid } from '../internal/ids.js';
 import type { Severity } from './types.js';
 import {
@@ -97,14 +98,7 @@ export class ReviewQueue {
         },
       );
     }
-    if (query.cursor !== undefined && !isUuid(query.cursor)) {
-      throw new ValidationError(
-        `Expected \`cursor\` to be a nextCursor from a previous page, got ${JSON.stringify(query.cursor)}`,
-        {
-          field: 'cursor',
-        },
-      );
-    }
+    const after = query.cursor === undefined ? undefined : decodeIdCursor(query.cursor);
     let q = store.k.selectFrom('guardrail_violations').selectAll();
     if (query.status !== undefined) q = q.where('review_status', '=', query.status);
     if (query.severity !== undefined) q = q.where('severity', '=', query.severity);
@@ -113,14 +107,14 @@ export class ReviewQueue {
     if (query.checkId !== undefined) q = q.where('check_id', '=', query.checkId);
     if (query.from !== undefined) q = q.where('created_at', '>=', toDate(query.from, 'from'));
     if (query.to !== undefined) q = q.where('created_at', '<', toDate(query.to, 'to'));
-    if (query.cursor !== undefined) q = q.where('id', '<', query.cursor);
+    if (after !== undefined) q = q.where('id', '<', after);
     try {
       const rows = await q
         .orderBy('id', 'desc')
         .limit(limit + 1)
         .execute();
       const items = rows.slice(0, limit).map(fromRow);
-      return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+      return { items, nextCursor: rows.length > limit ? encodeIdCursor(items[items.length - 1]!.id) : null };
     } catch (error) {
       throw translateDbError(error, 'listing guardrail violations');
     }
