@@ -67,6 +67,7 @@ export class BatchWriter<T> {
   /** Full batches cut by add(), handed to the queue in a microtask (never inside the caller's add()). */
   private ready: Batch<T>[] = [];
   private readonly startReadyFn = () => this.startReady();
+  private readonly onTimerFn = () => this.onTimer();
   private held = 0;
   private heldBytes = 0;
   private cancelTimer: (() => void) | undefined;
@@ -145,10 +146,8 @@ export class BatchWriter<T> {
     this.c.accepted++;
     if (this.buffer.length === 0) {
       this.bufferAcceptedAt = this.o.clock.now();
-      this.cancelTimer = this.o.clock.setTimeout(() => {
-        this.cancelTimer = undefined;
-        this.dispatch();
-      }, this.o.flushIntervalMs);
+      // A timer still armed for an earlier batch (cut when full) is kept: it re-arms for this one.
+      if (this.cancelTimer === undefined) this.armTimer(this.o.flushIntervalMs);
     }
     this.buffer.push(row);
     this.bufferBytes += size;
@@ -156,6 +155,20 @@ export class BatchWriter<T> {
     this.heldBytes += size;
     if (this.buffer.length >= this.o.batchSize) this.cutBatch();
     return true;
+  }
+
+  private armTimer(ms: number): void {
+    this.cancelTimer = this.o.clock.setTimeout(this.onTimerFn, ms);
+  }
+
+  /** A partial batch is written `flushIntervalMs` after its first row (re-armed when armed for an older one). */
+  private onTimer(): void {
+    this.cancelTimer = undefined;
+    if (this.buffer.length === 0) return;
+    const interval = this.o.flushIntervalMs;
+    const left = this.bufferAcceptedAt + interval - this.o.clock.now();
+    if (left > 0 && left <= interval) this.armTimer(left);
+    else this.dispatch();
   }
 
   /** Resolves once every row accepted before the call is stored, rejected, or durable in the spool. */
@@ -258,8 +271,7 @@ export class BatchWriter<T> {
       this.dispatch(); // already deferred to a microtask
       return;
     }
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
+    // The flush timer stays armed: the next row re-uses it (no timer per batch under load).
     this.ready.push({ rows: this.buffer, bytes: this.bufferBytes, acceptedAt: this.bufferAcceptedAt });
     this.buffer = [];
     this.bufferBytes = 0;

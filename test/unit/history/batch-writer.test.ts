@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '../../../src/errors.js';
 import { BatchWriter, type BatchWriterEvent } from '../../../src/history/batch-writer.js';
+import { ManualClock } from '../../../src/internal/clock.js';
 import { Spool } from '../../../src/history/spool.js';
 
 interface Row {
@@ -50,6 +51,43 @@ describe('BatchWriter', () => {
     expect(store.stored.size).toBe(25);
     expect(store.state.batchSizes.sort((a, b) => a - b)).toEqual([5, 10, 10]);
     expect(w.stats()).toMatchObject({ accepted: 25, written: 25, buffered: 0, dropped: 0 });
+    await w.close();
+  });
+
+  it('a full batch starts its write after add() returns, and a later partial batch is written flushIntervalMs after its first row', async () => {
+    const clock = new ManualClock();
+    const writes: number[][] = [];
+    const w = new BatchWriter<Row>({
+      write: async (rows) => {
+        writes.push(rows.map((r) => r.id));
+      },
+      batchSize: 2,
+      flushIntervalMs: 100,
+      clock,
+    });
+    w.add({ id: 1 });
+    w.add({ id: 2 }); // full: cut now, handed to the queue in a microtask
+    w.add({ id: 3 });
+    expect(writes).toEqual([]);
+    expect(w.stats().buffered).toBe(3);
+    await Promise.resolve();
+    expect(writes).toEqual([[1, 2]]);
+    clock.advance(60);
+    w.add({ id: 4 }); // completes batch [3, 4]
+    clock.advance(30);
+    w.add({ id: 5 }); // first row of a new partial batch at t=90
+    clock.advance(10); // t=100: the timer armed at t=0 fires, re-arms for t=190
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    clock.advance(89);
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toHaveLength(2);
+    clock.advance(1); // t=190
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toEqual([[1, 2], [3, 4], [5]]);
     await w.close();
   });
 
