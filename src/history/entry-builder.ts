@@ -216,8 +216,9 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
 }
 
 /**
- * Approximate heap a buffered row retains: its text plus ~850 bytes of object, id and small strings
- * (test/bench/history.bench.ts measured 2,309 bytes of heap for a row with 1,470 characters of text). @internal
+ * Approximate heap a buffered row retains: its text plus ~850 bytes of object, id and small strings.
+ * Conservative: test/bench/history.bench.ts measured 2,309 bytes of heap for a row with 1,470 characters
+ * of text before the id was flattened in logSync, ~1,890 since. @internal
  */
 export function rowSize(row: LogRow): number {
   return (

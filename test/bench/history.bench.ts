@@ -93,12 +93,13 @@ async function processorRun(
   await clear(db);
   const p = new HistoricalLogProcessor({ db, insertMethod: method });
   const inputs = Array.from({ length: n }, (_, i) => input(i));
-  const durations: number[] = [];
+  // Preallocated: the harness itself allocates nothing between the calls it times.
+  const durations = new Float64Array(n);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const s = performance.now();
     p.logSync(inputs[i]!);
-    durations.push(performance.now() - s);
+    durations[i] = performance.now() - s;
     // Let the writer run between bursts, as a server's event loop would.
     if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
   }
@@ -107,8 +108,8 @@ async function processorRun(
   const m = p.metrics();
   await p.close();
   if (m.written !== n) throw new Error(`stored ${m.written} of ${n}`);
-  durations.sort((a, b) => a - b);
-  return { rowsPerSec: n / seconds, p50: pct(durations, 0.5) * 1000, p99: pct(durations, 0.99) * 1000 };
+  const sorted = Array.from(durations.sort());
+  return { rowsPerSec: n / seconds, p50: pct(sorted, 0.5) * 1000, p99: pct(sorted, 0.99) * 1000 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
