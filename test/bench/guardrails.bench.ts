@@ -5,9 +5,11 @@
  * stages, best of 7 like the test) beside a plain RegExp scan of the same text (the native floor).
  * Printed, not asserted. `npx tsx test/bench/guardrails.bench.ts`
  */
+
 import { englishDataset, englishRecommendedTransformers, RegExpMatcher } from 'obscenity';
-import { GuardrailsMonitor } from '../../src/guardrails/index.js';
 import { DEFAULT_TERM_GROUPS } from '../../src/guardrails/default-terms.js';
+import { GuardrailsMonitor } from '../../src/guardrails/index.js';
+import { ADVERSARIAL_INPUTS } from '../fixtures/guardrails/adversarial.js';
 
 const LINE_BASE =
   'The innkeeper wipes the counter with a rag and leans closer. "Travellers come and go, friend, but few ask about the old mill. ' +
@@ -88,21 +90,7 @@ console.log(
 console.log(`target p99 ≤ 150 µs: ${ours.p99 <= 150 ? 'met' : 'NOT met'} (${ours.p99.toFixed(1)} µs)`);
 
 // Adversarial 100 KB inputs (the unit test's list): best of 7 per stage, as the test measures.
-const ADVERSARIAL: Record<string, string> = {
-  'a×1e5 + !': `${'a'.repeat(1e5)}!`,
-  'digits×1e5': '1'.repeat(1e5),
-  'digit-space runs': '1 '.repeat(5e4),
-  'dotted digits': '1.'.repeat(5e4),
-  'nested separators': 'f.-_ '.repeat(2e4),
-  'spaced letters': 'f u '.repeat(25_000),
-  'at signs': 'a@'.repeat(5e4),
-  colons: 'a:'.repeat(5e4),
-  'jwt prefixes': 'eyJ'.repeat(33_333),
-  'key prefixes': 'sk-'.repeat(33_333),
-  'iban-like': 'AB12 '.repeat(2e4),
-  'zero-width': 'f\u200b'.repeat(5e4),
-  confusables: 'ѕһіt '.repeat(2e4),
-};
+const ADVERSARIAL = ADVERSARIAL_INPUTS;
 const big = new GuardrailsMonitor({ maxInputChars: 200_000, maxOutputChars: 200_000 });
 const floorRe = /zorblax|fuck|\d{3}-\d{2}-\d{4}|@\w+\./gi;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ClosedError, ValidationError } from '../../../src/errors.js';
 import { GuardrailsMonitor, type StandardSchemaV1 } from '../../../src/guardrails/index.js';
+import { ADVERSARIAL_INPUTS } from '../../fixtures/guardrails/adversarial.js';
 
 const out = (text: string, extra: object = {}) => ({ text, stage: 'output' as const, ...extra });
 
@@ -258,21 +259,7 @@ describe('GuardrailsMonitor disabled, events, metrics, streaming', () => {
 });
 
 describe('adversarial inputs', () => {
-  const inputs: Record<string, string> = {
-    'a×1e5 + !': `${'a'.repeat(1e5)}!`,
-    'digits×1e5': '1'.repeat(1e5),
-    'digit-space runs': '1 '.repeat(5e4),
-    'dotted digits': '1.'.repeat(5e4),
-    'nested separators': 'f.-_ '.repeat(2e4),
-    'spaced letters': 'f u '.repeat(25_000),
-    'at signs': 'a@'.repeat(5e4),
-    colons: 'a:'.repeat(5e4),
-    'jwt prefixes': 'eyJ'.repeat(33_333),
-    'key prefixes': 'sk-'.repeat(33_333),
-    'iban-like': 'AB12 '.repeat(2e4),
-    'zero-width': 'f\u200b'.repeat(5e4),
-    confusables: 'ѕһіt '.repeat(2e4),
-  };
+  const inputs = ADVERSARIAL_INPUTS;
   const g = new GuardrailsMonitor({ maxInputChars: 200_000, maxOutputChars: 200_000 });
 
   it.each(Object.entries(inputs))('%s (100 KB) is checked in ≤ 10 ms', (_name, text) => {
