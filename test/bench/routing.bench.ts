@@ -3,26 +3,12 @@
  * Run: npx tsx test/bench/routing.bench.ts
  */
 import { TrafficRouter } from '../../src/deployment/traffic-router.js';
-import type { Deployment } from '../../src/deployment/types.js';
-import type { Model, RegistrySnapshot } from '../../src/registry/types.js';
+import type { RegistrySnapshot } from '../../src/registry/types.js';
+import { fakeDeployment, fakeModel } from '../fixtures/deployment/records.js';
 
 const N = 200_000;
-const model = (id: string, status: Model['status']): Model => ({
-  id,
-  modelName: 'npc',
-  modelType: 'api',
-  provider: 'simulated',
-  useCase: 'npc',
-  version: id,
-  status,
-  configuration: {},
-  tags: [],
-  metadata: {},
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-});
-const stable = model('00000000-0000-7000-8000-000000000001', 'current');
-const cand = model('00000000-0000-7000-8000-000000000002', 'candidate');
+const stable = fakeModel('00000000-0000-7000-8000-000000000001', 'current');
+const cand = fakeModel('00000000-0000-7000-8000-000000000002', 'candidate');
 const snap: RegistrySnapshot = {
   version: 1,
   currentByUseCase: new Map([['npc', stable]]),
@@ -33,30 +19,7 @@ const snap: RegistrySnapshot = {
   refreshedAt: 0,
 };
 const router = new TrafficRouter({ registry: { snapshot: () => snap, getModel: async () => cand } });
-const now = new Date(0);
-const d: Deployment = {
-  id: '00000000-0000-7000-8000-0000000000d1',
-  useCase: 'npc',
-  strategy: 'canary',
-  status: 'progressing',
-  candidateModelId: cand.id,
-  stableModelId: stable.id,
-  weight: 25,
-  stepIndex: 1,
-  plan: { steps: [5, 25, 50, 100], stepMinDurationMs: 0, stepMinSamples: 0, rollbackWindowMs: 0 },
-  analysis: {} as Deployment['analysis'],
-  switched: false,
-  actor: 'b',
-  reason: null,
-  lastVerdict: null,
-  stepStartedAt: now,
-  createdAt: now,
-  updatedAt: now,
-  finishedAt: null,
-  version: 1,
-  leaseOwner: null,
-  leaseExpiresAt: null,
-};
+const d = fakeDeployment({ candidateModelId: cand.id, stableModelId: stable.id, weight: 25, stepIndex: 1 });
 await router.setActiveDeployments([d]);
 const keys = Array.from({ length: 10_000 }, (_, i) => `player-${i}`);
 const map = new Map(keys.map((k) => [k, stable]));

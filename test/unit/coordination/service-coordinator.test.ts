@@ -4,6 +4,7 @@ import { DEFAULT_PLAN, type Deployment } from '../../../src/deployment/index.js'
 import { ConflictError, ValidationError } from '../../../src/errors.js';
 import { ManualClock } from '../../../src/internal/clock.js';
 import type { ProbeInput, ProbeResult } from '../../../src/llm/index.js';
+import { fakeDeployment } from '../../fixtures/deployment/records.js';
 import { FakeGuardrails } from '../llm/fakes.js';
 
 const CAND = '01900000-0000-7000-8000-000000000002';
@@ -19,29 +20,17 @@ function fakeManager(clock: ManualClock, stable: string | null = STABLE) {
     ticks: 0,
     async startDeployment(i: { strategy?: Deployment['strategy'] }) {
       const now = new Date(clock.now());
-      d = {
+      d = fakeDeployment({
         id: DEP,
         useCase: 'u',
         strategy: i.strategy ?? 'all_at_once',
         status: 'pending',
         candidateModelId: CAND,
         stableModelId: stable,
-        weight: 0,
-        stepIndex: 0,
         plan: { ...DEFAULT_PLAN },
-        analysis: {} as Deployment['analysis'],
-        switched: false,
         actor: 'x',
-        reason: null,
-        lastVerdict: null,
-        stepStartedAt: now,
         createdAt: now,
-        updatedAt: now,
-        finishedAt: null,
-        version: 1,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-      };
+      });
       return d;
     },
     async getDeployment() {

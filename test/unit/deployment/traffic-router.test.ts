@@ -2,27 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { isCandidateBucket, ROUTING_BUCKETS, TrafficRouter } from '../../../src/deployment/traffic-router.js';
 import type { Deployment } from '../../../src/deployment/types.js';
 import { bucketOf } from '../../../src/internal/hashing.js';
-import type { Model, RegistrySnapshot } from '../../../src/registry/types.js';
+import type { RegistrySnapshot } from '../../../src/registry/types.js';
+import { fakeDeployment, fakeModel } from '../../fixtures/deployment/records.js';
 
-function model(id: string, status: Model['status']): Model {
-  const now = new Date(0);
-  return {
-    id,
-    modelName: `m-${id}`,
-    modelType: 'api',
-    provider: 'simulated',
-    useCase: 'npc',
-    version: '1',
-    status,
-    configuration: {},
-    tags: [],
-    metadata: {},
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-const STABLE = model('00000000-0000-7000-8000-000000000001', 'current');
-const CAND = model('00000000-0000-7000-8000-000000000002', 'candidate');
+const STABLE = fakeModel('00000000-0000-7000-8000-000000000001', 'current');
+const CAND = fakeModel('00000000-0000-7000-8000-000000000002', 'candidate');
 
 function fakeRegistry() {
   let version = 1;
@@ -51,30 +35,7 @@ function deployment(
   status: Deployment['status'] = 'progressing',
   id = '00000000-0000-7000-8000-0000000000d1',
 ): Deployment {
-  const now = new Date(0);
-  return {
-    id,
-    useCase: 'npc',
-    strategy: 'canary',
-    status,
-    candidateModelId: CAND.id,
-    stableModelId: STABLE.id,
-    weight,
-    stepIndex: 0,
-    plan: { steps: [5, 25, 50, 100], stepMinDurationMs: 0, stepMinSamples: 0, rollbackWindowMs: 0 },
-    analysis: {} as Deployment['analysis'],
-    switched: false,
-    actor: 't',
-    reason: null,
-    lastVerdict: null,
-    stepStartedAt: now,
-    createdAt: now,
-    updatedAt: now,
-    finishedAt: null,
-    version: 1,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-  };
+  return fakeDeployment({ id, status, weight, candidateModelId: CAND.id, stableModelId: STABLE.id });
 }
 
 describe('sticky bucketing', () => {
