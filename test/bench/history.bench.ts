@@ -12,12 +12,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
 import type { Database, DatabaseBackend } from '../../src/db/index.js';
+import { buildRow } from '../../src/history/entry-builder.js';
 import {
   HistoricalLogProcessor,
   type InferenceLogInput,
   type InsertMethod,
 } from '../../src/history/index.js';
-import { buildRow } from '../../src/history/entry-builder.js';
 import { historyKysely, insertRows } from '../../src/history/log-store.js';
 import type { LogRow } from '../../src/history/types.js';
 import { uuidv7 } from '../../src/internal/ids.js';

@@ -3,6 +3,8 @@
  * logging) over a raw `fetch` to the same local stub, measured interleaved in the same run.
  * Target: p50 ≤ 0.3 ms and p99 ≤ 1 ms extra. Run: `npx tsx test/bench/llm-overhead.bench.ts`.
  */
+
+import { loadavg } from 'node:os';
 import {
   type GuardrailCheckResult,
   type InferenceLogEntry,
@@ -10,7 +12,6 @@ import {
   type RouteOutcome,
 } from '../../src/llm/index.js';
 import type { Model, RouteDecision } from '../../src/llm/types.js';
-import { loadavg } from 'node:os';
 import { startProviderStub } from '../helpers/provider-stubs.js';
 
 const WARMUP = 200;

@@ -72,7 +72,12 @@ async function hotPath(): Promise<void> {
   console.log('\n== Cached lookup (target p99 ≤ 5 µs; host guide < 100 ms) ==');
   row('Map.get (raw limit, timer included)', raw, us);
   row('async fn returning Map.get (await floor)', awaitOnly, us);
-  row('registry.getCurrentModel (cached)', ours, us, `p99 ratio to await floor ${(ours.p99 / awaitOnly.p99).toFixed(2)}×`);
+  row(
+    'registry.getCurrentModel (cached)',
+    ours,
+    us,
+    `p99 ratio to await floor ${(ours.p99 / awaitOnly.p99).toFixed(2)}×`,
+  );
   await registry.close();
   await db.close();
 }
@@ -93,7 +98,12 @@ async function coldAndRegister(label: string, db: Database, n: number): Promise<
   row('raw Kysely PK select (limit)', raw, ms);
   row('registry.getModel (cold lookup)', cold, ms, `p50 ratio ${(cold.p50 / raw.p50).toFixed(2)}×`);
   row('raw single-row INSERT commit (durable-commit floor)', commit, ms);
-  row('registry.registerModel (one txn, 6 statements)', reg, ms, `p50 ratio to one commit ${(reg.p50 / commit.p50).toFixed(2)}×`);
+  row(
+    'registry.registerModel (one txn, 6 statements)',
+    reg,
+    ms,
+    `p50 ratio to one commit ${(reg.p50 / commit.p50).toFixed(2)}×`,
+  );
   await registry.close();
   await db.close();
 }

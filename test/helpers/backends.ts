@@ -9,7 +9,9 @@ export const TEST_DATABASE_URL = process.env.MMS_TEST_DATABASE_URL;
 /** Backends to run contract suites on: pg-mem and PGlite always, PostgreSQL when configured (required in CI). */
 export function testBackends(): DatabaseBackend[] {
   if (process.env.CI && !TEST_DATABASE_URL) {
-    throw new Error('CI requires MMS_TEST_DATABASE_URL: the PostgreSQL contract tests must run, not be skipped');
+    throw new Error(
+      'CI requires MMS_TEST_DATABASE_URL: the PostgreSQL contract tests must run, not be skipped',
+    );
   }
   return TEST_DATABASE_URL ? ['pg-mem', 'pglite', 'postgres'] : ['pg-mem', 'pglite'];
 }

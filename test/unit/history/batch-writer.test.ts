@@ -9,8 +9,8 @@ import {
   ValidationError,
 } from '../../../src/errors.js';
 import { BatchWriter, type BatchWriterEvent } from '../../../src/history/batch-writer.js';
-import { ManualClock } from '../../../src/internal/clock.js';
 import { Spool } from '../../../src/history/spool.js';
+import { ManualClock } from '../../../src/internal/clock.js';
 
 interface Row {
   id: number;

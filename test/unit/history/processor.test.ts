@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/index.js';
 import { ClosedError, DatabaseUnavailableError, ValidationError } from '../../../src/errors.js';
+import { buildRow } from '../../../src/history/entry-builder.js';
 import {
   HistoricalLogProcessor,
   type HistoryDropped,
   type InferenceLogInput,
 } from '../../../src/history/index.js';
-import { buildRow } from '../../../src/history/entry-builder.js';
 import { percentileCont } from '../../../src/history/log-reader.js';
 import { safeJson, truncateUtf8 } from '../../../src/history/sanitize.js';
 import { isUuid } from '../../../src/internal/ids.js';
