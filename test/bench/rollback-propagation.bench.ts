@@ -4,10 +4,12 @@
  * the raw limit: a bare NOTIFY round trip between two connections. Needs MMS_TEST_DATABASE_URL.
  * Run: MMS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx test/bench/rollback-propagation.bench.ts
  */
+
 import pg from 'pg';
 import { DeploymentManager } from '../../src/deployment/index.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
+import { registerNpc } from '../helpers/models.js';
 
 const ROUNDS = 10;
 if (!TEST_DATABASE_URL) {
@@ -36,14 +38,7 @@ const times: number[] = [];
 const durations: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   const useCase = `bench_${i}`;
-  const reg = (v: string) =>
-    a.registry.registerModel({
-      modelName: 'npc',
-      modelType: 'api',
-      provider: 'simulated',
-      useCase,
-      version: v,
-    });
+  const reg = (v: string) => registerNpc(a.registry, useCase, v);
   const stable = await reg('1');
   await a.registry.updateModelStatus(stable.id, 'current');
   const cand = await reg('2');

@@ -8,6 +8,7 @@ import { LLMClient } from '../../src/llm/index.js';
 import type { InferenceLogEntry } from '../../src/llm/types.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
+import { registerNpc } from '../helpers/models.js';
 
 const USE_CASE = 'interaction_layer';
 const PLAN = {
@@ -30,13 +31,10 @@ describe.each(testBackends())('coordinateModelDeployment on %s', (backend) => {
 
   const register = async (version: string, configuration: Record<string, number | string>) =>
     (
-      await registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: USE_CASE,
-        version,
-        configuration: { endpoint: 'http://simulated.invalid/npc', seed: `v${version}`, ...configuration },
+      await registerNpc(registry, USE_CASE, version, {
+        endpoint: 'http://simulated.invalid/npc',
+        seed: `v${version}`,
+        ...configuration,
       })
     ).id;
 

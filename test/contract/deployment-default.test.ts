@@ -4,6 +4,7 @@ import { DeploymentManager } from '../../src/deployment/index.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { RollbackManager } from '../../src/rollback/index.js';
 import { openTestDatabase } from '../helpers/backends.js';
+import { registerNpc } from '../helpers/models.js';
 
 // The default database comes from the environment (embedded PGlite without DATABASE_URL, covered by the
 // registry's and history's default tests). Here it is a pg-mem database, so this file does not pay for a
@@ -27,14 +28,7 @@ describe('zero-argument DeploymentManager and RollbackManager (the host guide)',
     await deployments.ready();
     const registry = new ModelRegistry({ db: await defaultDb.db! });
     await registry.ready();
-    const reg = (version: string) =>
-      registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: 'zero',
-        version,
-      });
+    const reg = (version: string) => registerNpc(registry, 'zero', version);
     const stable = await reg('1');
     await registry.updateModelStatus(stable.id, 'current');
     const candidate = await reg('2');

@@ -7,6 +7,7 @@ import { ModelRegistry } from '../../src/registry/model-registry.js';
 import type { RolledBackEvent } from '../../src/rollback/index.js';
 import { rollbackSuite } from '../fixtures/deployment/rollback-suite.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
+import { registerNpc } from '../helpers/models.js';
 
 const FAST_PLAN = {
   steps: [10, 50, 100],
@@ -52,14 +53,7 @@ describe.each(testBackends())('deployments on %s', (backend) => {
 
   beforeEach(async () => {
     USE_CASE = `interaction_${++n}`;
-    const reg = (version: string) =>
-      registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: USE_CASE,
-        version,
-      });
+    const reg = (version: string) => registerNpc(registry, USE_CASE, version);
     stableId = (await reg('1')).id;
     await registry.updateModelStatus(stableId, 'current');
     candidateId = (await reg('2')).id;
@@ -221,15 +215,7 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     expect((await registry.getModel(candidateId)).status).toBe('current');
     await expect(manager.abort(d.id)).rejects.toBeInstanceOf(ConflictError);
 
-    const third = (
-      await registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: USE_CASE,
-        version: '3',
-      })
-    ).id;
+    const third = (await registerNpc(registry, USE_CASE, '3')).id;
     const d2 = await manager.startDeployment({
       useCase: USE_CASE,
       newModelId: third,
@@ -244,15 +230,7 @@ describe.each(testBackends())('deployments on %s', (backend) => {
   });
 
   it('allows one active deployment per use case (ConflictError for the loser)', async () => {
-    const other = (
-      await registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: USE_CASE,
-        version: '9',
-      })
-    ).id;
+    const other = (await registerNpc(registry, USE_CASE, '9')).id;
     const results = await Promise.allSettled([
       manager.startDeployment({ useCase: USE_CASE, newModelId: candidateId, strategy: 'canary' }),
       manager.startDeployment({ useCase: USE_CASE, newModelId: other, strategy: 'canary' }),
@@ -273,25 +251,9 @@ describe.each(testBackends())('deployments on %s', (backend) => {
         version: '1',
       })
     ).id;
-    const retired = (
-      await registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: USE_CASE,
-        version: 'r',
-      })
-    ).id;
+    const retired = (await registerNpc(registry, USE_CASE, 'r')).id;
     await registry.updateModelStatus(retired, 'retired');
-    const failed = (
-      await registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: USE_CASE,
-        version: 'f',
-      })
-    ).id;
+    const failed = (await registerNpc(registry, USE_CASE, 'f')).id;
     await registry.updateModelStatus(failed, 'failed');
     const base = { useCase: USE_CASE, newModelId: candidateId, strategy: 'canary' as const };
     const bad: Array<[string, Record<string, unknown>, RegExp]> = [

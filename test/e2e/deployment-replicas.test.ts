@@ -4,6 +4,7 @@ import { DeploymentManager } from '../../src/deployment/index.js';
 import { ConflictError } from '../../src/errors.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
+import { registerNpc } from '../helpers/models.js';
 
 interface Replica {
   db: Database;
@@ -49,14 +50,7 @@ describe.skipIf(!TEST_DATABASE_URL)('two replicas on PostgreSQL', () => {
   });
 
   async function models(useCase: string) {
-    const reg = (v: string) =>
-      a.registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase,
-        version: v,
-      });
+    const reg = (v: string) => registerNpc(a.registry, useCase, v);
     const stable = await reg('1');
     await a.registry.updateModelStatus(stable.id, 'current');
     const c1 = await reg('2');

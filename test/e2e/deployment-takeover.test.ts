@@ -6,6 +6,7 @@ import type { Database } from '../../src/db/index.js';
 import { DeploymentManager, TrafficRouter } from '../../src/deployment/index.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
+import { registerNpc } from '../helpers/models.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/deployment/driver-child.ts', import.meta.url));
 const LEASE_MS = 1500;
@@ -82,14 +83,7 @@ describe.skipIf(!TEST_DATABASE_URL)('driver killed mid-rollout (child process, P
   });
 
   it('the other instance takes over after the lease expires and finishes from the persisted step', async () => {
-    const reg = (version: string) =>
-      registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: USE_CASE,
-        version,
-      });
+    const reg = (version: string) => registerNpc(registry, USE_CASE, version);
     const stable = await reg('1');
     await registry.updateModelStatus(stable.id, 'current');
     const candidate = await reg('2');

@@ -3,6 +3,7 @@
  * rollout of a failing candidate, players are answered by the previous model, and the judge still sees
  * the candidate's real failures and rolls it back.
  */
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/index.js';
 import { DeploymentManager, type Verdict } from '../../../src/deployment/index.js';
@@ -11,6 +12,7 @@ import { LLMClient } from '../../../src/llm/index.js';
 import type { InferenceLogEntry } from '../../../src/llm/types.js';
 import { ModelRegistry } from '../../../src/registry/model-registry.js';
 import { openTestDatabase } from '../../helpers/backends.js';
+import { registerNpc } from '../../helpers/models.js';
 
 const U = 'interaction_layer';
 const PLAN = {
@@ -42,16 +44,7 @@ describe('LLMClient during an all-at-once rollout (real DeploymentManager on pg-
   });
 
   const register = async (version: string, configuration: Record<string, unknown>) =>
-    (
-      await registry.registerModel({
-        modelName: 'npc',
-        modelType: 'api',
-        provider: 'simulated',
-        useCase: U,
-        version,
-        configuration: { seed: `v${version}`, ...configuration },
-      })
-    ).id;
+    (await registerNpc(registry, U, version, { seed: `v${version}`, ...configuration })).id;
 
   it('a failing candidate: answers come from the previous model, the judge sees the failures and rolls back', async () => {
     const previousId = await register('1', { responses: ['Previous model speaking.'] });
