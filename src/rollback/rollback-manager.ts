@@ -195,8 +195,8 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
       claimed = true;
       return { patch: { status: 'rolling_back', weight: 0, reason: options.reason }, actor };
     });
-    if (claimed)
-      return this.execute(
+    const startRecord = () =>
+      this.execute(
         moving,
         d.useCase,
         d.candidateModelId,
@@ -204,6 +204,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
         options,
         startedAt,
       );
+    if (claimed) return startRecord();
     // Someone else claimed it (another replica, or one that died). Its row appears right after the claim.
     for (let i = 0; ; i++) {
       const [latest] = await store.list({ deploymentId: d.id, limit: 1 });
@@ -220,14 +221,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
         details: { id: d.id },
       });
     // The replica died between its claim and its record: start the record now.
-    return this.execute(
-      moving,
-      d.useCase,
-      d.candidateModelId,
-      options.toModelId ?? moving.stableModelId,
-      options,
-      startedAt,
-    );
+    return startRecord();
   }
 
   /** The rollback, or `NotFoundError`. */
