@@ -28,7 +28,7 @@ import { checkHealth, type HealthReport } from './observability/health.js';
 import { toPrometheus } from './observability/prometheus.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import type { ModelRegistryOptions } from './registry/registry-options.js';
-import type { RollbackManager } from './rollback/rollback-manager.js';
+import type { RollbackManager } from './deployment/rollback-manager.js';
 
 /** Options of {@link createModelManagement}. Every part's own options may be given; shared ones are set here. */
 export interface ModelManagementOptions {

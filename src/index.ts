@@ -32,4 +32,3 @@ export {
 } from './observability/health.js';
 export { type MetricsTree, toPrometheus } from './observability/prometheus.js';
 export * from './registry/index.js';
-export * from './rollback/index.js';

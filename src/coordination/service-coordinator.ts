@@ -3,7 +3,7 @@ import type { Deployment } from '../deployment/types.js';
 import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import type { Rollback } from '../rollback/types.js';
+import type { Rollback } from '../deployment/rollback-types.js';
 import {
   DEFAULT_SERVICE_COORDINATOR_OPTIONS,
   validateCoordinateInput,

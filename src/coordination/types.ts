@@ -10,8 +10,8 @@ import type { ValidationResult } from '../deployment/deployment-driver.js';
 import type { Clock } from '../internal/clock.js';
 import type { LLMClient } from '../llm/llm-client.js';
 import type { GuardrailsLike } from '../llm/types.js';
-import type { Rollback } from '../rollback/types.js';
-import type { RollbackManager } from '../rollback/rollback-manager.js';
+import type { Rollback } from '../deployment/rollback-types.js';
+import type { RollbackManager } from '../deployment/rollback-manager.js';
 import type { SmokeCase, SmokeProbe, SmokeReport } from './smoke.js';
 
 /** What the coordinator needs from a `DeploymentManager` (a narrow slice, so fakes are trivial). */

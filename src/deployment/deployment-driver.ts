@@ -1,6 +1,6 @@
 import { isRetryable } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import type { RollbackManager } from '../rollback/rollback-manager.js';
+import type { RollbackManager } from './rollback-manager.js';
 import type { DeploymentStore } from './deployment-store.js';
 import type { DeploymentWriter } from './deployment-writer.js';
 import { judge, type Verdict } from './judge.js';

@@ -54,3 +54,9 @@ export {
   type DeploymentStrategy,
   type ListDeploymentsFilter,
 } from './types.js';
+export {
+  RollbackManager,
+  type RollbackManagerEvents,
+  type RollbackManagerOptions,
+} from './rollback-manager.js';
+export type { Rollback, RollbackOptions, RollbackTrigger, RolledBackEvent } from './rollback-types.js';

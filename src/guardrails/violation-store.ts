@@ -7,7 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
-import { BatchWriter } from '../history/batch-writer.js';
+import { BatchWriter } from '../internal/batch-writer.js';
 import type { Clock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
 import type { CheckInput, GuardrailAction, GuardrailStage, Severity, Violation } from './types.js';

@@ -1,6 +1,5 @@
 /**
- * Public surface of the history module. The generic batch writer and the spool are internal: other
- * modules (guardrails) import them from `./batch-writer.js` / `./spool.js` directly.
+ * Public surface of the history module. The generic batch writer and the spool live in `internal/`.
  * @module
  */
 export type { RedactedField } from './entry-builder.js';

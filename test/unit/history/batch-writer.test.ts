@@ -8,8 +8,8 @@ import {
   DatabaseUnavailableError,
   ValidationError,
 } from '../../../src/errors.js';
-import { BatchWriter, type BatchWriterEvent } from '../../../src/history/batch-writer.js';
-import { Spool } from '../../../src/history/spool.js';
+import { BatchWriter, type BatchWriterEvent } from '../../../src/internal/batch-writer.js';
+import { Spool } from '../../../src/internal/spool.js';
 import { ManualClock } from '../../../src/internal/clock.js';
 
 interface Row {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
-import type { Rollback, RollbackTrigger } from './types.js';
+import type { Rollback, RollbackTrigger } from './rollback-types.js';
 
 type RollbackRow = {
   id: string;

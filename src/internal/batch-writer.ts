@@ -1,8 +1,8 @@
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { ClosedError, isRetryable, ValidationError } from '../errors.js';
-import { systemClock } from '../internal/clock.js';
-import { Histogram } from '../internal/histogram.js';
+import { systemClock } from './clock.js';
+import { Histogram } from './histogram.js';
 import {
   type BatchWriterEvent,
   type BatchWriterOptions,

@@ -1,4 +1,4 @@
-import type { Clock } from '../internal/clock.js';
+import type { Clock } from './clock.js';
 
 /**
  * Sliding-window success/failure counter in one-second buckets: `rate()` is the failed share of the

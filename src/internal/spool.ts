@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, systemClock } from '../internal/clock.js';
+import { type Clock, systemClock } from './clock.js';
 
 /** Defaults of {@link SpoolOptions}. */
 export const DEFAULT_SPOOL_OPTIONS = {

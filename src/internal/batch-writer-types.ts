@@ -1,5 +1,5 @@
-import type { Clock } from '../internal/clock.js';
-import type { HistogramSummary } from '../internal/histogram.js';
+import type { Clock } from './clock.js';
+import type { HistogramSummary } from './histogram.js';
 import type { Spool } from './spool.js';
 
 /** Defaults of {@link BatchWriterOptions}. */
