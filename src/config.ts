@@ -2,9 +2,10 @@
  * The one place that reads environment variables (the host guide's names), turning them into options.
  * @module
  */
-import { ValidationError } from './errors.js';
+
 import type { DatabaseOptions } from './db/database.js';
 import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from './deployment/types.js';
+import { ValidationError } from './errors.js';
 
 /** What the environment configures. */
 export interface EnvConfig {

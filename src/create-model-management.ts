@@ -9,6 +9,7 @@ import type { ServiceCoordinatorOptions } from './coordination/types.js';
 import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
 import { DeploymentManager } from './deployment/deployment-manager.js';
 import type { DeploymentManagerOptions } from './deployment/deployment-manager-options.js';
+import type { RollbackManager } from './deployment/rollback-manager.js';
 import type { TrafficRouter } from './deployment/traffic-router.js';
 import type { DeploymentStrategy } from './deployment/types.js';
 import { ValidationError } from './errors.js';
@@ -28,7 +29,6 @@ import { checkHealth, type HealthReport } from './observability/health.js';
 import { toPrometheus } from './observability/prometheus.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import type { ModelRegistryOptions } from './registry/registry-options.js';
-import type { RollbackManager } from './deployment/rollback-manager.js';
 
 /** Options of {@link createModelManagement}. Every part's own options may be given; shared ones are set here. */
 export interface ModelManagementOptions {

@@ -1,9 +1,9 @@
 import { show } from '../deployment/plan.js';
+import type { Rollback } from '../deployment/rollback-types.js';
 import type { Deployment } from '../deployment/types.js';
 import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import type { Rollback } from '../deployment/rollback-types.js';
 import {
   DEFAULT_SERVICE_COORDINATOR_OPTIONS,
   validateCoordinateInput,

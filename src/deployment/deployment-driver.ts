@@ -1,11 +1,11 @@
 import { isRetryable } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import type { RollbackManager } from './rollback-manager.js';
 import type { DeploymentStore } from './deployment-store.js';
 import type { DeploymentWriter } from './deployment-writer.js';
 import { judge, type Verdict } from './judge.js';
 import { OutcomeAggregator } from './outcome-aggregator.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
+import type { RollbackManager } from './rollback-manager.js';
 import type { TrafficRouter } from './traffic-router.js';
 import type { Deployment, DeploymentStatus } from './types.js';
 

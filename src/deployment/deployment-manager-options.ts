@@ -4,12 +4,12 @@
  */
 import type { Database } from '../db/index.js';
 import type { Clock } from '../internal/clock.js';
-import type { RollbackManager } from './rollback-manager.js';
-import type { RolledBackEvent } from './rollback-types.js';
 import type { ValidateModel } from './deployment-driver.js';
 import type { Verdict } from './judge.js';
 import type { AnalysisConfigInput, DeploymentPlanInput } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
+import type { RollbackManager } from './rollback-manager.js';
+import type { RolledBackEvent } from './rollback-types.js';
 import type { TrafficRouter } from './traffic-router.js';
 import type { Deployment, DeploymentStatus, DeploymentStrategy } from './types.js';
 

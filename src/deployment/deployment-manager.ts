@@ -5,7 +5,6 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
 import { ModelRegistry } from '../registry/model-registry.js';
-import { RollbackManager } from './rollback-manager.js';
 import { type DriverContext, driveOnce, restoreStableIfEnded } from './deployment-driver.js';
 import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';
 import {
@@ -26,6 +25,7 @@ import {
   show,
 } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
+import { RollbackManager } from './rollback-manager.js';
 import { TrafficRouter } from './traffic-router.js';
 import {
   type Deployment,

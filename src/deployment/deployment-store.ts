@@ -4,9 +4,9 @@
  * @module
  */
 import type { Kysely } from 'kysely';
-import { ConflictError } from '../errors.js';
 import type { Database } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
+import { ConflictError } from '../errors.js';
 import { type DeploymentTables, eventRow, fromRow, json, parseJson, toRow } from './deployment-rows.js';
 import type { MetricWindow, Variant, Verdict } from './judge.js';
 import {

@@ -34,6 +34,12 @@ export {
 } from './plan.js';
 export type { DeploymentRegistry } from './registry-port.js';
 export {
+  RollbackManager,
+  type RollbackManagerEvents,
+  type RollbackManagerOptions,
+} from './rollback-manager.js';
+export type { Rollback, RollbackOptions, RollbackTrigger, RolledBackEvent } from './rollback-types.js';
+export {
   DEFAULT_ROUTER_OPTIONS,
   DEPLOYMENTS_TOPIC,
   ROUTING_BUCKETS,
@@ -54,9 +60,3 @@ export {
   type DeploymentStrategy,
   type ListDeploymentsFilter,
 } from './types.js';
-export {
-  RollbackManager,
-  type RollbackManagerEvents,
-  type RollbackManagerOptions,
-} from './rollback-manager.js';
-export type { Rollback, RollbackOptions, RollbackTrigger, RolledBackEvent } from './rollback-types.js';

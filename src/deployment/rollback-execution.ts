@@ -3,15 +3,16 @@
  * the deployment; and what happens when a step fails.
  * @module
  */
-import type { DeploymentWriter } from './deployment-writer.js';
-import { show } from './plan.js';
-import type { DeploymentRegistry, Model } from './registry-port.js';
-import type { Deployment } from './types.js';
+
 import { isRetryable, NotFoundError, ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import { isUuid, uuidv7 } from '../internal/ids.js';
+import type { DeploymentWriter } from './deployment-writer.js';
+import { show } from './plan.js';
+import type { DeploymentRegistry, Model } from './registry-port.js';
 import type { RollbackStore } from './rollback-store.js';
 import type { Rollback, RollbackOptions } from './rollback-types.js';
+import type { Deployment } from './types.js';
 
 /** What a rollback needs from its manager. @internal */
 export interface ExecutionContext {

@@ -1,19 +1,19 @@
 import type { Database } from '../db/index.js';
 import { getDefaultDatabase } from '../default-database.js';
+import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { ModelRegistry } from '../registry/model-registry.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import { DeploymentWriter } from './deployment-writer.js';
 import { nonEmptyString, show } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
-import type { TrafficRouter } from './traffic-router.js';
-import type { Deployment } from './types.js';
-import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { TypedEmitter } from '../events.js';
-import { type Clock, systemClock } from '../internal/clock.js';
-import { ModelRegistry } from '../registry/model-registry.js';
 import { executeRollback, usableTarget } from './rollback-execution.js';
 import { RollbackStore } from './rollback-store.js';
 import type { Rollback, RollbackOptions, RolledBackEvent } from './rollback-types.js';
+import type { TrafficRouter } from './traffic-router.js';
+import type { Deployment } from './types.js';
 
 /** Options of {@link RollbackManager}. Every field is optional: `new RollbackManager()` works. */
 export interface RollbackManagerOptions {

@@ -3,17 +3,17 @@ import { translateDbError } from '../db/pg-errors.js';
 import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
-import { type Clock, systemClock } from '../internal/clock.js';
-import { uuidv7 } from '../internal/ids.js';
 import { BatchWriter, type BatchWriterEvent } from '../internal/batch-writer.js';
-import { type BuildSettings, buildRow, type RedactedField, rowSize } from './entry-builder.js';
+import { type Clock, systemClock } from '../internal/clock.js';
 import { FailureWindow } from '../internal/failure-window.js';
+import { uuidv7 } from '../internal/ids.js';
+import { Spool } from '../internal/spool.js';
+import { type BuildSettings, buildRow, type RedactedField, rowSize } from './entry-builder.js';
 import type { HistoryEvents } from './history-events.js';
 import { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions, option } from './history-options.js';
 import { exportLines, purgeLogs, queryLogs, statsOf } from './log-reader.js';
 import { historyKysely, type InsertMethod, insertRows } from './log-store.js';
 import { describe } from './sanitize.js';
-import { Spool } from '../internal/spool.js';
 import type {
   ExportOptions,
   HistoryHealth,

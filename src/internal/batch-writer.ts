@@ -1,14 +1,14 @@
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { ClosedError, isRetryable, ValidationError } from '../errors.js';
-import { systemClock } from './clock.js';
-import { Histogram } from './histogram.js';
 import {
   type BatchWriterEvent,
   type BatchWriterOptions,
   type BatchWriterStats,
   DEFAULT_BATCH_WRITER_OPTIONS,
 } from './batch-writer-types.js';
+import { systemClock } from './clock.js';
+import { Histogram } from './histogram.js';
 import type { Spool } from './spool.js';
 
 export {

@@ -1,5 +1,5 @@
-import { logEntry } from './log-entry.js';
 import type { GenerateInput, GenerateResult } from './llm-options.js';
+import { logEntry } from './log-entry.js';
 import type { RequestPipeline } from './request-pipeline.js';
 import type { ChatMessage, GuardrailCheckResult } from './types.js';
 

@@ -1,14 +1,13 @@
 import { ClosedError, ModelManagementError, ProviderError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { Deadline } from './deadline.js';
-import { parseFallbacks } from './fallback-endpoints.js';
 import { createEndpointCaller, providerRegistry } from './client-wiring.js';
+import { Deadline } from './deadline.js';
 import type { EndpointCaller } from './endpoint-caller.js';
+import { parseFallbacks } from './fallback-endpoints.js';
 import { blockedInput, checkInput } from './input-guard.js';
-import { logEntry } from './log-entry.js';
 import type { LLMClientEvents } from './llm-events.js';
-import { LLMCounters, type LLMClientMetrics } from './llm-metrics.js';
+import { type LLMClientMetrics, LLMCounters } from './llm-metrics.js';
 import {
   DEFAULT_LLM_CLIENT_OPTIONS,
   type GenerateInput,
@@ -17,7 +16,8 @@ import {
   validateClientOptions,
   validateGenerateInput,
 } from './llm-options.js';
-import { openStream, type LLMStream } from './llm-stream.js';
+import { type LLMStream, openStream } from './llm-stream.js';
+import { logEntry } from './log-entry.js';
 import { type ProbeInput, type ProbeResult, runProbe } from './probe.js';
 import { RequestPipeline } from './request-pipeline.js';
 import type { GuardrailCheckResult, Model, RouteDecision } from './types.js';

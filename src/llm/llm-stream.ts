@@ -7,8 +7,8 @@ import type { RequestPipeline } from './request-pipeline.js';
 import { toProviderError } from './retry.js';
 import type {
   GuardrailCheckResult,
-  GuardrailViolation,
   GuardrailsLike,
+  GuardrailViolation,
   InferenceLogEntry,
   RouteDecision,
   StreamCheckerLike,

@@ -1,12 +1,12 @@
 import { ProviderTimeoutError, ValidationError } from '../errors.js';
 import { Deadline } from './deadline.js';
 import type { EndpointCaller } from './endpoint-caller.js';
-import { logEntry } from './log-entry.js';
 import type { LLMCounters } from './llm-metrics.js';
 import { type GenerateInput, validateGenerateInput } from './llm-options.js';
+import { logEntry } from './log-entry.js';
 import { describe } from './model-config.js';
-import type { ProviderResponse } from './provider.js';
 import { modelTarget } from './model-target.js';
+import type { ProviderResponse } from './provider.js';
 import { errorCode, type RequestPipeline } from './request-pipeline.js';
 import type { ChatMessage, GuardrailCheckResult, Model, Usage } from './types.js';
 

@@ -6,9 +6,9 @@ import type { EndpointCaller, Target } from './endpoint-caller.js';
 import type { LLMClientEvents } from './llm-events.js';
 import type { LLMCounters } from './llm-metrics.js';
 import type { GenerateInput } from './llm-options.js';
+import type { ParsedModelConfiguration } from './model-config.js';
 import { modelTarget } from './model-target.js';
 import { type StableDeps, stableModel } from './stable-model.js';
-import type { ParsedModelConfiguration } from './model-config.js';
 import type {
   GuardrailCheckResult,
   GuardrailsLike,

@@ -99,15 +99,13 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
       `cannot list deployments: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const guardrailTotals = sources.guardrails
-    .metrics()
-    .reduce(
-      (sum, m) => ({
-        checks: sum.checks + m.checks,
-        critical: sum.critical + m.violationsBySeverity.critical,
-      }),
-      { checks: 0, critical: 0 },
-    );
+  const guardrailTotals = sources.guardrails.metrics().reduce(
+    (sum, m) => ({
+      checks: sum.checks + m.checks,
+      critical: sum.critical + m.violationsBySeverity.critical,
+    }),
+    { checks: 0, critical: 0 },
+  );
   const report = {
     checkedAt: new Date(),
     database: {

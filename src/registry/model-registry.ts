@@ -15,12 +15,7 @@ import {
   requireUuid,
 } from '../internal/validate.js';
 import { currentModelIdAt, listModels, selectHistory } from './model-queries.js';
-import {
-  type RegistryTables,
-  selectByIdentity,
-  selectModel,
-  toModel,
-} from './model-store.js';
+import { type RegistryTables, selectByIdentity, selectModel, toModel } from './model-store.js';
 import { applyTransition, insertRegistration } from './model-writes.js';
 import { MODELS_TOPIC, RegistryCache } from './registry-cache.js';
 import {

@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/index.js';
-import { DeploymentManager } from '../../src/deployment/index.js';
+import { DeploymentManager, RollbackManager } from '../../src/deployment/index.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
-import { RollbackManager } from '../../src/deployment/index.js';
 import { openTestDatabase } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';
 

@@ -9,8 +9,8 @@ import {
   ValidationError,
 } from '../../../src/errors.js';
 import { BatchWriter, type BatchWriterEvent } from '../../../src/internal/batch-writer.js';
-import { Spool } from '../../../src/internal/spool.js';
 import { ManualClock } from '../../../src/internal/clock.js';
+import { Spool } from '../../../src/internal/spool.js';
 
 interface Row {
   id: number;
