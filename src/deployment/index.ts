@@ -25,7 +25,7 @@ export {
   type Verdict,
   type VerdictKind,
 } from './judge.js';
-export type { OutcomeInput } from './outcome-aggregator.js';
+export type { ArmTotals, OutcomeInput } from './outcome-aggregator.js';
 export {
   type AnalysisConfigInput,
   DEFAULT_PLAN,
@@ -40,6 +40,7 @@ export {
 } from './rollback-manager.js';
 export type { Rollback, RollbackOptions, RollbackTrigger, RolledBackEvent } from './rollback-types.js';
 export {
+  type ArmMetrics,
   DEFAULT_ROUTER_OPTIONS,
   DEPLOYMENTS_TOPIC,
   ROUTING_BUCKETS,
@@ -47,6 +48,7 @@ export {
   type RouteOptions,
   TrafficRouter,
   type TrafficRouterEvents,
+  type TrafficRouterMetrics,
   type TrafficRouterOptions,
 } from './traffic-router.js';
 export {

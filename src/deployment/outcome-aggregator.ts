@@ -22,6 +22,25 @@ export interface OutcomeInput {
   fallback?: boolean;
 }
 
+/**
+ * Cumulative outcomes of one arm of one deployment on this replica since it started (never reset, so
+ * an exporter can publish them as counters; the fleet total is the sum over replicas).
+ */
+export interface ArmTotals {
+  readonly deploymentId: string;
+  readonly variant: Variant;
+  requests: number;
+  errors: number;
+  violations: number;
+  criticalViolations: number;
+  fallbacks: number;
+  /** Latency of every request, ms. */
+  readonly latency: Histogram;
+}
+
+/** Arms whose totals are kept after their deployment stopped receiving traffic (oldest forgotten first). */
+const MAX_ARM_TOTALS = 64;
+
 interface Cell {
   deploymentId: string;
   variant: Variant;
@@ -33,6 +52,7 @@ interface Cell {
   fallbacks: number;
   latency: Histogram;
   dirty: boolean;
+  totals: ArmTotals;
 }
 
 /**
@@ -43,6 +63,7 @@ interface Cell {
  */
 export class OutcomeAggregator {
   private readonly cells = new Map<string, Cell>();
+  private readonly totals = new Map<string, ArmTotals>();
 
   constructor(
     private readonly replicaId: string,
@@ -66,16 +87,56 @@ export class OutcomeAggregator {
         fallbacks: 0,
         latency: new Histogram(),
         dirty: true,
+        totals: this.armTotals(o.deploymentId, o.variant),
       };
       this.cells.set(key, cell);
     }
+    const t = cell.totals;
     cell.requests++;
-    if (!o.ok) cell.errors++;
-    if ((o.violations ?? 0) > 0) cell.violations++;
-    if ((o.criticalViolations ?? 0) > 0) cell.criticalViolations++;
-    if (o.fallback) cell.fallbacks++;
+    t.requests++;
+    if (!o.ok) {
+      cell.errors++;
+      t.errors++;
+    }
+    if ((o.violations ?? 0) > 0) {
+      cell.violations++;
+      t.violations++;
+    }
+    if ((o.criticalViolations ?? 0) > 0) {
+      cell.criticalViolations++;
+      t.criticalViolations++;
+    }
+    if (o.fallback) {
+      cell.fallbacks++;
+      t.fallbacks++;
+    }
     cell.latency.record(o.latencyMs);
+    t.latency.record(o.latencyMs);
     cell.dirty = true;
+  }
+
+  /** Cumulative per-arm outcomes of this replica (the most recent {@link MAX_ARM_TOTALS} arms). */
+  armTotals(): readonly ArmTotals[];
+  armTotals(deploymentId: string, variant: Variant): ArmTotals;
+  armTotals(deploymentId?: string, variant?: Variant): ArmTotals | readonly ArmTotals[] {
+    if (deploymentId === undefined || variant === undefined) return [...this.totals.values()];
+    const key = `${deploymentId}|${variant}`;
+    let t = this.totals.get(key);
+    if (!t) {
+      if (this.totals.size >= MAX_ARM_TOTALS) this.totals.delete(this.totals.keys().next().value as string);
+      t = {
+        deploymentId,
+        variant,
+        requests: 0,
+        errors: 0,
+        violations: 0,
+        criticalViolations: 0,
+        fallbacks: 0,
+        latency: new Histogram(),
+      };
+      this.totals.set(key, t);
+    }
+    return t;
   }
 
   /** Number of cells waiting to be written. */

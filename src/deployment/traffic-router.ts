@@ -2,12 +2,18 @@ import type { Database } from '../db/index.js';
 import { ClosedError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { HistogramSummary } from '../internal/histogram.js';
 import { bucketOf } from '../internal/hashing.js';
 import { uuidv7 } from '../internal/ids.js';
 import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
-import { OutcomeAggregator, type OutcomeInput, validateOutcome } from './outcome-aggregator.js';
+import {
+  type ArmTotals,
+  OutcomeAggregator,
+  type OutcomeInput,
+  validateOutcome,
+} from './outcome-aggregator.js';
 import { positive, show } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import { buildRouteTable, ROUTING_BUCKETS, type RouteEntry } from './route-table.js';
@@ -67,6 +73,19 @@ export interface RouteDecision {
   readonly deploymentId: string | null;
   /** Candidate weight (percent) of the deployment at decision time; 0 without a deployment. */
   readonly weight: number;
+}
+
+/** One arm's cumulative outcomes in {@link TrafficRouterMetrics}. */
+export type ArmMetrics = Omit<ArmTotals, 'latency'> & { readonly latencyMs: HistogramSummary };
+
+/** Snapshot returned by `TrafficRouter.metrics()`. */
+export interface TrafficRouterMetrics {
+  /** Cumulative outcomes per deployment arm on this replica (the most recent 64 arms). */
+  readonly arms: readonly ArmMetrics[];
+  /** Active deployments as this replica routes them. */
+  readonly active: readonly Deployment[];
+  /** Outcome windows waiting to be written to `deployment_metrics`. */
+  readonly pendingCells: number;
 }
 
 /** Events of {@link TrafficRouter}. */
@@ -204,6 +223,28 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
     if (this.closed) throw new ClosedError('TrafficRouter is closed');
     validateOutcome(outcome);
     this.aggregator.record(outcome, this.clock.now());
+  }
+
+  /**
+   * Cumulative outcomes per deployment arm recorded on this replica since it started (what it
+   * contributes to the judge's figures), plus the deployments it currently routes. For exporters:
+   * the fleet-wide figure of an arm is the sum over replicas.
+   */
+  metrics(): TrafficRouterMetrics {
+    return {
+      arms: this.aggregator.armTotals().map((t) => ({
+        deploymentId: t.deploymentId,
+        variant: t.variant,
+        requests: t.requests,
+        errors: t.errors,
+        violations: t.violations,
+        criticalViolations: t.criticalViolations,
+        fallbacks: t.fallbacks,
+        latencyMs: t.latency.summary(),
+      })),
+      active: [...this.active],
+      pendingCells: this.aggregator.pending,
+    };
   }
 
   /** Replaces the set of active deployments (the manager and the refresh loop call this). */

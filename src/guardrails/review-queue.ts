@@ -186,6 +186,24 @@ export class ReviewQueue {
     return this.countBy('confirmed');
   }
 
+  /** Violations waiting for a reviewer, per severity (the review backlog an operator watches). */
+  async pendingBySeverity(): Promise<Record<Severity, number>> {
+    const store = this.requireStore();
+    try {
+      const rows = await store.k
+        .selectFrom('guardrail_violations')
+        .select((eb) => ['severity', eb.fn.countAll().as('n')])
+        .where('review_status', '=', 'pending')
+        .groupBy('severity')
+        .execute();
+      const out: Record<Severity, number> = { low: 0, medium: 0, high: 0, critical: 0 };
+      for (const r of rows) if (SEVERITIES.has(r.severity)) out[r.severity as Severity] = Number(r.n);
+      return out;
+    } catch (error) {
+      throw translateDbError(error, 'counting pending guardrail reviews');
+    }
+  }
+
   /** Stored violations per model and severity in `[from, to)`, for rollout analysis. */
   async countsByModel(
     range: { from?: Date | number; to?: Date | number; modelId?: string } = {},

@@ -68,6 +68,8 @@ export class Histogram {
       p95: this.quantile(0.95),
       p99: this.quantile(0.99),
       max: this.max,
+      sum: this.sum,
+      buckets: [...this.counts],
     };
   }
 }
@@ -80,6 +82,13 @@ export interface HistogramSummary {
   p95: number;
   p99: number;
   max: number;
+  /** Sum of every observation, ms (with `buckets`, what a Prometheus histogram needs). */
+  sum?: number;
+  /**
+   * Raw counts per bucket over `HISTOGRAM_BOUNDS_MS` (the last one is above the highest bound), so
+   * replicas and exporters can add them up; not cumulative.
+   */
+  buckets?: readonly number[];
 }
 
 function bucketIndex(ms: number): number {
