@@ -185,7 +185,9 @@ try {
   console.log(
     `    history    ${history.written} entries written in ${history.successfulWrites} batches, failure rate ${history.failureRate}`,
   );
-  console.log(`    Prometheus ${mm.toPrometheus().split('\n').length} lines of text exposition for /metrics`);
+  console.log(
+    `    Prometheus ${(await mm.prometheus.metrics()).split('\n').length} lines of text exposition for /metrics`,
+  );
 
   // The demo doubles as a smoke test.
   const badRolledBack =

@@ -41,11 +41,11 @@ try {
   console.log(JSON.stringify(health, null, 2));
 
   // Prometheus text exposition for GET /metrics; a few of its lines:
-  const text = mm.toPrometheus();
-  console.log('\ntoPrometheus():');
+  const text = await mm.prometheus.metrics();
+  console.log(`\nmm.prometheus.metrics() (${mm.prometheus.contentType}):`);
   for (const line of text
     .split('\n')
-    .filter((l) => /^mms_(registry_lookups|history_written|llm_requests)/.test(l))) {
+    .filter((l) => /^mms_(registry_lookups|history_written|llm_requests)_total/.test(l))) {
     console.log(`  ${line}`);
   }
   console.log(`  ... ${text.split('\n').length} lines in all`);

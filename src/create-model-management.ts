@@ -20,13 +20,14 @@ import {
   HistoricalLogProcessor,
   type HistoricalLogProcessorOptions,
 } from './history/historical-log-processor.js';
+import { DEFAULT_HISTORY_OPTIONS } from './history/history-options.js';
 import type { Clock } from './internal/clock.js';
 import { LLMClient } from './llm/llm-client.js';
 import type { LLMClientOptions } from './llm/llm-options.js';
 import { NarrativeGenerator } from './narrative/narrative-generator.js';
 import type { NarrativeGeneratorOptions } from './narrative/types.js';
 import { checkHealth, type HealthReport } from './observability/health.js';
-import { toPrometheus } from './observability/prometheus.js';
+import { PrometheusExporter, type PrometheusExporterOptions } from './observability/prometheus.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import type { ModelRegistryOptions } from './registry/registry-options.js';
 
@@ -66,6 +67,8 @@ export interface ModelManagementOptions {
   >;
   /** More options of the NarrativeGenerator. */
   narrative?: Omit<NarrativeGeneratorOptions, 'llmClient' | 'guardrailsMonitor'>;
+  /** Prometheus metrics (`mm.prometheus`): the host's prom-client registry to join and a name prefix. @default a registry of its own, prefix 'mms_' */
+  prometheus?: Pick<PrometheusExporterOptions, 'register' | 'prefix'>;
 }
 
 /** Every part, wired on one database. */
@@ -84,8 +87,10 @@ export interface ModelManagement {
   health(): Promise<HealthReport>;
   /** Every part's `metrics()`. */
   metrics(): Record<string, unknown>;
-  /** `metrics()` in Prometheus text exposition format, for a `/metrics` endpoint. */
-  toPrometheus(): string;
+  /** Every part's metrics in a prom-client registry (`mm.prometheus.register`), for a `/metrics` endpoint. */
+  readonly prometheus: PrometheusExporter;
+  /** Same as `mm.prometheus.metrics()`: the text exposition (content type `mm.prometheus.contentType`). */
+  toPrometheus(): Promise<string>;
   /** Flushes logs and violations, stops timers, closes what was created here (last created first). Idempotent. */
   close(): Promise<void>;
   /** Same as `close()`. */
@@ -173,6 +178,18 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       guardrails: guardrails.metrics(),
       llm: llm.metrics(),
     });
+    const prometheus = new PrometheusExporter({
+      ...options.prometheus,
+      registry,
+      logProcessor,
+      guardrails,
+      llm,
+      router: deployments.router,
+      deployments,
+      rollbacks: deployments.rollbacks,
+      historyQueueCapacity: options.history?.maxBufferedEntries ?? DEFAULT_HISTORY_OPTIONS.maxBufferedEntries,
+    });
+    owned.push(async () => prometheus.close());
     let closing: Promise<void> | null = null;
     const close = () => {
       closing ??= release();
@@ -191,7 +208,8 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       narrative,
       health: () => checkHealth({ db, registry, logProcessor, guardrails, deployments }),
       metrics,
-      toPrometheus: () => toPrometheus(metrics()),
+      prometheus,
+      toPrometheus: () => prometheus.metrics(),
       close,
       [Symbol.asyncDispose]: close,
     };

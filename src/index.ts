@@ -30,5 +30,15 @@ export {
   type HealthSources,
   type PartHealth,
 } from './observability/health.js';
-export { type MetricsTree, toPrometheus } from './observability/prometheus.js';
+export {
+  DEFAULT_PROMETHEUS_OPTIONS,
+  FAST_BUCKETS_SECONDS,
+  type MetricsTree,
+  PROMETHEUS_DB_CACHE_MS,
+  PrometheusExporter,
+  type PrometheusExporterOptions,
+  type PrometheusSources,
+  REQUEST_BUCKETS_SECONDS,
+  toPrometheus,
+} from './observability/prometheus.js';
 export * from './registry/index.js';

@@ -1,67 +1,266 @@
 /**
- * Prometheus text exposition (format 0.0.4) of the SDK's `metrics()` objects.
+ * Prometheus metrics of every part through `prom-client`, following Prometheus conventions so a fleet
+ * aggregates: counters end in `_total`, durations are histograms in seconds, gauges are states only,
+ * every series has `# HELP`. Counts are read at scrape time from what the parts already keep; only
+ * per-model latency, verdicts and rollbacks are counted from the parts' events.
  * @module
  */
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { DeploymentManager } from '../deployment/deployment-manager.js';
+import type { RollbackManager } from '../deployment/rollback-manager.js';
+import type { TrafficRouter } from '../deployment/traffic-router.js';
+import { isActiveStatus } from '../deployment/types.js';
+import { ValidationError } from '../errors.js';
+import type { GuardrailsMonitor } from '../guardrails/guardrails-monitor.js';
+import type { HistoricalLogProcessor } from '../history/historical-log-processor.js';
+import type { LLMClient } from '../llm/llm-client.js';
+import type { ModelRegistry } from '../registry/model-registry.js';
+import { collectDeployments } from './prometheus-deployments.js';
+import { REQUEST_BUCKETS_SECONDS } from './prometheus-metric.js';
+import { collectGuardrails, collectHistory, collectLlm, collectRegistry } from './prometheus-parts.js';
 
-/** One part's metrics object: nested numbers and booleans; strings, nulls and arrays are skipped. */
-export type MetricsTree = { readonly [key: string]: unknown };
+export { type MetricsTree, toPrometheus } from './legacy-exposition.js';
+export {
+  FAST_BUCKETS_SECONDS,
+  PROMETHEUS_DB_CACHE_MS,
+  REQUEST_BUCKETS_SECONDS,
+} from './prometheus-metric.js';
 
-const NAME_CHARS = /[^a-zA-Z0-9_]/g;
-
-function metricName(parts: string[]): string {
-  return parts
-    .map((p) =>
-      p
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .replace(NAME_CHARS, '_')
-        .toLowerCase(),
-    )
-    .join('_')
-    .replace(/_+/g, '_');
+/** The parts an exporter reads; each is optional (a host may export only what it built). */
+export interface PrometheusSources {
+  registry?: Pick<ModelRegistry, 'metrics' | 'snapshot'>;
+  logProcessor?: Pick<HistoricalLogProcessor, 'metrics'>;
+  guardrails?: Pick<GuardrailsMonitor, 'metrics' | 'reviews'>;
+  llm?: Pick<LLMClient, 'metrics' | 'on' | 'off'>;
+  router?: Pick<TrafficRouter, 'metrics'>;
+  deployments?: Pick<DeploymentManager, 'on' | 'off' | 'getDeployment'>;
+  rollbacks?: Pick<RollbackManager, 'on' | 'off'>;
 }
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+/** Options of {@link PrometheusExporter}. */
+export interface PrometheusExporterOptions extends PrometheusSources {
+  /**
+   * The prom-client registry to register into: pass the host's (`client.register` for its default
+   * one) to serve everything on one endpoint. @default a new `Registry` of its own
+   */
+  register?: Registry;
+  /** Prefix of every metric name. @default 'mms_' */
+  prefix?: string;
+  /** The log processor's `maxBufferedEntries`, published as the queue capacity. @default 100000 */
+  historyQueueCapacity?: number;
 }
 
-function labelText(labels: Readonly<Record<string, string>>): string {
-  const entries = Object.entries(labels);
-  return entries.length ? `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
+/** Defaults of {@link PrometheusExporterOptions}. */
+export const DEFAULT_PROMETHEUS_OPTIONS = { prefix: 'mms_', historyQueueCapacity: 100_000 } as const;
+
+/** Event-time metrics (the parts keep no per-label counts for these). @internal */
+export interface EventMetrics {
+  llmDuration: Histogram;
+  llmFailures: Counter;
+  verdicts: Counter;
+  rollbacks: Counter;
+  rollbackDuration: Histogram;
+  rollbackFailures: Counter;
+  finished: Counter;
+  driverErrors: Counter;
 }
 
 /**
- * Flattens metrics into gauges named `mms_<part>_<path>` (camelCase → snake_case). Arrays of objects
- * that carry string identity fields (e.g. guardrails metrics per `modelId`/`useCase`) become labelled
- * series. Serve the result on your `/metrics` endpoint with content type
- * `text/plain; version=0.0.4`.
+ * Registers the SDK's metrics into a prom-client registry and serves them. `createModelManagement`
+ * builds one as `mm.prometheus`; build your own to export parts you wired by hand.
  * @example
  * ```ts
- * app.get('/metrics', (_req, res) => res.type('text/plain').send(toPrometheus({ registry: registry.metrics() })));
+ * import client from 'prom-client';
+ * const exporter = new PrometheusExporter({ llm, registry, logProcessor, guardrails, router: deployments.router, deployments, register: client.register });
+ * app.get('/metrics', async (_req, res) => res.type(exporter.contentType).send(await exporter.metrics()));
  * ```
  */
-export function toPrometheus(parts: Readonly<Record<string, unknown>>, prefix = 'mms'): string {
-  const series = new Map<string, string[]>();
-  const emit = (name: string, labels: Record<string, string>, value: number) => {
-    const lines = series.get(name) ?? [];
-    lines.push(`${name}${labelText(labels)} ${Number.isFinite(value) ? value : 0}`);
-    series.set(name, lines);
-  };
-  const walk = (node: unknown, path: string[], labels: Record<string, string>) => {
-    if (typeof node === 'number') emit(metricName(path), labels, node);
-    else if (typeof node === 'boolean') emit(metricName(path), labels, node ? 1 : 0);
-    else if (Array.isArray(node)) {
-      for (const item of node) {
-        if (typeof item !== 'object' || item === null) continue;
-        const ids: Record<string, string> = {};
-        for (const [k, v] of Object.entries(item)) if (typeof v === 'string') ids[metricName([k])] = v;
-        walk(item, path, { ...labels, ...ids });
-      }
-    } else if (typeof node === 'object' && node !== null) {
-      for (const [key, value] of Object.entries(node)) walk(value, [...path, key], labels);
+export class PrometheusExporter {
+  /** The registry holding the metrics. */
+  readonly register: Registry;
+  private readonly unsubscribe: Array<() => void> = [];
+  private closed = false;
+
+  constructor(options: PrometheusExporterOptions = {}) {
+    const prefix = options.prefix ?? DEFAULT_PROMETHEUS_OPTIONS.prefix;
+    if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+      throw new ValidationError(
+        `Expected \`prefix\` to be a Prometheus name prefix like 'mms_', got ${JSON.stringify(prefix)}`,
+        { field: 'prefix' },
+      );
     }
+    const capacity = options.historyQueueCapacity ?? DEFAULT_PROMETHEUS_OPTIONS.historyQueueCapacity;
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new ValidationError(
+        `Expected \`historyQueueCapacity\` to be a positive integer, got ${String(capacity)}`,
+        { field: 'historyQueueCapacity' },
+      );
+    }
+    this.register = options.register ?? new Registry();
+    const events = this.eventMetrics(prefix);
+    const modelLabel = modelLabeller(options.registry);
+    if (options.registry) collectRegistry(this.register, prefix, options.registry);
+    if (options.logProcessor) collectHistory(this.register, prefix, options.logProcessor, capacity);
+    if (options.guardrails) collectGuardrails(this.register, prefix, options.guardrails, modelLabel);
+    if (options.llm) {
+      collectLlm(this.register, prefix, options.llm);
+      const llm = options.llm;
+      const completed: Parameters<typeof llm.on<'llm:completed'>>[1] = (e) =>
+        events.llmDuration.observe(
+          {
+            use_case: e.useCase,
+            model: modelLabel(e.modelId),
+            variant: e.variant ?? 'none',
+            source: e.source,
+          },
+          e.latencyMs / 1000,
+        );
+      const failed: Parameters<typeof llm.on<'llm:failed'>>[1] = (e) =>
+        events.llmFailures.inc({ use_case: e.useCase, code: e.code });
+      llm.on('llm:completed', completed);
+      llm.on('llm:failed', failed);
+      this.unsubscribe.push(() => {
+        llm.off('llm:completed', completed);
+        llm.off('llm:failed', failed);
+      });
+    }
+    const deploymentsWatch = collectDeployments({
+      register: this.register,
+      prefix,
+      router: options.router,
+      deployments: options.deployments,
+      modelLabel,
+    });
+    const useCaseOf = deploymentsWatch.useCaseOf;
+    if (options.deployments) {
+      const d = options.deployments;
+      const verdict: Parameters<typeof d.on<'deployment:verdict'>>[1] = (e) =>
+        events.verdicts.inc({ use_case: useCaseOf(e.deploymentId), verdict: e.verdict.verdict });
+      const rolledBack: Parameters<typeof d.on<'deployment:rolled_back'>>[1] = ({ rollback: r }) => {
+        events.rollbacks.inc({ use_case: r.useCase, trigger: r.trigger });
+        if (r.durationMs !== null) {
+          events.rollbackDuration.observe({ use_case: r.useCase, trigger: r.trigger }, r.durationMs / 1000);
+        }
+      };
+      const transition: Parameters<typeof d.on<'deployment:transition'>>[1] = ({ deployment: x }) => {
+        deploymentsWatch.remember(x);
+        if (!isActiveStatus(x.status)) {
+          events.finished.inc({ use_case: x.useCase, strategy: x.strategy, status: x.status });
+        }
+      };
+      const started: Parameters<typeof d.on<'deployment:started'>>[1] = ({ deployment: x }) =>
+        deploymentsWatch.remember(x);
+      const error: Parameters<typeof d.on<'deployment:error'>>[1] = (e) =>
+        events.driverErrors.inc({ use_case: e.deploymentId ? useCaseOf(e.deploymentId) : 'unknown' });
+      d.on('deployment:verdict', verdict);
+      d.on('deployment:rolled_back', rolledBack);
+      d.on('deployment:transition', transition);
+      d.on('deployment:started', started);
+      d.on('deployment:error', error);
+      this.unsubscribe.push(() => {
+        d.off('deployment:verdict', verdict);
+        d.off('deployment:rolled_back', rolledBack);
+        d.off('deployment:transition', transition);
+        d.off('deployment:started', started);
+        d.off('deployment:error', error);
+      });
+    }
+    if (options.rollbacks) {
+      const rb = options.rollbacks;
+      const rollbackFailed: Parameters<typeof rb.on<'deployment:rollback_failed'>>[1] = ({ rollback: r }) =>
+        events.rollbackFailures.inc({ use_case: r.useCase, trigger: r.trigger });
+      rb.on('deployment:rollback_failed', rollbackFailed);
+      this.unsubscribe.push(() => rb.off('deployment:rollback_failed', rollbackFailed));
+    }
+  }
+
+  /** Content type of {@link PrometheusExporter.metrics} for the HTTP response. */
+  get contentType(): string {
+    return this.register.contentType;
+  }
+
+  /** The text exposition of the registry (every metric registered in it, the host's included). */
+  metrics(): Promise<string> {
+    return this.register.metrics();
+  }
+
+  /** Stops listening to the parts' events (the registered metrics stay until the registry is cleared). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  private eventMetrics(prefix: string): EventMetrics {
+    const registers = [this.register];
+    return {
+      llmDuration: new Histogram({
+        name: `${prefix}llm_request_duration_seconds`,
+        help: 'End-to-end duration of completed LLM requests (generate and streams), by use case, model, arm and source of the answer.',
+        labelNames: ['use_case', 'model', 'variant', 'source'],
+        buckets: [...REQUEST_BUCKETS_SECONDS],
+        registers,
+      }),
+      llmFailures: new Counter({
+        name: `${prefix}llm_request_failures_total`,
+        help: 'LLM requests no source could answer (the caller got an error), by use case and error code.',
+        labelNames: ['use_case', 'code'],
+        registers,
+      }),
+      verdicts: new Counter({
+        name: `${prefix}deployment_verdicts_total`,
+        help: 'Judgements of the canary judge by outcome (pass, fail, inconclusive), counted by the replica that judged.',
+        labelNames: ['use_case', 'verdict'],
+        registers,
+      }),
+      rollbacks: new Counter({
+        name: `${prefix}deployment_rollbacks_total`,
+        help: 'Completed rollbacks by trigger (automatic: failed verdict, validation or error; manual), counted by the replica that ran them.',
+        labelNames: ['use_case', 'trigger'],
+        registers,
+      }),
+      rollbackDuration: new Histogram({
+        name: `${prefix}deployment_rollback_duration_seconds`,
+        help: 'Time to roll back: from the rollback decision until the previous model serves again.',
+        labelNames: ['use_case', 'trigger'],
+        buckets: [...REQUEST_BUCKETS_SECONDS],
+        registers,
+      }),
+      rollbackFailures: new Counter({
+        name: `${prefix}deployment_rollback_failures_total`,
+        help: 'Rollbacks that could not finish (retryable ones are resumed by a driver).',
+        labelNames: ['use_case', 'trigger'],
+        registers,
+      }),
+      finished: new Counter({
+        name: `${prefix}deployments_finished_total`,
+        help: 'Deployments that reached a final state (succeeded, rolled_back, failed, aborted), counted by the replica that committed it.',
+        labelNames: ['use_case', 'strategy', 'status'],
+        registers,
+      }),
+      driverErrors: new Counter({
+        name: `${prefix}deployment_driver_errors_total`,
+        help: 'Errors while driving a deployment (retryable ones are retried, others roll back).',
+        labelNames: ['use_case'],
+        registers,
+      }),
+    };
+  }
+}
+
+/** `model` label values: `name@version` from the registry snapshot, else the id; `none` without a model. */
+function modelLabeller(registry: PrometheusSources['registry']): (id: string | null) => string {
+  const known = new Map<string, string>();
+  return (id) => {
+    if (id === null) return 'none';
+    let label = known.get(id);
+    if (label === undefined) {
+      const m = registry?.snapshot().models.get(id);
+      if (!m) return id;
+      label = `${m.modelName}@${m.version}`;
+      if (known.size > 10_000) known.clear();
+      known.set(id, label);
+    }
+    return label;
   };
-  for (const [part, metrics] of Object.entries(parts)) walk(metrics, [prefix, part], {});
-  let out = '';
-  for (const [name, lines] of series) out += `# TYPE ${name} gauge\n${lines.join('\n')}\n`;
-  return out;
 }

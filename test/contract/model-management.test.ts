@@ -41,10 +41,13 @@ describe.each(testBackends())('createModelManagement on %s', (backend) => {
     const metrics = mm.metrics() as { llm: { completed: number }; history: { logged: number } };
     expect(metrics.llm.completed).toBe(1);
     expect(metrics.history.logged).toBe(1);
-    const text = mm.toPrometheus();
-    expect(text).toMatch(/^mms_llm_completed 1$/m);
-    expect(text).toMatch(/^# TYPE mms_history_logged gauge$/m);
-    expect(text).toMatch(/^mms_registry_status_changes 1$/m);
+    const text = await mm.toPrometheus();
+    expect(text).toMatch(/^mms_llm_requests_total\{kind="generate"\} 1$/m);
+    expect(text).toMatch(/^# TYPE mms_history_logged_total counter$/m);
+    expect(text).toMatch(/^mms_registry_status_changes_total 1$/m);
+    expect(text).toMatch(
+      /^mms_llm_request_duration_seconds_count\{use_case="interaction_layer",model="innkeeper@1",variant="stable",source="model"\} 1$/m,
+    );
   });
 
   it('redacts PII from logged prompts by default', async () => {
