@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const NOT_EXAMPLES = new Set(['run-all.ts', 'support.ts']);
 const TIMEOUT_MS = 120_000;
+/** Servers run in their self-test mode: start, call their own routes, exit. */
+const ARGS: Readonly<Record<string, string[]>> = { 'http-service.ts': ['--self-test'] };
 
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !NOT_EXAMPLES.has(f))
@@ -24,7 +26,7 @@ const files = readdirSync(here)
 
 function run(file: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('npx', ['tsx', join('examples', file)], {
+    const child = spawn('npx', ['tsx', join('examples', file), ...(ARGS[file] ?? [])], {
       cwd: join(here, '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
