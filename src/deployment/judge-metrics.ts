@@ -1,0 +1,299 @@
+/**
+ * Per-metric evidence of the judge. Each window of candidate traffic is compared with the best baseline
+ * of the previous model it has, in this order:
+ * 1. **concurrent**: the previous model's requests in the same window (the canary split, or the holdback
+ *    of players kept on it after a switch). Both arms see the same incidents, load and time of day, so an
+ *    incident that hits everything cancels out.
+ * 2. **pre-switch**: the previous model's requests in earlier windows of this deployment (a canary's
+ *    earlier steps, a blue-green validation period). Used only when a window has no concurrent control;
+ *    its rate is taken at an upper confidence bound so its own noise cannot fail a healthy candidate.
+ *    It cannot tell a regression from an incident that starts after the switch.
+ * 3. **ceiling**: the fixed limits of the analysis settings (a use case's first model).
+ * The batch of every window depends on earlier windows only, so each stays a valid sequential test.
+ * @module
+ */
+import { HISTOGRAM_BOUNDS_MS } from '../internal/histogram.js';
+import type {
+  AnalysisConfig,
+  BaselineKind,
+  MetricFigures,
+  MetricName,
+  MetricWindow,
+  RateThreshold,
+} from './judge.js';
+import { type BernoulliBatch, conditionalBatch, logEValue } from './sequential-test.js';
+
+/** Previous-model requests needed in earlier windows before they serve as a pre-switch baseline. */
+export const MIN_PRE_SWITCH_REQUESTS = 1000;
+
+/** z of the one-sided upper confidence bound put on a pre-switch baseline rate (≈ 99.9 %). */
+const BASELINE_Z = 3;
+
+/** Candidate and previous-model windows starting at the same time. @internal */
+export interface Pair {
+  windowStart: number;
+  c: MetricWindow | undefined;
+  s: MetricWindow | undefined;
+}
+
+type RateMetric = Exclude<MetricName, 'latencyP95'>;
+/** Window field counted by each rate metric. @internal */
+export const RATE_FIELDS: Record<RateMetric, 'errors' | 'violations' | 'criticalViolations' | 'fallbacks'> = {
+  errorRate: 'errors',
+  violationRate: 'violations',
+  criticalViolationRate: 'criticalViolations',
+  fallbackRate: 'fallbacks',
+};
+
+/** Evidence and figures of one rate metric. @internal */
+export function rateFigures(
+  metric: RateMetric,
+  pairs: Pair[],
+  t: RateThreshold,
+  needed: number,
+): MetricFigures {
+  const field = RATE_FIELDS[metric];
+  const batches: BernoulliBatch[] = [];
+  const conc = { xC: 0, nC: 0, xS: 0, nS: 0 };
+  const pre = { xC: 0, nC: 0 };
+  const ceil = { xC: 0, nC: 0 };
+  let xB = 0; // previous model, earlier windows (the pre-switch baseline so far)
+  let nB = 0;
+  let preBaseline = 0;
+  for (const p of pairs) {
+    const c = p.c;
+    const s = p.s;
+    if (c && c.requests > 0) {
+      if (s && s.requests > 0) {
+        conc.xC += c[field];
+        conc.nC += c.requests;
+        conc.xS += s[field];
+        conc.nS += s.requests;
+        if (c[field] + s[field] > 0)
+          batches.push(conditionalBatch(c[field], c.requests, s[field], s.requests, 1 + t.relative));
+      } else if (nB >= MIN_PRE_SWITCH_REQUESTS) {
+        pre.xC += c[field];
+        pre.nC += c.requests;
+        preBaseline = nB;
+        batches.push({ x: c[field], n: c.requests, p0: scaledRate(upperBound(xB, nB), 1 + t.relative) });
+      } else if (t.limit !== undefined) {
+        ceil.xC += c[field];
+        ceil.nC += c.requests;
+        batches.push({ x: c[field], n: c.requests, p0: t.limit });
+      }
+    }
+    if (s) {
+      xB += s[field];
+      nB += s.requests;
+    }
+  }
+  const evidence = Math.exp(Math.min(700, logEValue(batches)));
+  const rate = (x: number, n: number) => (n > 0 ? x / n : 0);
+  let kind: BaselineKind = 'none';
+  let candidate = 0;
+  let candidateSamples = 0;
+  let stable: number | null = nB > 0 ? xB / nB : null;
+  let gate = false;
+  if (conc.nC > 0) {
+    kind = 'concurrent';
+    candidate = rate(conc.xC, conc.nC);
+    candidateSamples = conc.nC;
+    stable = rate(conc.xS, conc.nS);
+    gate = candidate - stable > t.absolute;
+    // Windows judged against the pre-switch baseline count too (their excess is gated the same way).
+    if (pre.nC > 0) gate ||= rate(pre.xC, pre.nC) - xB / nB > t.absolute;
+  } else if (pre.nC > 0) {
+    kind = 'pre_switch';
+    candidate = rate(pre.xC, pre.nC);
+    candidateSamples = pre.nC;
+    gate = candidate - (stable ?? 0) > t.absolute;
+  } else if (ceil.nC > 0) {
+    kind = 'ceiling';
+    candidate = rate(ceil.xC, ceil.nC);
+    candidateSamples = ceil.nC;
+    stable = null;
+    gate = t.limit !== undefined && candidate > t.limit;
+  }
+  return {
+    metric,
+    candidate,
+    stable: kind === 'ceiling' ? null : stable,
+    candidateSamples,
+    stableSamples: kind === 'concurrent' ? conc.nS : kind === 'pre_switch' ? preBaseline : 0,
+    evidence,
+    evidenceNeeded: needed,
+    breached: evidence >= needed && gate,
+    baseline: kind,
+  };
+}
+
+/**
+ * Latency: a sequential test on the tail directly. The threshold is the histogram bound nearest the
+ * previous model's p95 (from earlier windows); the test asks whether the share of candidate requests
+ * above it exceeds the previous model's share by more than `exceedanceRelative`. That share reacts to a
+ * longer tail even when the median does not move, and needs no finer buckets. Reported p95 values are
+ * interpolated inside their bucket.
+ * @internal
+ */
+export function latencyFigures(pairs: Pair[], config: AnalysisConfig, needed: number): MetricFigures {
+  const t = config.latencyP95;
+  const batches: BernoulliBatch[] = [];
+  const buckets = HISTOGRAM_BOUNDS_MS.length + 1;
+  const stableSoFar = new Array<number>(buckets).fill(0);
+  const candConc = new Array<number>(buckets).fill(0);
+  const stableConc = new Array<number>(buckets).fill(0);
+  const candPre = new Array<number>(buckets).fill(0);
+  const candCeil = new Array<number>(buckets).fill(0);
+  const limitIdx = t.limitMs === undefined ? -1 : bucketAtOrAbove(t.limitMs);
+  let stableTotal = 0;
+  let preBaseline = 0;
+  let preThreshold = 0;
+  for (const p of pairs) {
+    const c = p.c;
+    const s = p.s;
+    if (c && c.requests > 0) {
+      const enough = stableTotal >= config.minStableLatencySamples;
+      const idx = enough ? nearestBound(quantile(stableSoFar, 0.95)) : -1;
+      if (s && s.requests > 0) {
+        add(candConc, c.latency);
+        add(stableConc, s.latency);
+        if (idx >= 0) {
+          const xc = countAbove(c.latency, idx);
+          const xs = countAbove(s.latency, idx);
+          if (xc + xs > 0)
+            batches.push(conditionalBatch(xc, sum(c.latency), xs, sum(s.latency), 1 + t.exceedanceRelative));
+        }
+      } else if (idx >= 0) {
+        add(candPre, c.latency);
+        preBaseline = stableTotal;
+        preThreshold = HISTOGRAM_BOUNDS_MS[idx] ?? 0;
+        const share = upperBound(countAbove(stableSoFar, idx), stableTotal);
+        batches.push({
+          x: countAbove(c.latency, idx),
+          n: sum(c.latency),
+          p0: scaledRate(share, 1 + t.exceedanceRelative),
+        });
+      } else if (limitIdx >= 0) {
+        add(candCeil, c.latency);
+        batches.push({ x: countAbove(c.latency, limitIdx), n: sum(c.latency), p0: 0.05 });
+      }
+    }
+    if (s) {
+      add(stableSoFar, s.latency);
+      stableTotal += sum(s.latency);
+    }
+  }
+  const evidence = Math.exp(Math.min(700, logEValue(batches)));
+  const worse = (cand: number, base: number) => cand > base * (1 + t.relative) && cand - base > t.absoluteMs;
+  const stableP95 = stableTotal > 0 ? quantile(stableSoFar, 0.95) : null;
+  const base = { metric: 'latencyP95' as const, evidence, evidenceNeeded: needed };
+  if (sum(candConc) > 0 && sum(stableConc) > 0) {
+    const candidate = quantile(candConc, 0.95);
+    const stable = quantile(stableConc, 0.95);
+    let gate = worse(candidate, stable);
+    if (sum(candPre) > 0 && preThreshold > 0) gate ||= worse(quantile(candPre, 0.95), stableP95 ?? 0);
+    return {
+      ...base,
+      candidate,
+      stable,
+      candidateSamples: sum(candConc),
+      stableSamples: sum(stableConc),
+      breached: evidence >= needed && gate,
+      baseline: 'concurrent',
+    };
+  }
+  if (sum(candPre) > 0) {
+    const candidate = quantile(candPre, 0.95);
+    return {
+      ...base,
+      candidate,
+      stable: stableP95,
+      candidateSamples: sum(candPre),
+      stableSamples: preBaseline,
+      breached: evidence >= needed && worse(candidate, stableP95 ?? 0),
+      baseline: 'pre_switch',
+    };
+  }
+  const ceiling = sum(candCeil) > 0;
+  const candidate = quantile(ceiling ? candCeil : candConc, 0.95);
+  return {
+    ...base,
+    candidate,
+    stable: ceiling ? null : stableP95,
+    candidateSamples: ceiling ? sum(candCeil) : sum(candConc),
+    stableSamples: ceiling ? 0 : stableTotal,
+    breached: ceiling && evidence >= needed && t.limitMs !== undefined && candidate > t.limitMs,
+    baseline: ceiling ? 'ceiling' : 'none',
+  };
+}
+
+/**
+ * The q-quantile of histogram counts in ms, interpolated geometrically inside its bucket (the buckets
+ * are ~1.21× apart, so the bucket's upper bound alone would hide a +20 % change). 0 when empty.
+ * @internal
+ */
+export function quantile(counts: readonly number[], q: number): number {
+  const total = sum(counts);
+  if (total === 0) return 0;
+  const rank = Math.max(1, q * total);
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i] ?? 0;
+    if (n > 0 && seen + n >= rank) {
+      const hi = HISTOGRAM_BOUNDS_MS[i];
+      const lo = i > 0 ? HISTOGRAM_BOUNDS_MS[i - 1]! : 0;
+      if (hi === undefined) return lo; // overflow bucket
+      const f = Math.min(1, Math.max(0, (rank - seen) / n));
+      return lo > 0 ? lo * (hi / lo) ** f : hi * f;
+    }
+    seen += n;
+  }
+  return HISTOGRAM_BOUNDS_MS.at(-1)!;
+}
+
+/** Index of the bound nearest `ms` (log scale), so about 5 % of the baseline lies above it. */
+function nearestBound(ms: number): number {
+  const i = bucketAtOrAbove(ms);
+  if (i <= 0 || i >= HISTOGRAM_BOUNDS_MS.length) return Math.min(i, HISTOGRAM_BOUNDS_MS.length - 1);
+  const hi = HISTOGRAM_BOUNDS_MS[i]!;
+  const lo = HISTOGRAM_BOUNDS_MS[i - 1]!;
+  return hi / ms <= ms / lo ? i : i - 1;
+}
+
+function bucketAtOrAbove(ms: number): number {
+  const i = HISTOGRAM_BOUNDS_MS.findIndex((b) => b >= ms);
+  return i < 0 ? HISTOGRAM_BOUNDS_MS.length : i;
+}
+
+/** Upper confidence bound of a rate x/n (Wilson score, z = 3). */
+function upperBound(x: number, n: number): number {
+  if (n <= 0) return 1;
+  const z2 = BASELINE_Z * BASELINE_Z;
+  const p = x / n;
+  const centre = p + z2 / (2 * n);
+  const spread = BASELINE_Z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return Math.min(1, (centre + spread) / (1 + z2 / n));
+}
+
+/** `rate` with its odds multiplied by `ratio` (stays below 1, equals rate·ratio for small rates). */
+function scaledRate(rate: number, ratio: number): number {
+  if (rate >= 1) return 1;
+  const odds = (rate / (1 - rate)) * ratio;
+  return odds / (1 + odds);
+}
+
+function add(into: number[], counts: readonly number[]): void {
+  for (let i = 0; i < into.length; i++) into[i]! += counts[i] ?? 0;
+}
+
+function countAbove(counts: readonly number[], idx: number): number {
+  let n = 0;
+  for (let i = idx + 1; i < counts.length; i++) n += counts[i] ?? 0;
+  return n;
+}
+
+function sum(counts: readonly number[]): number {
+  let n = 0;
+  for (const c of counts) n += c;
+  return n;
+}
