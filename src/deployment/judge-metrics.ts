@@ -8,7 +8,8 @@
  *    earlier steps, a blue-green validation period). Used only when a window has no concurrent control;
  *    its rate is taken at an upper confidence bound so its own noise cannot fail a healthy candidate.
  *    It cannot tell a regression from an incident that starts after the switch.
- * 3. **ceiling**: the fixed limits of the analysis settings (a use case's first model).
+ * 3. **ceiling**: the fixed limits of the analysis settings (a use case's first model); rate limits are
+ *    also checked beside 1 and 2 (see {@link rateFigures}).
  * The batch of every window depends on earlier windows only, so each stays a valid sequential test.
  * @module
  */
@@ -45,7 +46,14 @@ export const RATE_FIELDS: Record<RateMetric, 'errors' | 'violations' | 'critical
   fallbackRate: 'fallbacks',
 };
 
-/** Evidence and figures of one rate metric. @internal */
+/**
+ * Evidence and figures of one rate metric. Besides the comparison with the previous model, a metric
+ * with a `limit` runs a second test against that ceiling (at half the alpha share when both run): a
+ * candidate clearly above its ceiling fails even when the baseline is too small to show it (rare events
+ * such as critical violations on a small holdback), unless the previous model is above the ceiling in
+ * the same windows too (an incident that hits everything).
+ * @internal
+ */
 export function rateFigures(
   metric: RateMetric,
   pairs: Pair[],
@@ -54,9 +62,10 @@ export function rateFigures(
 ): MetricFigures {
   const field = RATE_FIELDS[metric];
   const batches: BernoulliBatch[] = [];
+  const ceilingBatches: BernoulliBatch[] = [];
   const conc = { xC: 0, nC: 0, xS: 0, nS: 0 };
   const pre = { xC: 0, nC: 0 };
-  const ceil = { xC: 0, nC: 0 };
+  const all = { xC: 0, nC: 0 };
   let xB = 0; // previous model, earlier windows (the pre-switch baseline so far)
   let nB = 0;
   let preBaseline = 0;
@@ -64,6 +73,9 @@ export function rateFigures(
     const c = p.c;
     const s = p.s;
     if (c && c.requests > 0) {
+      all.xC += c[field];
+      all.nC += c.requests;
+      if (t.limit !== undefined) ceilingBatches.push({ x: c[field], n: c.requests, p0: t.limit });
       if (s && s.requests > 0) {
         conc.xC += c[field];
         conc.nC += c.requests;
@@ -76,10 +88,6 @@ export function rateFigures(
         pre.nC += c.requests;
         preBaseline = nB;
         batches.push({ x: c[field], n: c.requests, p0: scaledRate(upperBound(xB, nB), 1 + t.relative) });
-      } else if (t.limit !== undefined) {
-        ceil.xC += c[field];
-        ceil.nC += c.requests;
-        batches.push({ x: c[field], n: c.requests, p0: t.limit });
       }
     }
     if (s) {
@@ -87,44 +95,62 @@ export function rateFigures(
       nB += s.requests;
     }
   }
-  const evidence = Math.exp(Math.min(700, logEValue(batches)));
   const rate = (x: number, n: number) => (n > 0 ? x / n : 0);
-  let kind: BaselineKind = 'none';
-  let candidate = 0;
-  let candidateSamples = 0;
-  let stable: number | null = nB > 0 ? xB / nB : null;
-  let gate = false;
-  if (conc.nC > 0) {
-    kind = 'concurrent';
-    candidate = rate(conc.xC, conc.nC);
-    candidateSamples = conc.nC;
-    stable = rate(conc.xS, conc.nS);
-    gate = candidate - stable > t.absolute;
-    // Windows judged against the pre-switch baseline count too (their excess is gated the same way).
-    if (pre.nC > 0) gate ||= rate(pre.xC, pre.nC) - xB / nB > t.absolute;
-  } else if (pre.nC > 0) {
-    kind = 'pre_switch';
-    candidate = rate(pre.xC, pre.nC);
-    candidateSamples = pre.nC;
-    gate = candidate - (stable ?? 0) > t.absolute;
-  } else if (ceil.nC > 0) {
-    kind = 'ceiling';
-    candidate = rate(ceil.xC, ceil.nC);
-    candidateSamples = ceil.nC;
-    stable = null;
-    gate = t.limit !== undefined && candidate > t.limit;
-  }
-  return {
+  const comparative = conc.nC > 0 || pre.nC > 0;
+  const ceilingEvidence = Math.exp(Math.min(700, logEValue(ceilingBatches)));
+  const ceilingNeeded = comparative ? needed * 2 : needed;
+  const ceiling: MetricFigures = {
     metric,
-    candidate,
-    stable: kind === 'ceiling' ? null : stable,
-    candidateSamples,
-    stableSamples: kind === 'concurrent' ? conc.nS : kind === 'pre_switch' ? preBaseline : 0,
-    evidence,
-    evidenceNeeded: needed,
-    breached: evidence >= needed && gate,
-    baseline: kind,
+    candidate: rate(all.xC, all.nC),
+    stable: null,
+    candidateSamples: all.nC,
+    stableSamples: 0,
+    evidence: ceilingEvidence,
+    evidenceNeeded: ceilingNeeded,
+    breached:
+      t.limit !== undefined &&
+      ceilingEvidence >= ceilingNeeded &&
+      rate(all.xC, all.nC) > t.limit &&
+      // Not a breach of the candidate's own when the previous model is over the ceiling beside it.
+      !(conc.nS > 0 && rate(conc.xS, conc.nS) > t.limit),
+    baseline: 'ceiling',
   };
+  if (!comparative) return t.limit !== undefined && all.nC > 0 ? ceiling : { ...ceiling, baseline: 'none' };
+  const evidence = Math.exp(Math.min(700, logEValue(batches)));
+  let figures: MetricFigures;
+  if (conc.nC > 0) {
+    const candidate = rate(conc.xC, conc.nC);
+    const stable = rate(conc.xS, conc.nS);
+    // Windows judged against the pre-switch baseline count too (their excess is gated the same way).
+    const gate =
+      candidate - stable > t.absolute || (pre.nC > 0 && rate(pre.xC, pre.nC) - xB / nB > t.absolute);
+    figures = {
+      metric,
+      candidate,
+      stable,
+      candidateSamples: conc.nC,
+      stableSamples: conc.nS,
+      evidence,
+      evidenceNeeded: needed,
+      breached: evidence >= needed && gate,
+      baseline: 'concurrent',
+    };
+  } else {
+    const candidate = rate(pre.xC, pre.nC);
+    const stable = xB / nB;
+    figures = {
+      metric,
+      candidate,
+      stable,
+      candidateSamples: pre.nC,
+      stableSamples: preBaseline,
+      evidence,
+      evidenceNeeded: needed,
+      breached: evidence >= needed && candidate - stable > t.absolute,
+      baseline: 'pre_switch',
+    };
+  }
+  return !figures.breached && ceiling.breached ? ceiling : figures;
 }
 
 /**

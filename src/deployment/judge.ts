@@ -73,7 +73,7 @@ export const DEFAULT_ANALYSIS: AnalysisConfig = {
   violationRate: { relative: 0.5, absolute: 0.005, limit: 0.05 },
   criticalViolationRate: { relative: 0, absolute: 0.001, limit: 0.002 },
   fallbackRate: { relative: 0.5, absolute: 0.01, limit: 0.1 },
-  latencyP95: { relative: 0.2, absoluteMs: 20, exceedanceRelative: 0.5 },
+  latencyP95: { relative: 0.2, absoluteMs: 20, exceedanceRelative: 0.25 },
   minStableLatencySamples: 200,
 };
 

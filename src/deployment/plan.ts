@@ -14,7 +14,7 @@ import { DEPLOYMENT_STRATEGIES, type DeploymentPlan, type DeploymentStrategy } f
 
 /**
  * Default rollout plan: canary 5 → 25 → 50 → 100, each step ≥ 2 min and ≥ 500 candidate requests
- * (a step still short of them after 30 min holds and says so); 5 % of players stay on the previous
+ * (a step still short of them after 30 min holds and says so); 10 % of players stay on the previous
  * model while a switched candidate is analysed.
  */
 export const DEFAULT_PLAN: Readonly<DeploymentPlan> = Object.freeze({
@@ -22,7 +22,7 @@ export const DEFAULT_PLAN: Readonly<DeploymentPlan> = Object.freeze({
   stepMinDurationMs: 120_000,
   stepMinSamples: 500,
   rollbackWindowMs: 600_000,
-  holdbackPercent: 5,
+  holdbackPercent: 10,
   stepMaxDurationMs: 1_800_000,
   onLowTraffic: 'hold' as const,
 });

@@ -78,7 +78,7 @@ export interface DeploymentPlan {
    * blue-green and all-at-once rollback window, the canary's 100 % step): the concurrent control the
    * judge compares with, so an incident that hits both models does not roll back a healthy candidate.
    * 0 turns it off (then the judge compares with the previous model's earlier windows, or ceilings).
-   * Stored plans without it behave as 0. @default 5
+   * Stored plans without it behave as 0. @default 10
    */
   holdbackPercent?: number;
   /**
