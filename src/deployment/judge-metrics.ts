@@ -14,14 +14,7 @@
  * @module
  */
 import { HISTOGRAM_BOUNDS_MS } from '../internal/histogram.js';
-import type {
-  AnalysisConfig,
-  BaselineKind,
-  MetricFigures,
-  MetricName,
-  MetricWindow,
-  RateThreshold,
-} from './judge.js';
+import type { AnalysisConfig, MetricFigures, MetricName, MetricWindow, RateThreshold } from './judge.js';
 import { type BernoulliBatch, conditionalBatch, logEValue } from './sequential-test.js';
 
 /** Previous-model requests needed in earlier windows before they serve as a pre-switch baseline. */

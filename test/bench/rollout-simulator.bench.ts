@@ -7,7 +7,7 @@
  * - the new judge on the new routing (holdback on the previous model while a switched candidate is
  *   analysed);
  * - a Kayenta-style judge (Mann-Whitney U on per-window values, candidate vs baseline, every 60 s,
- *   score = share of metrics not significantly worse, fail below 75) and a fixed
+ *   score = share of metrics not significantly worse, fail below 75, or below 95 at the end) and a fixed
  *   threshold rule (fail when a cumulative candidate rate or p95 exceeds 1.5× the baseline's, after
  *   100 requests per arm), both on the new routing's streams.
  * Canary steps advance when the step has its minimum duration and samples (what the judge passes on);
@@ -163,7 +163,8 @@ function generate(strategy: Strategy, s: Scenario, holdback: number): Look[] {
   }
 }
 
-type Judge = (look: Look) => boolean; // true = fail
+/** true = fail; `final` is the last look of the rollout (the step or window is over). */
+type Judge = (look: Look, final: boolean) => boolean;
 
 const newJudge: Judge = (l) =>
   judge({ ...l, config: DEFAULT_ANALYSIS, baselineModelId: 'previous' }).verdict === 'fail';
@@ -183,10 +184,11 @@ const fixedJudge: Judge = (l) => {
 /**
  * Kayenta-style: every 6th look (60 s), Mann-Whitney U per metric on per-window values of candidate vs
  * baseline windows so far (two-sided, 98 % confidence, as Kayenta's NetflixACAJudge); a metric fails when
- * significantly higher; score = 100 × passing / metrics; fail below 75 (two metrics worse).
+ * significantly higher; score = 100 × passing / metrics; fail below the marginal 75 at any interval
+ * (two metrics worse) or below the pass threshold 95 at the end (Spinnaker's default score thresholds).
  */
-const kayentaJudge: Judge = (l) => {
-  if ((l.now / WINDOW_MS) % 6 !== 0) return false;
+const kayentaJudge: Judge = (l, final) => {
+  if (!final && (l.now / WINDOW_MS) % 6 !== 0) return false;
   const byStart = new Map<number, { c?: MetricWindow; s?: MetricWindow }>();
   for (const w of l.windows) {
     const p = byStart.get(w.windowStart) ?? {};
@@ -209,7 +211,7 @@ const kayentaJudge: Judge = (l) => {
   ];
   let passing = 0;
   for (const value of metrics) if (!mannWhitneyHigher(cand.map(value), base.map(value))) passing++;
-  return (100 * passing) / metrics.length < 75;
+  return (100 * passing) / metrics.length < (final ? 95 : 75);
 };
 
 function mannWhitneyHigher(a: number[], b: number[]): boolean {
@@ -259,7 +261,7 @@ function total(windows: MetricWindow[], variant: 'stable' | 'candidate') {
 
 /** Seconds from the start to the first failing look, or null. */
 function firstFail(looks: Look[], j: Judge): number | null {
-  for (const l of looks) if (j(l)) return l.now / 1000;
+  for (const [i, l] of looks.entries()) if (j(l, i === looks.length - 1)) return l.now / 1000;
   return null;
 }
 
