@@ -17,11 +17,17 @@ import { HISTOGRAM_BOUNDS_MS } from '../internal/histogram.js';
 import type { AnalysisConfig, MetricFigures, MetricName, MetricWindow, RateThreshold } from './judge.js';
 import { type BernoulliBatch, conditionalBatch, logEValue } from './sequential-test.js';
 
-/** Previous-model requests needed in earlier windows before they serve as a pre-switch baseline. */
+/**
+ * Previous-model requests needed before they serve as a pre-switch baseline, or before they may show
+ * that the previous model is clearly below a ceiling.
+ */
 export const MIN_PRE_SWITCH_REQUESTS = 1000;
 
 /** z of the one-sided upper confidence bound put on a pre-switch baseline rate (≈ 99.9 %). */
 const BASELINE_Z = 3;
+
+/** z of "the previous model is clearly below its ceiling" (one-sided 95 %, and ≥ MIN_PRE_SWITCH_REQUESTS). */
+const CLEARLY_BELOW_Z = 1.645;
 
 /** Candidate and previous-model windows starting at the same time. @internal */
 export interface Pair {
@@ -43,8 +49,8 @@ export const RATE_FIELDS: Record<RateMetric, 'errors' | 'violations' | 'critical
  * Evidence and figures of one rate metric. Besides the comparison with the previous model, a metric
  * with a `limit` runs a second test against that ceiling (at half the alpha share when both run): a
  * candidate clearly above its ceiling fails even when the baseline is too small to show it (rare events
- * such as critical violations on a small holdback), unless the previous model is above the ceiling in
- * the same windows too (an incident that hits everything).
+ * such as critical violations on a small holdback), provided the previous model is clearly below the
+ * ceiling in the same windows (otherwise it is an incident that hits everything, or too early to tell).
  * @internal
  */
 export function rateFigures(
@@ -104,8 +110,12 @@ export function rateFigures(
       t.limit !== undefined &&
       ceilingEvidence >= ceilingNeeded &&
       rate(all.xC, all.nC) > t.limit &&
-      // Not a breach of the candidate's own when the previous model is over the ceiling beside it.
-      !(conc.nS > 0 && rate(conc.xS, conc.nS) > t.limit),
+      // The candidate's own breach only when the previous model is clearly below the ceiling beside it
+      // (else it is an incident that hits both, or the holdback is still too small to tell).
+      !(
+        conc.nS > 0 &&
+        (conc.nS < MIN_PRE_SWITCH_REQUESTS || upperBound(conc.xS, conc.nS, CLEARLY_BELOW_Z) > t.limit)
+      ),
     baseline: 'ceiling',
   };
   if (!comparative) return t.limit !== undefined && all.nC > 0 ? ceiling : { ...ceiling, baseline: 'none' };
@@ -284,13 +294,13 @@ function bucketAtOrAbove(ms: number): number {
   return i < 0 ? HISTOGRAM_BOUNDS_MS.length : i;
 }
 
-/** Upper confidence bound of a rate x/n (Wilson score, z = 3). */
-function upperBound(x: number, n: number): number {
+/** Upper confidence bound of a rate x/n (Wilson score). */
+function upperBound(x: number, n: number, z = BASELINE_Z): number {
   if (n <= 0) return 1;
-  const z2 = BASELINE_Z * BASELINE_Z;
+  const z2 = z * z;
   const p = x / n;
   const centre = p + z2 / (2 * n);
-  const spread = BASELINE_Z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  const spread = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return Math.min(1, (centre + spread) / (1 + z2 / n));
 }
 

@@ -223,7 +223,9 @@ describe('judge baselines (#11)', () => {
   });
 
   it('checks ceilings beside the comparison: rare critical violations beyond a small holdback', () => {
-    const v = look(split({ crit: 0.005 }, { crit: 0.0001 }, 60, 0.98));
+    // 1% holdback: too few previous-model requests for the comparison to see it, enough to show the
+    // previous model is clearly below the 0.2% ceiling.
+    const v = look(split({ crit: 0.005 }, { crit: 0 }, 150, 0.99, 1000));
     expect(v.verdict).toBe('fail');
     expect(v.metrics.find((m) => m.metric === 'criticalViolationRate')).toMatchObject({
       breached: true,
