@@ -50,7 +50,8 @@ export const RATE_FIELDS: Record<RateMetric, 'errors' | 'violations' | 'critical
  * with a `limit` runs a second test against that ceiling (at half the alpha share when both run): a
  * candidate clearly above its ceiling fails even when the baseline is too small to show it (rare events
  * such as critical violations on a small holdback), provided the previous model is clearly below the
- * ceiling in the same windows (otherwise it is an incident that hits everything, or too early to tell).
+ * ceiling and below half the candidate's rate in the same windows (otherwise it is an incident that
+ * hits everything, or too early to tell).
  * @internal
  */
 export function rateFigures(
@@ -110,11 +111,12 @@ export function rateFigures(
       t.limit !== undefined &&
       ceilingEvidence >= ceilingNeeded &&
       rate(all.xC, all.nC) > t.limit &&
-      // The candidate's own breach only when the previous model is clearly below the ceiling beside it
-      // (else it is an incident that hits both, or the holdback is still too small to tell).
+      // The candidate's own breach only when the previous model beside it is clearly below the ceiling
+      // and below half the candidate's rate (else it is an incident that hits both, or too early to tell).
       !(
         conc.nS > 0 &&
-        (conc.nS < MIN_PRE_SWITCH_REQUESTS || upperBound(conc.xS, conc.nS, CLEARLY_BELOW_Z) > t.limit)
+        (conc.nS < MIN_PRE_SWITCH_REQUESTS ||
+          upperBound(conc.xS, conc.nS, CLEARLY_BELOW_Z) > Math.min(t.limit, rate(all.xC, all.nC) / 2))
       ),
     baseline: 'ceiling',
   };
