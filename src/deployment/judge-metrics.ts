@@ -26,6 +26,9 @@ export const MIN_PRE_SWITCH_REQUESTS = 1000;
 /** z of the one-sided upper confidence bound put on a pre-switch baseline rate (≈ 99.9 %). */
 const BASELINE_Z = 3;
 
+/** z of the latency gate: the candidate's p95 is past the threshold by one standard error (≈ 84 %). */
+const GATE_Z = 1;
+
 /** z of "the previous model is clearly below its ceiling" (one-sided 95 %, and ≥ MIN_PRE_SWITCH_REQUESTS). */
 const CLEARLY_BELOW_Z = 1.645;
 
@@ -215,14 +218,21 @@ export function latencyFigures(pairs: Pair[], config: AnalysisConfig, needed: nu
     }
   }
   const evidence = Math.exp(Math.min(700, logEValue(batches)));
-  const worse = (cand: number, base: number) => cand > base * (1 + t.relative) && cand - base > t.absoluteMs;
+  // The gate: the candidate's p95 is past the threshold with confidence, i.e. clearly more than 5 % of
+  // its requests are slower than max(base × (1 + relative), base + absoluteMs). A point estimate alone
+  // would fail a tolerated +10 % change whenever a small early sample happens to look worse.
+  const worse = (counts: readonly number[], base: number) => {
+    const n = sum(counts);
+    const threshold = Math.max(base * (1 + t.relative), base + t.absoluteMs);
+    return n > 0 && shareAbove(counts, threshold) > 0.05 + GATE_Z * Math.sqrt((0.05 * 0.95) / n);
+  };
   const stableP95 = stableTotal > 0 ? quantile(stableSoFar, 0.95) : null;
   const base = { metric: 'latencyP95' as const, evidence, evidenceNeeded: needed };
   if (sum(candConc) > 0 && sum(stableConc) > 0) {
     const candidate = quantile(candConc, 0.95);
     const stable = quantile(stableConc, 0.95);
-    let gate = worse(candidate, stable);
-    if (sum(candPre) > 0 && preThreshold > 0) gate ||= worse(quantile(candPre, 0.95), stableP95 ?? 0);
+    let gate = worse(candConc, stable);
+    if (sum(candPre) > 0 && preThreshold > 0) gate ||= worse(candPre, stableP95 ?? 0);
     return {
       ...base,
       candidate,
@@ -241,7 +251,7 @@ export function latencyFigures(pairs: Pair[], config: AnalysisConfig, needed: nu
       stable: stableP95,
       candidateSamples: sum(candPre),
       stableSamples: preBaseline,
-      breached: evidence >= needed && worse(candidate, stableP95 ?? 0),
+      breached: evidence >= needed && worse(candPre, stableP95 ?? 0),
       baseline: 'pre_switch',
     };
   }
@@ -280,6 +290,19 @@ export function quantile(counts: readonly number[], q: number): number {
     seen += n;
   }
   return HISTOGRAM_BOUNDS_MS.at(-1)!;
+}
+
+/** Share of the counts above `ms`, interpolating geometrically inside the bucket holding it. */
+function shareAbove(counts: readonly number[], ms: number): number {
+  const total = sum(counts);
+  if (total === 0) return 0;
+  const i = bucketAtOrAbove(ms);
+  let above = countAbove(counts, i);
+  const hi = HISTOGRAM_BOUNDS_MS[i];
+  const lo = i > 0 ? HISTOGRAM_BOUNDS_MS[i - 1]! : 0;
+  if (hi !== undefined && lo > 0 && ms > lo)
+    above += (counts[i] ?? 0) * (1 - Math.log(ms / lo) / Math.log(hi / lo));
+  return above / total;
 }
 
 /** Index of the bound nearest `ms` (log scale), so about 5 % of the baseline lies above it. */

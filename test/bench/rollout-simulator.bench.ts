@@ -13,7 +13,7 @@
  * Canary steps advance when the step has its minimum duration and samples (what the judge passes on);
  * blue-green and all-at-once are judged over the rollback window. Detection counts only failures inside
  * the rollout (within the rollback window for blue-green and all-at-once). Figures printed, never asserted.
- * Run: npm run bench -- rollout-simulator   (ROLLOUTS=40 for a quick look)
+ * Run: npm run bench -- rollout-simulator   (ROLLOUTS=40 for a quick look; ONLY=critical,canary for one row)
  */
 import { randomInt } from 'node:crypto';
 import { DEFAULT_ANALYSIS, judge, type MetricWindow } from '../../src/deployment/judge.js';
@@ -46,8 +46,8 @@ const BASE: Arm = {
   latencyScale: 1,
   sigma: SIGMA,
 };
-/** Sigma that makes p95 25 % higher with the same median. */
-const SIGMA_P95_25 = SIGMA + Math.log(1.25) / 1.6449;
+/** Sigma that makes p95 `ratio` times higher with the same median. */
+const sigmaForP95 = (ratio: number) => SIGMA + Math.log(ratio) / 1.6449;
 
 interface Scenario {
   name: string;
@@ -60,7 +60,12 @@ const SCENARIOS: Scenario[] = [
   { name: 'healthy', bad: false, candidate: BASE },
   { name: 'errors 5% vs 1%', bad: true, candidate: { ...BASE, error: 0.05 } },
   { name: 'p95 +50%', bad: true, candidate: { ...BASE, latencyScale: 1.5 } },
-  { name: 'p95 +25%, same median', bad: true, candidate: { ...BASE, sigma: SIGMA_P95_25 } },
+  { name: 'p95 +25%, same median', bad: true, candidate: { ...BASE, sigma: sigmaForP95(1.25) } },
+  {
+    name: 'p95 +10%, same median (within the +20% threshold)',
+    bad: false,
+    candidate: { ...BASE, sigma: sigmaForP95(1.1) },
+  },
   { name: 'critical 0.5% vs 0.01%', bad: true, candidate: { ...BASE, critical: 0.005 } },
   {
     name: 'healthy, both-arms incident 1→6% errors',
@@ -286,8 +291,11 @@ console.log(
 console.log(
   `| scenario | strategy | today's judge | new judge | new: median s | Kayenta-style MW | fixed 1.5× |\n|---|---|---|---|---|---|---|`,
 );
+// ONLY=critical,canary narrows the run to scenarios and strategies whose names contain every word.
+const only = (process.env.ONLY ?? '').split(',').filter(Boolean);
 for (const s of SCENARIOS) {
   for (const strategy of STRATEGIES) {
+    if (!only.every((w) => s.name.includes(w) || strategy.includes(w))) continue;
     let today = 0;
     let ours = 0;
     let kayenta = 0;

@@ -137,6 +137,9 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     expect(rb!.reason).toMatch(/error rate/);
     expect(rb!.durationMs).toBeGreaterThanOrEqual(0);
     expect(seen).toHaveLength(1);
+    // #10.3: the failing verdict that triggered it is stored, not the last inconclusive one.
+    expect(end.lastVerdict).toMatchObject({ verdict: 'fail', reason: rb!.reason });
+    expect(seen[0]!.verdict).toEqual(end.lastVerdict);
     expect(manager.router.route(USE_CASE, { stickyKey: 'x' }).model.id).toBe(stableId);
     const events = await manager.getEvents(d.id);
     expect(events.map((e) => e.toStatus).slice(-2)).toEqual(['rolling_back', 'rolled_back']);
