@@ -232,9 +232,15 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     expect(trail).toEqual(expect.arrayContaining(['paused:alice', 'promoting:bob']));
   });
 
-  /** Requests with exact per-arm error rates (every arm counts its own requests). */
-  async function armTraffic(n: number, errors: { candidate: number; stable: number }) {
-    const seen = { candidate: 0, stable: 0 };
+  /**
+   * Requests with exact per-arm error rates: every arm counts its own requests across calls (`seen`), so
+   * a small holdback arm still sees exactly 1 error per 100 requests however its share varies per call.
+   */
+  async function armTraffic(
+    n: number,
+    errors: { candidate: number; stable: number },
+    seen = { candidate: 0, stable: 0 },
+  ) {
     for (let i = 0; i < n; i++) {
       const r = manager.router.route(USE_CASE, { stickyKey: `p${i}-${clock.now()}` });
       if (!r.deploymentId) continue;
@@ -261,10 +267,11 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     await manager.tick();
     await manager.tick();
     expect(await manager.getDeployment(d.id)).toMatchObject({ status: 'progressing', weight: 100 });
+    const counted = { candidate: 0, stable: 0 };
     for (let i = 0; i < 70; i++) {
       const s = (await manager.getDeployment(d.id)).status;
       if (s === 'rolled_back' || s === 'succeeded') break;
-      await armTraffic(1000, errors);
+      await armTraffic(1000, errors, counted);
     }
     return manager.getDeployment(d.id);
   }
