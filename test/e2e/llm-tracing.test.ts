@@ -1,0 +1,155 @@
+/**
+ * OpenTelemetry (issue #12) with the official SDK's in-memory exporters: one `generate` whose first
+ * provider attempt fails with 503 (retried) and whose answer the output guardrails block.
+ */
+import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LLMClient } from '../../src/llm/index.js';
+import { ATTR, METRIC, SPAN } from '../../src/observability/tracing.js';
+import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
+import { FakeGuardrails, FakeRegistry, FakeRouter, makeModel } from '../unit/llm/fakes.js';
+
+const spans = new InMemorySpanExporter();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+const reader = new PeriodicExportingMetricReader({
+  exporter: metricExporter,
+  exportIntervalMillis: 3_600_000,
+});
+const meterProvider = new MeterProvider({ readers: [reader] });
+const contextManager = new AsyncLocalStorageContextManager();
+let stub: ProviderStub;
+
+beforeAll(async () => {
+  contextManager.enable();
+  context.setGlobalContextManager(contextManager);
+  trace.setGlobalTracerProvider(tracerProvider);
+  metrics.setGlobalMeterProvider(meterProvider);
+  stub = await startProviderStub('ollama');
+});
+afterAll(async () => {
+  await stub.close();
+  trace.disable();
+  metrics.disable();
+  context.disable();
+  await meterProvider.shutdown();
+});
+
+describe('OpenTelemetry spans and metrics of llm.generate', () => {
+  it('a retry and an output block: span names, parent/child and GenAI attributes, under the host span', async () => {
+    stub.enqueue({ kind: 'status', status: 503 }, { kind: 'ok', text: 'I will kill you' });
+    const model = makeModel({
+      provider: 'ollama',
+      modelName: 'llama3.1:8b',
+      useCase: 'interaction_layer',
+      configuration: { endpoint: stub.url },
+    });
+    const router = new FakeRouter({ model, variant: 'candidate', deploymentId: 'dep-1', weight: 0.1 });
+    const llm = new LLMClient({
+      modelRegistry: new FakeRegistry({ interaction_layer: model }),
+      router,
+      guardrails: new FakeGuardrails(),
+      inputGuardrails: true,
+      retry: { retries: 1, minTimeoutMs: 1, randomize: false },
+    });
+    const host = tracerProvider.getTracer('host').startSpan('POST /talk');
+    const r = await context.with(trace.setSpan(context.active(), host), () =>
+      llm.generate({ useCase: 'interaction_layer', prompt: 'Greet me', maxTokens: 32 }),
+    );
+    host.end();
+    await llm.close();
+    expect(r.source).toBe('fallback_content');
+
+    const finished = spans.getFinishedSpans();
+    const byName = (name: string) => finished.filter((s) => s.name === name);
+    const root = byName(SPAN.GENERATE)[0]!;
+    expect(root.parentSpanContext?.spanId).toBe(host.spanContext().spanId);
+    expect(root.spanContext().traceId).toBe(host.spanContext().traceId);
+    expect(root.attributes).toMatchObject({
+      [ATTR.MMS_USE_CASE]: 'interaction_layer',
+      [ATTR.MMS_VARIANT]: 'candidate',
+      [ATTR.MMS_DEPLOYMENT_ID]: 'dep-1',
+      [ATTR.MMS_SOURCE]: 'fallback_content',
+      [ATTR.MMS_GUARDRAIL_ACTION]: 'block',
+      [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: 7,
+      [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: 5,
+    });
+
+    const children = finished.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
+    expect(children.map((s) => s.name)).toEqual([
+      SPAN.GUARDRAILS_INPUT,
+      'text_completion llama3.1:8b',
+      'text_completion llama3.1:8b',
+      SPAN.GUARDRAILS_OUTPUT,
+    ]);
+    const [input, failed, ok, output] = children;
+    expect(input!.attributes).toMatchObject({ [ATTR.MMS_GUARDRAIL_ACTION]: 'allow' });
+    expect(output!.attributes).toMatchObject({
+      [ATTR.MMS_GUARDRAIL_ACTION]: 'block',
+      [ATTR.MMS_GUARDRAIL_VIOLATIONS]: 1,
+    });
+    for (const attempt of [failed!, ok!]) {
+      expect(attempt.kind).toBe(SpanKind.CLIENT);
+      expect(attempt.attributes).toMatchObject({
+        [ATTR.GEN_AI_OPERATION_NAME]: 'text_completion',
+        [ATTR.GEN_AI_PROVIDER_NAME]: 'ollama',
+        [ATTR.GEN_AI_SYSTEM]: 'ollama',
+        [ATTR.GEN_AI_REQUEST_MODEL]: 'llama3.1:8b',
+        [ATTR.GEN_AI_REQUEST_MAX_TOKENS]: 32,
+        [ATTR.SERVER_ADDRESS]: '127.0.0.1',
+        [ATTR.MMS_CHAIN_STEP]: 'routed',
+        [ATTR.MMS_VARIANT]: 'candidate',
+      });
+    }
+    expect(failed!.attributes).toMatchObject({ [ATTR.MMS_ATTEMPT]: 1, [ATTR.ERROR_TYPE]: '503' });
+    expect(failed!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(ok!.attributes).toMatchObject({
+      [ATTR.MMS_ATTEMPT]: 2,
+      [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: 7,
+      [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: 5,
+    });
+    expect(ok!.attributes[ATTR.ERROR_TYPE]).toBeUndefined();
+
+    await reader.forceFlush();
+    const scope = metricExporter
+      .getMetrics()
+      .at(-1)!
+      .scopeMetrics.find((m) => m.scope.name === 'model-management-sdk')!;
+    const duration = scope.metrics.find((m) => m.descriptor.name === METRIC.OPERATION_DURATION)!;
+    expect(duration.descriptor.unit).toBe('s');
+    expect(duration.dataPoints[0]!.attributes).toMatchObject({
+      [ATTR.GEN_AI_OPERATION_NAME]: 'text_completion',
+      [ATTR.GEN_AI_PROVIDER_NAME]: 'ollama',
+      [ATTR.GEN_AI_REQUEST_MODEL]: 'llama3.1:8b',
+      [ATTR.MMS_USE_CASE]: 'interaction_layer',
+      [ATTR.MMS_VARIANT]: 'candidate',
+    });
+    const tokens = scope.metrics.find((m) => m.descriptor.name === METRIC.TOKEN_USAGE)!;
+    const byType = Object.fromEntries(
+      tokens.dataPoints.map((p) => [p.attributes[ATTR.GEN_AI_TOKEN_TYPE], (p.value as { sum: number }).sum]),
+    );
+    expect(byType).toEqual({ input: 7, output: 5 });
+  });
+
+  it('a failed generate ends its span with error.type and records the duration with it', async () => {
+    spans.reset();
+    const llm = new LLMClient({ retry: { retries: 0 } });
+    await expect(llm.generate({ useCase: 'nothing_here', prompt: 'x' })).rejects.toThrow(/No model/);
+    const root = spans.getFinishedSpans().find((s) => s.name === SPAN.GENERATE)!;
+    expect(root.status.code).toBe(SpanStatusCode.ERROR);
+    expect(root.attributes[ATTR.ERROR_TYPE]).toBe('PROVIDER_ERROR');
+    expect(root.parentSpanContext).toBeUndefined();
+  });
+});
