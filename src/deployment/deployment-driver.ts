@@ -1,5 +1,6 @@
 import { isRetryable } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { ATTR, inSpan, SPAN } from '../observability/tracing.js';
 import type { DeploymentStore } from './deployment-store.js';
 import type { DeploymentWriter } from './deployment-writer.js';
 import { judge, type Verdict } from './judge.js';
@@ -60,7 +61,7 @@ export async function driveOnce(
  */
 export async function advance(ctx: DriverContext, d: Deployment): Promise<void> {
   try {
-    await step(ctx, d);
+    await step({ ...ctx, writer: tracedWriter(ctx.writer, d) }, d);
   } catch (error) {
     ctx.onError(d, error);
     if (isRetryable(error)) return; // the database is away: try again on the next tick
@@ -77,6 +78,30 @@ export async function advance(ctx: DriverContext, d: Deployment): Promise<void> 
       });
     }
   }
+}
+
+/** The step's writer, with a `mms.deployment.transition` span around each state change (OpenTelemetry). */
+function tracedWriter(writer: DeploymentWriter, d: Deployment): DeploymentWriter {
+  const traced = Object.create(writer) as DeploymentWriter;
+  traced.update = (id, decide) =>
+    inSpan(
+      SPAN.DEPLOYMENT_TRANSITION,
+      {
+        [ATTR.MMS_DEPLOYMENT_ID]: d.id,
+        [ATTR.MMS_USE_CASE]: d.useCase,
+        [ATTR.MMS_DEPLOYMENT_STRATEGY]: d.strategy,
+        'mms.deployment.from_status': d.status,
+      },
+      async (span) => {
+        const next = await writer.update(id, decide);
+        span.setAttributes({
+          [ATTR.MMS_DEPLOYMENT_STATUS]: next.status,
+          'mms.deployment.weight': next.weight,
+        });
+        return next;
+      },
+    );
+  return traced;
 }
 
 async function step(ctx: DriverContext, d: Deployment): Promise<void> {

@@ -3,6 +3,7 @@ import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { ATTR, inSpan, SPAN } from '../observability/tracing.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
@@ -250,17 +251,26 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     resumed?: Rollback,
   ): Promise<Rollback> {
     const { store, writer } = await this.opened;
-    return executeRollback(
-      {
-        registry: this.registry,
-        store,
-        writer,
-        clock: this.clock,
-        actor: options.actor ?? this.actor,
-        onDone: (rollback) => this.emitSafely('deployment:rolled_back', { rollback }),
-        onFailed: (rollback, error) => this.emitSafely('deployment:rollback_failed', { rollback, error }),
-      },
-      { deployment: d, useCase, from, to, options, startedAt, resumed },
+    const attributes = {
+      [ATTR.MMS_USE_CASE]: useCase,
+      [ATTR.MMS_ROLLBACK_TRIGGER]: options.trigger ?? 'manual',
+      'mms.rollback.from_model_id': from,
+      ...(d ? { [ATTR.MMS_DEPLOYMENT_ID]: d.id } : {}),
+      ...(to ? { 'mms.rollback.to_model_id': to } : {}),
+    };
+    return inSpan(SPAN.ROLLBACK, attributes, () =>
+      executeRollback(
+        {
+          registry: this.registry,
+          store,
+          writer,
+          clock: this.clock,
+          actor: options.actor ?? this.actor,
+          onDone: (rollback) => this.emitSafely('deployment:rolled_back', { rollback }),
+          onFailed: (rollback, error) => this.emitSafely('deployment:rollback_failed', { rollback, error }),
+        },
+        { deployment: d, useCase, from, to, options, startedAt, resumed },
+      ),
     );
   }
 

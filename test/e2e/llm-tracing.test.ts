@@ -16,8 +16,12 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/index.js';
+import { DeploymentManager } from '../../src/deployment/deployment-manager.js';
 import { LLMClient } from '../../src/llm/index.js';
 import { ATTR, METRIC, SPAN } from '../../src/observability/tracing.js';
+import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { registerNpc } from '../helpers/models.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
 import { FakeGuardrails, FakeRegistry, FakeRouter, makeModel } from '../unit/llm/fakes.js';
 
@@ -151,5 +155,43 @@ describe('OpenTelemetry spans and metrics of llm.generate', () => {
     expect(root.status.code).toBe(SpanStatusCode.ERROR);
     expect(root.attributes[ATTR.ERROR_TYPE]).toBe('PROVIDER_ERROR');
     expect(root.parentSpanContext).toBeUndefined();
+  });
+
+  it('deployment transitions and rollbacks get spans', async () => {
+    spans.reset();
+    const db = await createDatabase({ memory: true });
+    const registry = new ModelRegistry({ db });
+    const deployments = new DeploymentManager({ db, registry, drive: false });
+    try {
+      const stable = await registerNpc(registry, 'traced', '1');
+      await registry.updateModelStatus(stable.id, 'current');
+      const candidate = await registerNpc(registry, 'traced', '2');
+      const d = await deployments.startDeployment({
+        useCase: 'traced',
+        newModelId: candidate.id,
+        strategy: 'all_at_once',
+      });
+      await deployments.tick();
+      await deployments.rollbacks.rollback('traced', { reason: 'span check', trigger: 'manual' });
+      const finished = spans.getFinishedSpans();
+      const transition = finished.find((s) => s.name === SPAN.DEPLOYMENT_TRANSITION)!;
+      expect(transition.attributes).toMatchObject({
+        [ATTR.MMS_DEPLOYMENT_ID]: d.id,
+        [ATTR.MMS_USE_CASE]: 'traced',
+        [ATTR.MMS_DEPLOYMENT_STRATEGY]: 'all_at_once',
+        [ATTR.MMS_DEPLOYMENT_STATUS]: 'progressing',
+      });
+      const rollback = finished.find((s) => s.name === SPAN.ROLLBACK)!;
+      expect(rollback.attributes).toMatchObject({
+        [ATTR.MMS_DEPLOYMENT_ID]: d.id,
+        [ATTR.MMS_ROLLBACK_TRIGGER]: 'manual',
+        'mms.rollback.to_model_id': stable.id,
+      });
+      expect(rollback.status.code).not.toBe(SpanStatusCode.ERROR);
+    } finally {
+      await deployments.close();
+      await registry.close();
+      await db.close();
+    }
   });
 });
