@@ -11,8 +11,11 @@ export class Deadline {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly parents: AbortSignal[] = [];
   private expired = false;
+  /** Deadlines made by {@link Deadline.child}: aborted with this one, without an event listener each. */
+  private children: Set<Deadline> | undefined;
+  private parentDeadline: Deadline | undefined;
   private readonly onParentAbort = (event: Event): void => {
-    this.controller.abort((event.target as AbortSignal).reason);
+    this.abort((event.target as AbortSignal).reason);
   };
 
   constructor(parents: ReadonlyArray<AbortSignal | undefined>, timeoutMs: number | undefined) {
@@ -30,10 +33,32 @@ export class Deadline {
     if (timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs <= 2_147_483_647) {
       this.timer = setTimeout(() => {
         this.expired = true;
-        this.controller.abort(new DeadlineExpired(timeoutMs));
+        this.abort(new DeadlineExpired(timeoutMs));
       }, timeoutMs);
       this.timer.unref?.();
     }
+  }
+
+  /**
+   * A deadline inside this one (an attempt inside a request): aborted when this one aborts, linked
+   * directly rather than through an `abort` listener (cheaper on the hot path).
+   */
+  child(timeoutMs: number | undefined): Deadline {
+    const c = new Deadline([], timeoutMs);
+    if (this.signal.aborted) {
+      c.abort(this.signal.reason);
+      return c;
+    }
+    c.parentDeadline = this;
+    this.children ??= new Set();
+    this.children.add(c);
+    return c;
+  }
+
+  private abort(reason: unknown): void {
+    if (this.signal.aborted) return;
+    this.controller.abort(reason);
+    if (this.children) for (const c of this.children) c.abort(reason);
   }
 
   /** True when this deadline's own timeout fired (not a parent's abort). */
@@ -57,6 +82,8 @@ export class Deadline {
     this.clearTimer();
     for (const parent of this.parents) parent.removeEventListener('abort', this.onParentAbort);
     this.parents.length = 0;
+    this.parentDeadline?.children?.delete(this);
+    this.parentDeadline = undefined;
   }
 }
 

@@ -8,7 +8,7 @@ import {
   type CircuitState,
   type CircuitTransition,
 } from './circuit-breaker.js';
-import { Deadline } from './deadline.js';
+import type { Deadline } from './deadline.js';
 import type { ParsedModelConfiguration } from './model-config.js';
 import type { Provider, ProviderRequest } from './provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -143,7 +143,7 @@ export class EndpointCaller {
             details: { ...details, retryInMs: breaker.retryInMs() },
           });
         }
-        const attempt = new Deadline([deadline.signal], timeoutMs);
+        const attempt = deadline.child(timeoutMs);
         const request: ProviderRequest = {
           endpoint: config.endpoint,
           model: target.providerModel,

@@ -45,10 +45,10 @@ export class HttpTransport {
     headers: Record<string, string>,
     signal: AbortSignal,
   ): Promise<TransportResponse> {
-    const u = new URL(url);
-    const res = await this.pool(u.origin).request({
+    const target = splitUrl(url);
+    const res = await this.pool(target.origin).request({
       method: 'POST',
-      path: `${u.pathname}${u.search}`,
+      path: target.path,
       headers,
       body,
       signal,
@@ -77,6 +77,19 @@ export class HttpTransport {
     }
     return pool;
   }
+}
+
+// Endpoints are few and fixed: parse each URL once.
+const splitCache = new Map<string, { origin: string; path: string }>();
+function splitUrl(url: string): { origin: string; path: string } {
+  let hit = splitCache.get(url);
+  if (!hit) {
+    const u = new URL(url);
+    hit = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (splitCache.size >= 1_000) splitCache.clear();
+    splitCache.set(url, hit);
+  }
+  return hit;
 }
 
 /** The transport of providers called without one (a custom caller): connections are unref'd when idle. */

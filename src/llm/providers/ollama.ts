@@ -53,9 +53,21 @@ export class OllamaProvider implements Provider {
   }
 }
 
+const urls = new Map<string, string>();
 function ollamaUrl(request: ProviderRequest): string {
-  const u = new URL(request.endpoint);
   const want = request.messages ? '/api/chat' : '/api/generate';
+  const key = `${want} ${request.endpoint}`;
+  let url = urls.get(key);
+  if (url === undefined) {
+    url = apiUrl(request.endpoint, want);
+    if (urls.size >= 1_000) urls.clear();
+    urls.set(key, url);
+  }
+  return url;
+}
+
+function apiUrl(endpoint: string, want: string): string {
+  const u = new URL(endpoint);
   const base = u.pathname.replace(/\/api\/(generate|chat)\/?$/, '').replace(/\/+$/, '');
   u.pathname = `${base}${want}`;
   return u.toString();

@@ -74,7 +74,18 @@ export class OpenAIProvider implements Provider {
   }
 }
 
+const urls = new Map<string, string>();
 function openaiUrl(endpoint: string): string {
+  let url = urls.get(endpoint);
+  if (url === undefined) {
+    url = chatCompletionsUrl(endpoint);
+    if (urls.size >= 1_000) urls.clear();
+    urls.set(endpoint, url);
+  }
+  return url;
+}
+
+function chatCompletionsUrl(endpoint: string): string {
   const u = new URL(endpoint);
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/chat/completions';
   else if (!/\/chat\/completions\/?$/.test(u.pathname))
