@@ -149,10 +149,16 @@ await registry.updateModelStatus(model.id, 'current');
 const guardrails = new GuardrailsMonitor({ policy: 'teen', db });
 const history = new HistoricalLogProcessor({ db });
 const llm = new LLMClient({ modelRegistry: registry, guardrails, logProcessor: history });
+// Attribution: the same client without the history part (whose PGlite writes run on this thread).
+const noHistory = new LLMClient({ modelRegistry: registry, guardrails });
 async function ours(prompt: string): Promise<string> {
   const r = await llm.generate({ useCase: 'interaction_layer', prompt, playerId: 'player-42' });
   if (r.source !== 'model') throw new Error(`unexpected source ${r.source}`);
   return r.text;
+}
+
+async function oursNoHistory(prompt: string): Promise<string> {
+  return (await noHistory.generate({ useCase: 'interaction_layer', prompt, playerId: 'player-42' })).text;
 }
 
 type Side = { name: string; run: (prompt: string) => Promise<string> };
@@ -161,6 +167,7 @@ const sides: Side[] = [
   { name: 'global fetch', run: globalFetch },
   ...(portkey ? [{ name: 'Portkey gateway', run: viaPortkey }] : []),
   { name: 'llm.generate (ours)', run: ours },
+  { name: 'ours without history', run: oursNoHistory },
 ];
 
 const q = (xs: number[], p: number) => {
@@ -272,6 +279,7 @@ console.log(`(history: logged ${m.logged}, written ${m.written}, dropped ${m.dro
 
 portkey?.kill();
 await llm.close();
+await noHistory.close();
 await history.close();
 await guardrails.close();
 await registry.close();
