@@ -1,6 +1,6 @@
 import { isRetryable } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { ATTR, inSpan, SPAN } from '../observability/tracing.js';
+import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../observability/tracing.js';
 import type { DeploymentStore } from './deployment-store.js';
 import type { DeploymentWriter } from './deployment-writer.js';
 import { judge, type Verdict } from './judge.js';
@@ -85,17 +85,17 @@ function tracedWriter(writer: DeploymentWriter, d: Deployment): DeploymentWriter
   const traced = Object.create(writer) as DeploymentWriter;
   traced.update = (id, decide) =>
     inSpan(
-      SPAN.DEPLOYMENT_TRANSITION,
+      OTEL_SPANS.DEPLOYMENT_TRANSITION,
       {
-        [ATTR.MMS_DEPLOYMENT_ID]: d.id,
-        [ATTR.MMS_USE_CASE]: d.useCase,
-        [ATTR.MMS_DEPLOYMENT_STRATEGY]: d.strategy,
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: d.id,
+        [OTEL_ATTRIBUTES.MMS_USE_CASE]: d.useCase,
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_STRATEGY]: d.strategy,
         'mms.deployment.from_status': d.status,
       },
       async (span) => {
         const next = await writer.update(id, decide);
         span.setAttributes({
-          [ATTR.MMS_DEPLOYMENT_STATUS]: next.status,
+          [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_STATUS]: next.status,
           'mms.deployment.weight': next.weight,
         });
         return next;

@@ -3,7 +3,7 @@ import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { ATTR, inSpan, SPAN } from '../observability/tracing.js';
+import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../observability/tracing.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
@@ -252,13 +252,13 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
   ): Promise<Rollback> {
     const { store, writer } = await this.opened;
     const attributes = {
-      [ATTR.MMS_USE_CASE]: useCase,
-      [ATTR.MMS_ROLLBACK_TRIGGER]: options.trigger ?? 'manual',
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: useCase,
+      [OTEL_ATTRIBUTES.MMS_ROLLBACK_TRIGGER]: options.trigger ?? 'manual',
       'mms.rollback.from_model_id': from,
-      ...(d ? { [ATTR.MMS_DEPLOYMENT_ID]: d.id } : {}),
+      ...(d ? { [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: d.id } : {}),
       ...(to ? { 'mms.rollback.to_model_id': to } : {}),
     };
-    return inSpan(SPAN.ROLLBACK, attributes, () =>
+    return inSpan(OTEL_SPANS.ROLLBACK, attributes, () =>
       executeRollback(
         {
           registry: this.registry,

@@ -1,7 +1,13 @@
 import type { Context } from '@opentelemetry/api';
 import { type ModelManagementError, ProviderError, ProviderTimeoutError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { ATTR, endSpanWithError, getTracer, SpanKind, startSpan } from '../observability/tracing.js';
+import {
+  endSpanWithError,
+  getTracer,
+  OTEL_ATTRIBUTES,
+  SpanKind,
+  startSpan,
+} from '../observability/tracing.js';
 import {
   CircuitBreaker,
   type CircuitBreakerOptions,
@@ -174,8 +180,8 @@ export class EndpointCaller {
             const usage = (result as { usage?: { tokensIn: number; tokensOut: number } }).usage;
             if (usage && span.isRecording()) {
               span.setAttributes({
-                [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: usage.tokensIn,
-                [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: usage.tokensOut,
+                [OTEL_ATTRIBUTES.GEN_AI_USAGE_INPUT_TOKENS]: usage.tokensIn,
+                [OTEL_ATTRIBUTES.GEN_AI_USAGE_OUTPUT_TOKENS]: usage.tokensOut,
               });
             }
             span.end();
@@ -251,23 +257,24 @@ function operation(input: CallInput, provider: string): string {
 /** The GenAI attributes of one attempt (given at span creation, as the conventions ask). */
 function attemptAttributes(target: Target, input: CallInput, attempt: number, step: string) {
   const attributes: Record<string, string | number> = {
-    [ATTR.GEN_AI_OPERATION_NAME]: operation(input, target.provider),
-    [ATTR.GEN_AI_PROVIDER_NAME]: target.provider,
-    [ATTR.GEN_AI_SYSTEM]: target.provider,
-    [ATTR.GEN_AI_REQUEST_MODEL]: target.providerModel,
-    [ATTR.MMS_USE_CASE]: target.useCase,
-    [ATTR.MMS_CHAIN_STEP]: step,
-    [ATTR.MMS_ATTEMPT]: attempt,
+    [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: operation(input, target.provider),
+    [OTEL_ATTRIBUTES.GEN_AI_PROVIDER_NAME]: target.provider,
+    [OTEL_ATTRIBUTES.GEN_AI_SYSTEM]: target.provider,
+    [OTEL_ATTRIBUTES.GEN_AI_REQUEST_MODEL]: target.providerModel,
+    [OTEL_ATTRIBUTES.MMS_USE_CASE]: target.useCase,
+    [OTEL_ATTRIBUTES.MMS_CHAIN_STEP]: step,
+    [OTEL_ATTRIBUTES.MMS_ATTEMPT]: attempt,
   };
-  if (target.variant) attributes[ATTR.MMS_VARIANT] = target.variant;
-  if (target.deploymentId) attributes[ATTR.MMS_DEPLOYMENT_ID] = target.deploymentId;
-  if (target.model) attributes[ATTR.MMS_MODEL_ID] = target.model.id;
-  if (input.maxTokens !== undefined) attributes[ATTR.GEN_AI_REQUEST_MAX_TOKENS] = input.maxTokens;
-  if (input.temperature !== undefined) attributes[ATTR.GEN_AI_REQUEST_TEMPERATURE] = input.temperature;
+  if (target.variant) attributes[OTEL_ATTRIBUTES.MMS_VARIANT] = target.variant;
+  if (target.deploymentId) attributes[OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID] = target.deploymentId;
+  if (target.model) attributes[OTEL_ATTRIBUTES.MMS_MODEL_ID] = target.model.id;
+  if (input.maxTokens !== undefined) attributes[OTEL_ATTRIBUTES.GEN_AI_REQUEST_MAX_TOKENS] = input.maxTokens;
+  if (input.temperature !== undefined)
+    attributes[OTEL_ATTRIBUTES.GEN_AI_REQUEST_TEMPERATURE] = input.temperature;
   try {
     const u = new URL(target.config.endpoint);
-    attributes[ATTR.SERVER_ADDRESS] = u.hostname;
-    if (u.port) attributes[ATTR.SERVER_PORT] = Number(u.port);
+    attributes[OTEL_ATTRIBUTES.SERVER_ADDRESS] = u.hostname;
+    if (u.port) attributes[OTEL_ATTRIBUTES.SERVER_PORT] = Number(u.port);
   } catch {
     // simulated and custom endpoints need not be URLs
   }

@@ -18,12 +18,12 @@ import { ModelManagementError, ProviderError, ProviderTimeoutError, ValidationEr
 import type { TypedEmitter } from '../events.js';
 import type { Clock } from '../internal/clock.js';
 import {
-  ATTR,
   contextWith,
   endSpanWithError,
   genAiInstruments,
   getTracer,
-  SPAN,
+  OTEL_ATTRIBUTES,
+  OTEL_SPANS,
   startSpan,
 } from '../observability/tracing.js';
 import { Deadline } from './deadline.js';
@@ -217,9 +217,9 @@ export class Call {
     this.d = path.d;
     this.budgetMs = input.timeoutMs ?? this.d.requestTimeoutMs;
     this.deadline = new Deadline([input.signal, stop], this.budgetMs);
-    this.span = startSpan(getTracer(), stream ? SPAN.GENERATE_STREAM : SPAN.GENERATE, {
-      [ATTR.MMS_USE_CASE]: input.useCase,
-      [ATTR.MMS_STREAM]: stream,
+    this.span = startSpan(getTracer(), stream ? OTEL_SPANS.GENERATE_STREAM : OTEL_SPANS.GENERATE, {
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: input.useCase,
+      [OTEL_ATTRIBUTES.MMS_STREAM]: stream,
     });
     this.ctx = contextWith(this.span);
     this.recording = this.span.isRecording();
@@ -259,8 +259,10 @@ export class Call {
       });
       if (this.span.isRecording() && this.route) {
         this.span.setAttributes({
-          [ATTR.MMS_VARIANT]: this.route.variant,
-          ...(this.route.deploymentId ? { [ATTR.MMS_DEPLOYMENT_ID]: this.route.deploymentId } : {}),
+          [OTEL_ATTRIBUTES.MMS_VARIANT]: this.route.variant,
+          ...(this.route.deploymentId
+            ? { [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: this.route.deploymentId }
+            : {}),
         });
       }
     } catch (error) {
@@ -395,11 +397,11 @@ export class Call {
     this.measure(latencyMs, target, usage, null);
     if (this.span.isRecording()) {
       this.span.setAttributes({
-        [ATTR.MMS_SOURCE]: source,
-        [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: usage.tokensIn,
-        [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: usage.tokensOut,
-        ...(modelId ? { [ATTR.MMS_MODEL_ID]: modelId } : {}),
-        ...(verdict ? { [ATTR.MMS_GUARDRAIL_ACTION]: verdict.action } : {}),
+        [OTEL_ATTRIBUTES.MMS_SOURCE]: source,
+        [OTEL_ATTRIBUTES.GEN_AI_USAGE_INPUT_TOKENS]: usage.tokensIn,
+        [OTEL_ATTRIBUTES.GEN_AI_USAGE_OUTPUT_TOKENS]: usage.tokensOut,
+        ...(modelId ? { [OTEL_ATTRIBUTES.MMS_MODEL_ID]: modelId } : {}),
+        ...(verdict ? { [OTEL_ATTRIBUTES.MMS_GUARDRAIL_ACTION]: verdict.action } : {}),
       });
     }
     this.span.end();
@@ -469,16 +471,16 @@ export class Call {
     if (!this.recording) return this.path.check(text, stage, this.input, modelId);
     const span = startSpan(
       getTracer(),
-      stage === 'input' ? SPAN.GUARDRAILS_INPUT : SPAN.GUARDRAILS_OUTPUT,
-      { [ATTR.MMS_GUARDRAIL_STAGE]: stage, [ATTR.MMS_USE_CASE]: this.input.useCase },
+      stage === 'input' ? OTEL_SPANS.GUARDRAILS_INPUT : OTEL_SPANS.GUARDRAILS_OUTPUT,
+      { [OTEL_ATTRIBUTES.MMS_GUARDRAIL_STAGE]: stage, [OTEL_ATTRIBUTES.MMS_USE_CASE]: this.input.useCase },
       this.ctx,
     );
     try {
       const v = await this.path.check(text, stage, this.input, modelId);
       if (span.isRecording()) {
         span.setAttributes({
-          [ATTR.MMS_GUARDRAIL_ACTION]: v.action,
-          [ATTR.MMS_GUARDRAIL_VIOLATIONS]: v.violations.length,
+          [OTEL_ATTRIBUTES.MMS_GUARDRAIL_ACTION]: v.action,
+          [OTEL_ATTRIBUTES.MMS_GUARDRAIL_VIOLATIONS]: v.violations.length,
         });
       }
       span.end();
@@ -513,8 +515,8 @@ export class Call {
     this.completed(null, null, 'fallback_content', latencyMs);
     if (this.span.isRecording()) {
       this.span.setAttributes({
-        [ATTR.MMS_SOURCE]: 'fallback_content',
-        [ATTR.MMS_GUARDRAIL_ACTION]: verdict.action,
+        [OTEL_ATTRIBUTES.MMS_SOURCE]: 'fallback_content',
+        [OTEL_ATTRIBUTES.MMS_GUARDRAIL_ACTION]: verdict.action,
       });
     }
     this.span.end();
@@ -562,19 +564,22 @@ export class Call {
     const m = genAiInstruments();
     const model = target?.providerModel ?? this.route?.model.modelName;
     const attributes: Record<string, string> = {
-      [ATTR.GEN_AI_OPERATION_NAME]: operationName(this.input, target?.provider ?? this.route?.model.provider),
-      [ATTR.MMS_USE_CASE]: this.input.useCase,
+      [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: operationName(
+        this.input,
+        target?.provider ?? this.route?.model.provider,
+      ),
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: this.input.useCase,
     };
     const provider = target?.provider ?? this.route?.model.provider;
-    if (provider) attributes[ATTR.GEN_AI_PROVIDER_NAME] = provider;
-    if (model) attributes[ATTR.GEN_AI_REQUEST_MODEL] = model;
+    if (provider) attributes[OTEL_ATTRIBUTES.GEN_AI_PROVIDER_NAME] = provider;
+    if (model) attributes[OTEL_ATTRIBUTES.GEN_AI_REQUEST_MODEL] = model;
     const variant = target ? target.variant : this.route?.variant;
-    if (variant) attributes[ATTR.MMS_VARIANT] = variant;
-    if (errorType) attributes[ATTR.ERROR_TYPE] = errorType;
+    if (variant) attributes[OTEL_ATTRIBUTES.MMS_VARIANT] = variant;
+    if (errorType) attributes[OTEL_ATTRIBUTES.ERROR_TYPE] = errorType;
     m.operationDuration.record(latencyMs / 1000, attributes);
     if (usage) {
-      m.tokenUsage.record(usage.tokensIn, { ...attributes, [ATTR.GEN_AI_TOKEN_TYPE]: 'input' });
-      m.tokenUsage.record(usage.tokensOut, { ...attributes, [ATTR.GEN_AI_TOKEN_TYPE]: 'output' });
+      m.tokenUsage.record(usage.tokensIn, { ...attributes, [OTEL_ATTRIBUTES.GEN_AI_TOKEN_TYPE]: 'input' });
+      m.tokenUsage.record(usage.tokensOut, { ...attributes, [OTEL_ATTRIBUTES.GEN_AI_TOKEN_TYPE]: 'output' });
     }
   }
 

@@ -31,7 +31,7 @@ import {
 export const INSTRUMENTATION_NAME = 'model-management-sdk';
 
 /** Attribute names: GenAI semantic conventions, then the SDK's own (`mms.`). */
-export const ATTR = {
+export const OTEL_ATTRIBUTES = {
   GEN_AI_OPERATION_NAME: 'gen_ai.operation.name',
   GEN_AI_PROVIDER_NAME: 'gen_ai.provider.name',
   /** Deprecated predecessor of `gen_ai.provider.name`, still read by many backends. */
@@ -65,7 +65,7 @@ export const ATTR = {
 } as const;
 
 /** Span names of the SDK (provider attempts are named `{gen_ai.operation.name} {gen_ai.request.model}`). */
-export const SPAN = {
+export const OTEL_SPANS = {
   GENERATE: 'mms.generate',
   GENERATE_STREAM: 'mms.generate_stream',
   GUARDRAILS_INPUT: 'mms.guardrails.input',
@@ -75,7 +75,7 @@ export const SPAN = {
 } as const;
 
 /** Metric names (GenAI semantic conventions). */
-export const METRIC = {
+export const OTEL_METRICS = {
   OPERATION_DURATION: 'gen_ai.client.operation.duration',
   TOKEN_USAGE: 'gen_ai.client.token.usage',
 } as const;
@@ -106,7 +106,7 @@ export function genAiInstruments(): GenAiInstruments {
   if (!found) {
     const meter = provider.getMeter(INSTRUMENTATION_NAME);
     found = {
-      operationDuration: meter.createHistogram(METRIC.OPERATION_DURATION, {
+      operationDuration: meter.createHistogram(OTEL_METRICS.OPERATION_DURATION, {
         description: 'GenAI operation duration.',
         unit: 's',
         advice: {
@@ -115,7 +115,7 @@ export function genAiInstruments(): GenAiInstruments {
           ],
         },
       }),
-      tokenUsage: meter.createHistogram(METRIC.TOKEN_USAGE, {
+      tokenUsage: meter.createHistogram(OTEL_METRICS.TOKEN_USAGE, {
         description: 'Number of input and output tokens used.',
         unit: '{token}',
         advice: {
@@ -149,7 +149,7 @@ export function contextWith(span: Span, parent: Context = context.active()): Con
 /** Ends `span` as failed: `error.type`, the exception event and an error status. */
 export function endSpanWithError(span: Span, error: unknown, errorType: string): void {
   if (span.isRecording()) {
-    span.setAttribute(ATTR.ERROR_TYPE, errorType);
+    span.setAttribute(OTEL_ATTRIBUTES.ERROR_TYPE, errorType);
     span.recordException(error instanceof Error ? error : String(error));
     span.setStatus({
       code: SpanStatusCode.ERROR,

@@ -11,11 +11,11 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LLMClient } from '../../src/llm/index.js';
 import {
-  ATTR,
   contextWith,
   genAiInstruments,
   getTracer,
-  SPAN,
+  OTEL_ATTRIBUTES,
+  OTEL_SPANS,
   startSpan,
 } from '../../src/observability/tracing.js';
 
@@ -64,17 +64,20 @@ const calls: number[] = [];
 for (let r = 0; r < 20; r++) {
   const t0 = performance.now();
   for (let i = 0; i < 10_000; i++) {
-    const span = startSpan(getTracer(), SPAN.GENERATE, {
-      [ATTR.MMS_USE_CASE]: 'npc',
-      [ATTR.MMS_STREAM]: false,
+    const span = startSpan(getTracer(), OTEL_SPANS.GENERATE, {
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: 'npc',
+      [OTEL_ATTRIBUTES.MMS_STREAM]: false,
     });
     contextWith(span);
-    if (span.isRecording()) span.setAttribute(ATTR.MMS_SOURCE, 'model');
+    if (span.isRecording()) span.setAttribute(OTEL_ATTRIBUTES.MMS_SOURCE, 'model');
     const m = genAiInstruments();
-    const attributes = { [ATTR.GEN_AI_OPERATION_NAME]: 'chat', [ATTR.MMS_USE_CASE]: 'npc' };
+    const attributes = {
+      [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: 'chat',
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: 'npc',
+    };
     m.operationDuration.record(0.001, attributes);
-    m.tokenUsage.record(3, { ...attributes, [ATTR.GEN_AI_TOKEN_TYPE]: 'input' });
-    m.tokenUsage.record(3, { ...attributes, [ATTR.GEN_AI_TOKEN_TYPE]: 'output' });
+    m.tokenUsage.record(3, { ...attributes, [OTEL_ATTRIBUTES.GEN_AI_TOKEN_TYPE]: 'input' });
+    m.tokenUsage.record(3, { ...attributes, [OTEL_ATTRIBUTES.GEN_AI_TOKEN_TYPE]: 'output' });
     span.end();
   }
   calls.push(((performance.now() - t0) * 1000) / 10_000);

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/index.js';
 import { DeploymentManager } from '../../src/deployment/deployment-manager.js';
 import { LLMClient } from '../../src/llm/index.js';
-import { ATTR, METRIC, SPAN } from '../../src/observability/tracing.js';
+import { OTEL_ATTRIBUTES, OTEL_METRICS, OTEL_SPANS } from '../../src/observability/tracing.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import { registerNpc } from '../helpers/models.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
@@ -78,71 +78,77 @@ describe('OpenTelemetry spans and metrics of llm.generate', () => {
 
     const finished = spans.getFinishedSpans();
     const byName = (name: string) => finished.filter((s) => s.name === name);
-    const root = byName(SPAN.GENERATE)[0]!;
+    const root = byName(OTEL_SPANS.GENERATE)[0]!;
     expect(root.parentSpanContext?.spanId).toBe(host.spanContext().spanId);
     expect(root.spanContext().traceId).toBe(host.spanContext().traceId);
     expect(root.attributes).toMatchObject({
-      [ATTR.MMS_USE_CASE]: 'interaction_layer',
-      [ATTR.MMS_VARIANT]: 'candidate',
-      [ATTR.MMS_DEPLOYMENT_ID]: 'dep-1',
-      [ATTR.MMS_SOURCE]: 'fallback_content',
-      [ATTR.MMS_GUARDRAIL_ACTION]: 'block',
-      [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: 7,
-      [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: 5,
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: 'interaction_layer',
+      [OTEL_ATTRIBUTES.MMS_VARIANT]: 'candidate',
+      [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: 'dep-1',
+      [OTEL_ATTRIBUTES.MMS_SOURCE]: 'fallback_content',
+      [OTEL_ATTRIBUTES.MMS_GUARDRAIL_ACTION]: 'block',
+      [OTEL_ATTRIBUTES.GEN_AI_USAGE_INPUT_TOKENS]: 7,
+      [OTEL_ATTRIBUTES.GEN_AI_USAGE_OUTPUT_TOKENS]: 5,
     });
 
     const children = finished.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
     expect(children.map((s) => s.name)).toEqual([
-      SPAN.GUARDRAILS_INPUT,
+      OTEL_SPANS.GUARDRAILS_INPUT,
       'text_completion llama3.1:8b',
       'text_completion llama3.1:8b',
-      SPAN.GUARDRAILS_OUTPUT,
+      OTEL_SPANS.GUARDRAILS_OUTPUT,
     ]);
     const [input, failed, ok, output] = children;
-    expect(input!.attributes).toMatchObject({ [ATTR.MMS_GUARDRAIL_ACTION]: 'allow' });
+    expect(input!.attributes).toMatchObject({ [OTEL_ATTRIBUTES.MMS_GUARDRAIL_ACTION]: 'allow' });
     expect(output!.attributes).toMatchObject({
-      [ATTR.MMS_GUARDRAIL_ACTION]: 'block',
-      [ATTR.MMS_GUARDRAIL_VIOLATIONS]: 1,
+      [OTEL_ATTRIBUTES.MMS_GUARDRAIL_ACTION]: 'block',
+      [OTEL_ATTRIBUTES.MMS_GUARDRAIL_VIOLATIONS]: 1,
     });
     for (const attempt of [failed!, ok!]) {
       expect(attempt.kind).toBe(SpanKind.CLIENT);
       expect(attempt.attributes).toMatchObject({
-        [ATTR.GEN_AI_OPERATION_NAME]: 'text_completion',
-        [ATTR.GEN_AI_PROVIDER_NAME]: 'ollama',
-        [ATTR.GEN_AI_SYSTEM]: 'ollama',
-        [ATTR.GEN_AI_REQUEST_MODEL]: 'llama3.1:8b',
-        [ATTR.GEN_AI_REQUEST_MAX_TOKENS]: 32,
-        [ATTR.SERVER_ADDRESS]: '127.0.0.1',
-        [ATTR.MMS_CHAIN_STEP]: 'routed',
-        [ATTR.MMS_VARIANT]: 'candidate',
+        [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: 'text_completion',
+        [OTEL_ATTRIBUTES.GEN_AI_PROVIDER_NAME]: 'ollama',
+        [OTEL_ATTRIBUTES.GEN_AI_SYSTEM]: 'ollama',
+        [OTEL_ATTRIBUTES.GEN_AI_REQUEST_MODEL]: 'llama3.1:8b',
+        [OTEL_ATTRIBUTES.GEN_AI_REQUEST_MAX_TOKENS]: 32,
+        [OTEL_ATTRIBUTES.SERVER_ADDRESS]: '127.0.0.1',
+        [OTEL_ATTRIBUTES.MMS_CHAIN_STEP]: 'routed',
+        [OTEL_ATTRIBUTES.MMS_VARIANT]: 'candidate',
       });
     }
-    expect(failed!.attributes).toMatchObject({ [ATTR.MMS_ATTEMPT]: 1, [ATTR.ERROR_TYPE]: '503' });
+    expect(failed!.attributes).toMatchObject({
+      [OTEL_ATTRIBUTES.MMS_ATTEMPT]: 1,
+      [OTEL_ATTRIBUTES.ERROR_TYPE]: '503',
+    });
     expect(failed!.status.code).toBe(SpanStatusCode.ERROR);
     expect(ok!.attributes).toMatchObject({
-      [ATTR.MMS_ATTEMPT]: 2,
-      [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: 7,
-      [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: 5,
+      [OTEL_ATTRIBUTES.MMS_ATTEMPT]: 2,
+      [OTEL_ATTRIBUTES.GEN_AI_USAGE_INPUT_TOKENS]: 7,
+      [OTEL_ATTRIBUTES.GEN_AI_USAGE_OUTPUT_TOKENS]: 5,
     });
-    expect(ok!.attributes[ATTR.ERROR_TYPE]).toBeUndefined();
+    expect(ok!.attributes[OTEL_ATTRIBUTES.ERROR_TYPE]).toBeUndefined();
 
     await reader.forceFlush();
     const scope = metricExporter
       .getMetrics()
       .at(-1)!
       .scopeMetrics.find((m) => m.scope.name === 'model-management-sdk')!;
-    const duration = scope.metrics.find((m) => m.descriptor.name === METRIC.OPERATION_DURATION)!;
+    const duration = scope.metrics.find((m) => m.descriptor.name === OTEL_METRICS.OPERATION_DURATION)!;
     expect(duration.descriptor.unit).toBe('s');
     expect(duration.dataPoints[0]!.attributes).toMatchObject({
-      [ATTR.GEN_AI_OPERATION_NAME]: 'text_completion',
-      [ATTR.GEN_AI_PROVIDER_NAME]: 'ollama',
-      [ATTR.GEN_AI_REQUEST_MODEL]: 'llama3.1:8b',
-      [ATTR.MMS_USE_CASE]: 'interaction_layer',
-      [ATTR.MMS_VARIANT]: 'candidate',
+      [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: 'text_completion',
+      [OTEL_ATTRIBUTES.GEN_AI_PROVIDER_NAME]: 'ollama',
+      [OTEL_ATTRIBUTES.GEN_AI_REQUEST_MODEL]: 'llama3.1:8b',
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: 'interaction_layer',
+      [OTEL_ATTRIBUTES.MMS_VARIANT]: 'candidate',
     });
-    const tokens = scope.metrics.find((m) => m.descriptor.name === METRIC.TOKEN_USAGE)!;
+    const tokens = scope.metrics.find((m) => m.descriptor.name === OTEL_METRICS.TOKEN_USAGE)!;
     const byType = Object.fromEntries(
-      tokens.dataPoints.map((p) => [p.attributes[ATTR.GEN_AI_TOKEN_TYPE], (p.value as { sum: number }).sum]),
+      tokens.dataPoints.map((p) => [
+        p.attributes[OTEL_ATTRIBUTES.GEN_AI_TOKEN_TYPE],
+        (p.value as { sum: number }).sum,
+      ]),
     );
     expect(byType).toEqual({ input: 7, output: 5 });
   });
@@ -151,9 +157,9 @@ describe('OpenTelemetry spans and metrics of llm.generate', () => {
     spans.reset();
     const llm = new LLMClient({ retry: { retries: 0 } });
     await expect(llm.generate({ useCase: 'nothing_here', prompt: 'x' })).rejects.toThrow(/No model/);
-    const root = spans.getFinishedSpans().find((s) => s.name === SPAN.GENERATE)!;
+    const root = spans.getFinishedSpans().find((s) => s.name === OTEL_SPANS.GENERATE)!;
     expect(root.status.code).toBe(SpanStatusCode.ERROR);
-    expect(root.attributes[ATTR.ERROR_TYPE]).toBe('PROVIDER_ERROR');
+    expect(root.attributes[OTEL_ATTRIBUTES.ERROR_TYPE]).toBe('PROVIDER_ERROR');
     expect(root.parentSpanContext).toBeUndefined();
   });
 
@@ -174,17 +180,17 @@ describe('OpenTelemetry spans and metrics of llm.generate', () => {
       await deployments.tick();
       await deployments.rollbacks.rollback('traced', { reason: 'span check', trigger: 'manual' });
       const finished = spans.getFinishedSpans();
-      const transition = finished.find((s) => s.name === SPAN.DEPLOYMENT_TRANSITION)!;
+      const transition = finished.find((s) => s.name === OTEL_SPANS.DEPLOYMENT_TRANSITION)!;
       expect(transition.attributes).toMatchObject({
-        [ATTR.MMS_DEPLOYMENT_ID]: d.id,
-        [ATTR.MMS_USE_CASE]: 'traced',
-        [ATTR.MMS_DEPLOYMENT_STRATEGY]: 'all_at_once',
-        [ATTR.MMS_DEPLOYMENT_STATUS]: 'progressing',
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: d.id,
+        [OTEL_ATTRIBUTES.MMS_USE_CASE]: 'traced',
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_STRATEGY]: 'all_at_once',
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_STATUS]: 'progressing',
       });
-      const rollback = finished.find((s) => s.name === SPAN.ROLLBACK)!;
+      const rollback = finished.find((s) => s.name === OTEL_SPANS.ROLLBACK)!;
       expect(rollback.attributes).toMatchObject({
-        [ATTR.MMS_DEPLOYMENT_ID]: d.id,
-        [ATTR.MMS_ROLLBACK_TRIGGER]: 'manual',
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: d.id,
+        [OTEL_ATTRIBUTES.MMS_ROLLBACK_TRIGGER]: 'manual',
         'mms.rollback.to_model_id': stable.id,
       });
       expect(rollback.status.code).not.toBe(SpanStatusCode.ERROR);
