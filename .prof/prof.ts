@@ -13,7 +13,7 @@ const db = await createDatabase({ embedded: {} });
 const registry = new ModelRegistry({ db });
 const m = await registry.registerModel({ modelName: 'npc-7b', modelType: 'self_hosted', provider: 'openai', useCase: 'u', version: '1', configuration: { endpoint: `${url}/v1`, model: 'npc-7b' } });
 await registry.updateModelStatus(m.id, 'current');
-const llm = new LLMClient({ modelRegistry: registry, guardrails: new GuardrailsMonitor({ policy: 'teen', db }), logProcessor: new HistoricalLogProcessor({ db }) });
+const llm = new LLMClient({ modelRegistry: registry, guardrails: new GuardrailsMonitor({ policy: 'teen', db }), ...(process.argv[2] === 'nohist' ? {} : { logProcessor: new HistoricalLogProcessor({ db }) }) });
 const mode = process.argv[2] ?? 'full';
 const end = Date.now() + 6000;
 let n = 0;

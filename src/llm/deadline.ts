@@ -4,10 +4,11 @@
  * Listeners on the parents are removed by `dispose()`, so a long-lived caller signal does not leak.
  */
 export class Deadline {
-  readonly signal: AbortSignal;
   /** When the deadline expires (ms since epoch, real time); `Infinity` without a timeout. */
   readonly expiresAt: number;
-  private readonly controller = new AbortController();
+  // Made on first use of `signal`: a request deadline whose children carry the provider's signal never needs one.
+  private controller: AbortController | undefined;
+  private abortedWith: { reason: unknown } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly parents: AbortSignal[] = [];
   private expired = false;
@@ -19,12 +20,11 @@ export class Deadline {
   };
 
   constructor(parents: ReadonlyArray<AbortSignal | undefined>, timeoutMs: number | undefined) {
-    this.signal = this.controller.signal;
     this.expiresAt = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     for (const parent of parents) {
       if (!parent) continue;
       if (parent.aborted) {
-        this.controller.abort(parent.reason);
+        this.abort(parent.reason);
         return;
       }
       parent.addEventListener('abort', this.onParentAbort, { once: true });
@@ -45,8 +45,8 @@ export class Deadline {
    */
   child(timeoutMs: number | undefined): Deadline {
     const c = new Deadline([], timeoutMs);
-    if (this.signal.aborted) {
-      c.abort(this.signal.reason);
+    if (this.abortedWith) {
+      c.abort(this.abortedWith.reason);
       return c;
     }
     c.parentDeadline = this;
@@ -55,9 +55,29 @@ export class Deadline {
     return c;
   }
 
+  /** Fires when a parent aborts or the timeout passes. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Whether the deadline fired (as `signal.aborted`, without making the signal). */
+  get aborted(): boolean {
+    return this.abortedWith !== undefined;
+  }
+
+  /** Why it fired (as `signal.reason`). */
+  get reason(): unknown {
+    return this.abortedWith?.reason;
+  }
+
   private abort(reason: unknown): void {
-    if (this.signal.aborted) return;
-    this.controller.abort(reason);
+    if (this.abortedWith) return;
+    this.abortedWith = { reason };
+    this.controller?.abort(reason);
     if (this.children) for (const c of this.children) c.abort(reason);
   }
 

@@ -194,7 +194,7 @@ export class EndpointCaller {
           }
           return result;
         } catch (error) {
-          if (deadline.signal.aborted) {
+          if (deadline.aborted) {
             breaker.onNeutral();
             if (span) endSpanWithError(span, error, 'ABORTED');
             throw error;
@@ -215,7 +215,10 @@ export class EndpointCaller {
       },
       policy,
       {
-        signal: deadline.signal,
+        // A getter: the request's signal is made only if a retry has to wait.
+        get signal() {
+          return deadline.signal;
+        },
         remainingMs: () => deadline.remainingMs(),
         onRetry: (info) => this.settings.hooks.onRetry(target, info),
       },

@@ -139,7 +139,7 @@ async function* run(
       try {
         step = await opened.it.next();
       } catch (error) {
-        if (call.deadline.signal.aborted) throw call.abortError(error);
+        if (call.deadline.aborted) throw call.abortError(error);
         throw toProviderError(error, `${target.provider} ${target.config.endpointLabel}`, {
           endpoint: target.config.endpointLabel,
         });

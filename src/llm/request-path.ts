@@ -294,7 +294,7 @@ export class Call {
         });
         return { ...r, target, failures };
       } catch (error) {
-        if (this.deadline.signal.aborted) throw this.abortError();
+        if (this.deadline.aborted) throw this.abortError();
         failures.push({ from, endpoint: target?.config.endpointLabel ?? null, error });
         return null;
       }
@@ -629,7 +629,7 @@ export class Call {
         { cause, details: { useCase: this.input.useCase, timeoutMs: this.budgetMs } },
       );
     }
-    return this.deadline.signal.reason;
+    return this.deadline.reason;
   }
 }
 
