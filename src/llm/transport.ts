@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 
 /** Options of an {@link HttpTransport}. */
@@ -9,15 +8,24 @@ export interface HttpTransportOptions {
   keepAliveTimeoutMs?: number;
 }
 
-/** An HTTP answer: status, lower-case headers and the body as a Node stream (read it or `dump()` it). */
+/** An HTTP answer: status, lower-case headers and the body as a Node stream. */
 export interface TransportResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable & { text(): Promise<string>; dump(): Promise<void> };
+  /** The body: iterate it for chunks, or read it whole with `text()`. */
+  body: TransportBody;
+}
+
+/** A response body: iterate it for chunks (a Node readable stream underneath), or read it whole. */
+export interface TransportBody extends AsyncIterable<Buffer | string> {
+  /** The whole body as UTF-8 text. */
+  text(): Promise<string>;
+  /** Discards the rest of the body (frees the connection). */
+  dump(): Promise<void>;
 }
 
 /**
- * Providers' HTTP client: `undici` with one keep-alive {@link Pool} per endpoint origin, bodies as
+ * Providers' HTTP client: `undici` with one keep-alive `Pool` per endpoint origin, bodies as
  * Node streams (no web-stream layer), aborted by the request's signal. Global `fetch` costs about five
  * times the CPU per call. `LLMClient.close()` closes the pools it created.
  * @example

@@ -7,7 +7,7 @@ import { badResponse, count, lines, postJson, readJson, truncatedStream } from '
  * Ollama's native API: `POST /api/generate` for a prompt, `POST /api/chat` for messages; NDJSON when
  * streaming. The endpoint is Ollama's base URL (`http://localhost:11434`, or a proxy prefix such as
  * `https://gw.example/ollama`); the client appends `/api/generate` or `/api/chat`. An endpoint that
- * already ends in one of those is switched to match the input. See {@link checkProviderEndpoint}.
+ * already ends in one of those is switched to match the input.
  * @example
  * ```ts
  * configuration: { endpoint: 'http://localhost:11434', model: 'llama3.1:8b' }

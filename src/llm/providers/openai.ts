@@ -9,7 +9,7 @@ import { badResponse, count, lines, postJson, readJson, truncatedStream } from '
  * llama.cpp server, LM Studio. The endpoint is the base URL, as the OpenAI SDK's `baseURL`
  * (`https://api.openai.com/v1`): the client appends `/chat/completions`; an endpoint without a path
  * gets `/v1/chat/completions`; one already ending in `/chat/completions` is used as given. A prompt is
- * sent as one user message. See {@link checkProviderEndpoint}.
+ * sent as one user message.
  * @example
  * ```ts
  * configuration: { endpoint: 'https://api.openai.com/v1', model: 'gpt-4o-mini', apiKeyEnv: 'OPENAI_API_KEY' }
