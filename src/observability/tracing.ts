@@ -182,5 +182,3 @@ export async function inSpan<T>(
     throw error;
   }
 }
-
-export { SpanKind, SpanStatusCode };
