@@ -162,7 +162,7 @@ export class EndpointCaller {
         const span = tracer
           ? startSpan(
               tracer,
-              `${operation(input, target.provider)} ${target.providerModel}`,
+              `${operationName(input, target.provider)} ${target.providerModel}`,
               attemptAttributes(target, input, attemptNo, options.trace!.step),
               options.trace!.parent,
               SpanKind.CLIENT,
@@ -246,15 +246,15 @@ export class EndpointCaller {
   }
 }
 
-/** `gen_ai.operation.name` of a provider call. */
-function operation(input: CallInput, provider: string): string {
+/** `gen_ai.operation.name` of a provider call: chat for messages and chat APIs, text completion for a bare prompt. */
+export function operationName(input: { messages?: unknown }, provider: string | undefined): string {
   return input.messages !== undefined || provider === 'openai' ? 'chat' : 'text_completion';
 }
 
 /** The GenAI attributes of one attempt (given at span creation, as the conventions ask). */
 function attemptAttributes(target: Target, input: CallInput, attempt: number, step: string) {
   const attributes: Record<string, string | number> = {
-    [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: operation(input, target.provider),
+    [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: operationName(input, target.provider),
     [OTEL_ATTRIBUTES.GEN_AI_PROVIDER_NAME]: target.provider,
     [OTEL_ATTRIBUTES.GEN_AI_SYSTEM]: target.provider,
     [OTEL_ATTRIBUTES.GEN_AI_REQUEST_MODEL]: target.providerModel,

@@ -27,7 +27,7 @@ import {
   startSpan,
 } from '../observability/tracing.js';
 import { Deadline } from './deadline.js';
-import type { CallOptions, EndpointCaller, Target } from './endpoint-caller.js';
+import { type CallOptions, type EndpointCaller, operationName, type Target } from './endpoint-caller.js';
 import type { ParsedFallback } from './fallback-endpoints.js';
 import type { LLMClientEvents } from './llm-events.js';
 import type { LLMCounters } from './llm-metrics.js';
@@ -664,11 +664,6 @@ function noSource(useCase: string, failures: ChainFailure[]): ProviderError {
     retryable: failures.some((f) => f.error instanceof ModelManagementError && f.error.retryable),
     details: { useCase, failures: described },
   });
-}
-
-/** `gen_ai.operation.name`: chat for messages and chat APIs, text completion for a bare prompt. */
-export function operationName(input: { messages?: unknown }, provider: string | undefined): string {
-  return input.messages !== undefined || provider === 'openai' ? 'chat' : 'text_completion';
 }
 
 /** The code of an error for summaries. */
