@@ -34,7 +34,7 @@ import type { LLMCounters } from './llm-metrics.js';
 import type { GenerateInput, GenerateResult, GenerateSource } from './llm-options.js';
 import { modelTarget } from './model-target.js';
 import type { Provider, ProviderRequest } from './provider.js';
-import { stableModel } from './stable-model.js';
+import { type StableDeps, stableModel } from './stable-model.js';
 import type {
   ChatMessage,
   GuardrailCheckResult,
@@ -91,7 +91,12 @@ export interface Answer {
 
 /** The client's shared request machinery: one per client, one {@link Call} per request. @internal */
 export class RequestPath {
-  constructor(readonly d: PipelineDeps) {}
+  /** What the stable step of the chain reads (made once, not per request). */
+  readonly stableDeps: StableDeps;
+
+  constructor(readonly d: PipelineDeps) {
+    this.stableDeps = { ...d, routerError: (u, e) => this.dependencyError('router', u, e) };
+  }
 
   /** Counts an accepted request (a stream is counted when created, opened when first iterated). */
   count(stream: boolean): void {
@@ -306,12 +311,7 @@ export class Call {
       if (r) return r;
     }
     if (this.d.registryEnabled && this.d.registry) {
-      const stable = await stableModel(
-        { ...this.d, routerError: (u, e) => this.path.dependencyError('router', u, e) },
-        useCase,
-        route,
-        failures,
-      );
+      const stable = await stableModel(this.path.stableDeps, useCase, route, failures);
       if (stable && stable.id !== route?.model.id) {
         this.announce(failures, 'stable');
         const r = await attempt('stable', () =>
