@@ -41,4 +41,14 @@ export {
   REQUEST_BUCKETS_SECONDS,
   toPrometheus,
 } from './observability/prometheus.js';
+export {
+  type GenAiInstruments,
+  genAiInstruments,
+  getMeter,
+  getTracer,
+  INSTRUMENTATION_NAME,
+  OTEL_ATTRIBUTES,
+  OTEL_METRICS,
+  OTEL_SPANS,
+} from './observability/tracing.js';
 export * from './registry/index.js';
