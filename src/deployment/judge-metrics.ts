@@ -48,6 +48,11 @@ export const RATE_FIELDS: Record<RateMetric, 'errors' | 'violations' | 'critical
   fallbackRate: 'fallbacks',
 };
 
+/** Whether the previous model's rate (x of n) is not clearly below `bound`. */
+function previousModelTooHigh(x: number, n: number, bound: number): boolean {
+  return n < MIN_PRE_SWITCH_REQUESTS ? x / n > bound : upperBound(x, n, CLEARLY_BELOW_Z) > bound;
+}
+
 /**
  * Evidence and figures of one rate metric. Besides the comparison with the previous model, a metric
  * with a `limit` runs a second test against that ceiling (at half the alpha share when both run): a
@@ -114,13 +119,11 @@ export function rateFigures(
       t.limit !== undefined &&
       ceilingEvidence >= ceilingNeeded &&
       rate(all.xC, all.nC) > t.limit &&
-      // The candidate's own breach only when the previous model beside it is clearly below the ceiling
-      // and below half the candidate's rate (else it is an incident that hits both, or too early to tell).
-      !(
-        conc.nS > 0 &&
-        (conc.nS < MIN_PRE_SWITCH_REQUESTS ||
-          upperBound(conc.xS, conc.nS, CLEARLY_BELOW_Z) > Math.min(t.limit, rate(all.xC, all.nC) / 2))
-      ),
+      // The candidate's own breach only when the previous model beside it is below the ceiling and below
+      // half the candidate's rate (else it is an incident that hits both): clearly so (an upper bound) once
+      // the holdback has enough requests; by its observed rate before that, so a broken candidate at low
+      // traffic is still stopped by the ceiling instead of riding out the window and being promoted.
+      !(conc.nS > 0 && previousModelTooHigh(conc.xS, conc.nS, Math.min(t.limit, rate(all.xC, all.nC) / 2))),
     baseline: 'ceiling',
   };
   if (!comparative) return t.limit !== undefined && all.nC > 0 ? ceiling : { ...ceiling, baseline: 'none' };
