@@ -256,29 +256,26 @@ function chartSpecs(r: DeploymentReport): Record<string, Spec> {
       },
     ],
   };
-  const exposure = r.exposure.map((p) => ({
-    at: iso8601(p.at),
-    requests: p.candidateRequests,
-    share: p.playerShare,
-  }));
+  const exposure = r.exposure.map((p) => ({ at: iso8601(p.at), requests: p.candidateRequests }));
   specs['chart-exposure'] = {
     ...base('Candidate exposure', 150),
-    data: { values: exposure },
+    width: WIDTH - 60,
     encoding: { x: time },
     layer: [
       {
+        data: { values: exposure },
         mark: { type: 'area', color: COLORS.candidate, opacity: 0.35, interpolate: 'monotone' },
-        encoding: {
-          y: { field: 'requests', type: 'quantitative', title: 'candidate requests (cumulative)' },
-        },
+        encoding: { y: { field: 'requests', type: 'quantitative', title: 'candidate requests' } },
       },
       {
+        // Sticky bucketing: the share of players routed to the candidate is the traffic weight.
+        data: { values: weight },
         mark: { type: 'line', color: COLORS.stable, interpolate: 'step-after', strokeWidth: 2 },
         encoding: {
           y: {
-            field: 'share',
+            field: 'weight',
             type: 'quantitative',
-            title: 'players routed to candidate %',
+            title: 'players on candidate %',
             scale: { domain: [0, 100] },
           },
         },

@@ -151,7 +151,13 @@ async function step(ctx: DriverContext, d: Deployment): Promise<void> {
       });
       ctx.onVerdict(d, verdict);
       if (verdict.verdict === 'fail') {
-        await ctx.rollbacks.rollbackDeployment(d, { reason: verdict.reason, trigger: 'automatic', actor });
+        // Keep the decisive figures on the deployment: reports and `mms status` show why it rolled back.
+        const withVerdict = await ctx.store.transition(d, { lastVerdict: verdict }, actor, now);
+        await ctx.rollbacks.rollbackDeployment(withVerdict ?? d, {
+          reason: verdict.reason,
+          trigger: 'automatic',
+          actor,
+        });
         return;
       }
       if (verdict.verdict === 'inconclusive') {
