@@ -6,7 +6,7 @@ import type { ModelManagement } from '../../create-model-management.js';
 import { DEPLOYMENT_STRATEGIES, type Deployment, isActiveStatus } from '../../deployment/types.js';
 import { EXIT, oneOf, parseDuration, readJsonFile, required, requireId, UsageError } from '../args.js';
 import type { Command } from '../context.js';
-import { paint, short, table, when } from '../output.js';
+import { paint, short, table, when, width } from '../output.js';
 import { armTable, evidenceTable } from './status.js';
 
 const START =
@@ -150,7 +150,9 @@ export const deployWatch: Command = {
         const frame = renderFrame(ctx.out, r, done);
         // Redraw in place: move up over the previous frame and clear to the end of the screen.
         ctx.out.write(`${drawn > 0 ? `\x1b[${drawn}A\r\x1b[0J` : ''}${frame}\n`);
-        drawn = frame.split('\n').length;
+        // Rows on screen, counting lines the terminal wraps, so the next frame starts where this one did.
+        const columns = process.stdout.columns || 80;
+        drawn = frame.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(width(l) / columns)), 0);
       } else {
         const line = `${when(new Date())} ${d.status} step ${d.stepIndex + 1} weight ${d.weight}% candidate ${r.arms.candidate.requests} req`;
         if (line.slice(21) !== lastLine.slice(21) || done) ctx.out.line(line);
