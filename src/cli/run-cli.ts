@@ -136,7 +136,6 @@ function hintFor(error: ModelManagementError, command: Command): string {
  * ```
  */
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const wantsJson = argv.includes('--json');
   const fail = (message: string, hint: string | null, code: number) => {
     process.stderr.write(`mms: ${message}${hint ? ` — try: ${hint}` : ''}\n`.replace(/\n(?!$)/g, ' '));
     return code;
@@ -201,9 +200,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = p
       );
     }
     const message = error instanceof Error ? error.message : String(error);
-    if (/ECONNREFUSED|ENOTFOUND|connect|does not exist|relation/i.test(message))
-      return fail(message, 'mms doctor', EXIT.unavailable);
-    if (wantsJson) process.stderr.write(`${error instanceof Error ? (error.stack ?? message) : message}\n`);
+    if (env.MMS_DEBUG) process.stderr.write(`${error instanceof Error ? error.stack : message}\n`);
     return fail(message, 'mms doctor', EXIT.unavailable);
   } finally {
     await (mm as ModelManagement | null)?.close().catch(() => {});

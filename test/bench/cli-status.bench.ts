@@ -33,7 +33,10 @@ function timeChild(args: string[]): { median: number; min: number; max: number }
   const samples: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
-    execFileSync(process.execPath, args, { env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL }, stdio: 'pipe' });
+    execFileSync(process.execPath, args, {
+      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL },
+      stdio: 'pipe',
+    });
     samples.push(performance.now() - t);
   }
   samples.sort((a, b) => a - b);
@@ -65,7 +68,9 @@ try {
   await client.query(`analyze "${schema}".inference_logs`);
   const loadMs = performance.now() - t0;
   const count = await client.query<{ n: string }>(`select count(*) as n from "${schema}".inference_logs`);
-  console.log(`history rows: ${Number(count.rows[0]!.n).toLocaleString('en')} (loaded ${ROWS.toLocaleString('en')} in ${(loadMs / 1000).toFixed(1)} s)`);
+  console.log(
+    `history rows: ${Number(count.rows[0]!.n).toLocaleString('en')} (loaded ${ROWS.toLocaleString('en')} in ${(loadMs / 1000).toFixed(1)} s)`,
+  );
   // A live canary too, so status reads an active deployment, its arms and the judge's evidence.
   const stable = await mmsJson(schema, [
     ...['models', 'register', '--use-case', 'quest_layer', '--name', 'quest', '--version', '1'],
@@ -77,7 +82,16 @@ try {
     ...['--provider', 'simulated', '--config', '{"endpoint":"http://simulated.invalid/q/2"}'],
   ]);
   await mmsJson(schema, [
-    ...['deploy', 'start', '--use-case', 'quest_layer', '--model', candidate.id as string, '--strategy', 'canary'],
+    ...[
+      'deploy',
+      'start',
+      '--use-case',
+      'quest_layer',
+      '--model',
+      candidate.id as string,
+      '--strategy',
+      'canary',
+    ],
   ]);
 
   const before = await historyScans();
@@ -88,7 +102,9 @@ try {
   const bare = timeChild(['-e', '']);
 
   const row = (name: string, f: { median: number; min: number; max: number }) =>
-    console.log(`${name.padEnd(34)} median ${f.median.toFixed(0).padStart(4)} ms  (min ${f.min.toFixed(0)}, max ${f.max.toFixed(0)})`);
+    console.log(
+      `${name.padEnd(34)} median ${f.median.toFixed(0).padStart(4)} ms  (min ${f.min.toFixed(0)}, max ${f.max.toFixed(0)})`,
+    );
   console.log(`\nchild-process wall time, ${RUNS} runs each:`);
   row('node -e "" (raw limit: Node start)', bare);
   row('mms --help (no database)', help);

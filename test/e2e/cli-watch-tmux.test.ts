@@ -96,5 +96,30 @@ describe.runIf(canRun)('mms deploy watch in a terminal (tmux)', () => {
     expect(end).toMatch(/breached/);
     // Redrawn in place: one frame on the screen (and in its scrollback), not a scrolling log.
     expect(end.split(`deployment ${d.id}`).length - 1).toBe(1);
+
+    // Colour on a terminal only, and NO_COLOR turns it off (capture-pane -e keeps the escape codes).
+    const coloured = () => tmux('capture-pane', '-p', '-e', '-t', 'watch');
+    tmux('send-keys', '-t', 'watch', 'clear', 'Enter');
+    tmux(
+      'send-keys',
+      '-t',
+      'watch',
+      `${process.execPath} ${MMS_BIN} status --schema ${schema}; echo "DONE=$?"`,
+      'Enter',
+    );
+    await waitFor((t) => /DONE=0/.test(t), 'status in colour');
+    expect(coloured()).toMatch(/\x1b\[[0-9;]*m\s*interaction_layer|interaction_layer\x1b\[/);
+    tmux('send-keys', '-t', 'watch', 'clear', 'Enter');
+    tmux(
+      'send-keys',
+      '-t',
+      'watch',
+      `NO_COLOR=1 ${process.execPath} ${MMS_BIN} status --schema ${schema}; echo "PLAIN=$?"`,
+      'Enter',
+    );
+    await waitFor((t) => /PLAIN=0/.test(t), 'status without colour');
+    const plain = coloured();
+    expect(plain).toContain('interaction_layer');
+    expect(plain.split('PLAIN=')[0]!.split('\n').slice(1).join('\n')).not.toMatch(/\x1b\[(?!0?m)[0-9;]*m/);
   }, 180_000);
 });

@@ -236,6 +236,14 @@ describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', () => {
     expect(humanStatus.stdout).toMatch(/deployment \w{8}\s+canary\s+pending\s+step 1\/3/);
     expect(humanStatus.stdout).toMatch(/candidate\s+0\s+-/);
 
+    // Nobody drives it (the CLI never does): doctor says so and what to do, exit code 1.
+    const doctor = await mms(schema, ['doctor', '--json']);
+    expect(doctor.code).toBe(1);
+    const leases = (
+      JSON.parse(doctor.stdout) as { checks: Array<{ check: string; ok: boolean; fix: string }> }
+    ).checks.find((c) => c.check === 'leases' && !c.ok);
+    expect(leases?.fix).toMatch(/no replica is driving it/);
+
     expect((await mmsJson(schema, ['deploy', 'pause', id, '--reason', 'lunch'])).status).toBe('paused');
     expect((await mmsJson(schema, ['deploy', 'resume', id])).status).toBe('progressing');
     const promoted = await mmsJson(schema, ['deploy', 'promote', id, '--reason', 'looks good']);
@@ -410,6 +418,19 @@ describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', () => {
     expect(html).toContain(`<title>Deployment ${ids.rolledBack}`);
     expect(html.match(/<svg/g)?.length).toBe(7);
     expect(html).not.toMatch(/<script|https?:\/\/(?!simulated\.invalid|www\.w3\.org|vega\.github\.io)/);
+  });
+
+  it('an unreachable database is exit code 3 with one line; doctor explains it', async () => {
+    const url = ['--database-url', 'postgres://postgres@127.0.0.1:1/test'];
+    const status = await mms(schema, ['status', ...url]);
+    expect(status.code).toBe(3);
+    expect(status.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(status.stderr).toMatch(/ECONNREFUSED.* — try: mms doctor/);
+    const doctor = await mms(schema, ['doctor', '--json', ...url]);
+    expect(doctor.code).toBe(1);
+    expect(JSON.parse(doctor.stdout).checks).toEqual([
+      expect.objectContaining({ check: 'database', ok: false, fix: expect.stringMatching(/DATABASE_URL/) }),
+    ]);
   });
 
   describe('bad input: one line saying what to type instead, exit code 2, nothing changed', () => {

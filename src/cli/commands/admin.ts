@@ -75,6 +75,8 @@ export const doctorCommand: Command = {
         'sync clocks with NTP (leases and step timers assume clocks agree within a second)',
       );
     } catch (error) {
+      await db?.close().catch(() => {});
+      db = null;
       add(
         'database',
         false,
