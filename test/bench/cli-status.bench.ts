@@ -6,8 +6,9 @@
  * database) and shows, from pg_stat_user_tables, that no sequential scan touched the history.
  * Run: npm run build && MMS_TEST_DATABASE_URL=postgres://… npx tsx test/bench/cli-status.bench.ts [rows]
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
@@ -29,22 +30,49 @@ const schema = uniqueSchema('bench_cli');
 const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
 await client.connect();
 
-function timeChild(args: string[]): { median: number; min: number; max: number } {
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null; // GNU time: CPU seconds of the child
+
+interface ChildFigures {
+  median: number;
+  min: number;
+  max: number;
+  /** Median user+system CPU ms of the child (what a loaded machine does not inflate much), when GNU time is there. */
+  cpu: number | null;
+}
+
+function timeChild(args: string[]): ChildFigures {
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
-    execFileSync(process.execPath, args, {
-      env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL },
-      stdio: 'pipe',
-    });
+    const run = spawnSync(
+      TIME ?? process.execPath,
+      TIME ? ['-f', 'CPU %U %S', process.execPath, ...args] : args,
+      {
+        env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL },
+        encoding: 'utf8',
+      },
+    );
     samples.push(performance.now() - t);
+    if (run.status !== 0 && !args.includes('--help'))
+      throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr}`);
+    const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr);
+    if (m) cpu.push((Number(m[1]) + Number(m[2])) * 1000);
   }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(RUNS / 2)]!, min: samples[0]!, max: samples[RUNS - 1]! };
+  return {
+    median: samples[Math.floor(RUNS / 2)]!,
+    min: samples[0]!,
+    max: samples[RUNS - 1]!,
+    cpu: cpu.length ? median(cpu) : null,
+  };
 }
 
 async function historyScans(): Promise<{ seq: number; idx: number }> {
-  await new Promise((r) => setTimeout(r, 1500)); // PostgreSQL publishes table statistics with a short delay
+  // This session's own statements (the count above) reach the statistics only when flushed.
+  await client.query('select pg_stat_force_next_flush()').catch(() => {}); // PostgreSQL ≥ 15
+  await new Promise((r) => setTimeout(r, 1500)); // other sessions publish theirs with a short delay
   const r = await client.query<{ seq: string; idx: string }>(
     `select coalesce(sum(seq_scan), 0) as seq, coalesce(sum(idx_scan), 0) as idx
        from pg_stat_user_tables where schemaname = $1 and relname like 'inference_logs%'`,
@@ -112,7 +140,10 @@ try {
   row('mms status --json', statusJson);
   console.log(
     `\nmms status: ${status.median.toFixed(0)} ms median against ${ROWS.toLocaleString('en')} history rows ` +
-      `(budget 300 ms: ${status.median < 300 ? 'within' : 'OVER'}); ${(status.median / bare.median).toFixed(1)}× a bare Node start`,
+      `(budget 300 ms: ${status.median < 300 ? 'within' : 'OVER'}); ${(status.median / bare.median).toFixed(1)}× a bare Node start` +
+      (status.cpu === null
+        ? ''
+        : `; CPU ${status.cpu.toFixed(0)} ms (load average ${loadavg()[0]!.toFixed(1)}: wall time grows with it)`),
   );
   console.log(
     `history scans during the ${RUNS * 2} status runs: ${after.seq - before.seq} sequential, ${after.idx - before.idx} index (one index probe per run for "last entry")`,
