@@ -37,7 +37,7 @@ function chromium(args: string[]): Promise<string> {
 }
 
 // The rollout report opened in a real headless browser: pictures that are not blank, every chart in the DOM.
-describe.runIf(canRun)('the rollout report in headless Chromium', () => {
+describe.runIf(canRun)('the rollout report in headless Chromium', { timeout: 180_000 }, () => {
   const schema = uniqueSchema('clir');
   const tmp = mkdtempSync(join(tmpdir(), 'mms-report-'));
   const reports: Record<string, { html: string; headline: string }> = {};

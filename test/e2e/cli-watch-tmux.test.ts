@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
@@ -10,7 +11,7 @@ const plan = fileURLToPath(new URL('../fixtures/cli/plan.json', import.meta.url)
 const canRun = cliTestsCanRun() && requireTool('tmux');
 
 // `mms deploy watch` in a real terminal (tmux) while another process drives a canary the judge rolls back.
-describe.runIf(canRun)('mms deploy watch in a terminal (tmux)', () => {
+describe.runIf(canRun)('mms deploy watch in a terminal (tmux)', { timeout: 180_000 }, () => {
   const schema = uniqueSchema('cliw');
   const socket = `mms-test-${randomBytes(4).toString('hex')}`; // our own tmux server, never the user's
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
@@ -22,6 +23,7 @@ describe.runIf(canRun)('mms deploy watch in a terminal (tmux)', () => {
     } catch {
       // already gone
     }
+    rmSync(`/tmp/${schema}.jsonl`, { force: true });
     await dropSchema(schema);
   });
 
@@ -121,5 +123,20 @@ describe.runIf(canRun)('mms deploy watch in a terminal (tmux)', () => {
     const plain = coloured();
     expect(plain).toContain('interaction_layer');
     expect(plain.split('PLAIN=')[0]!.split('\n').slice(1).join('\n')).not.toMatch(/\x1b\[(?!0?m)[0-9;]*m/);
+
+    // history export to a file draws a progress bar on the terminal.
+    tmux('send-keys', '-t', 'watch', 'clear', 'Enter');
+    const out = `/tmp/${schema}.jsonl`;
+    tmux(
+      'send-keys',
+      '-t',
+      'watch',
+      `${process.execPath} ${MMS_BIN} history export --out ${out} --schema ${schema}; echo "EXPORT=$?"`,
+      'Enter',
+    );
+    const exported = await waitFor((t) => /EXPORT=\d/.test(t), 'the export');
+    expect(exported).toMatch(/\[█{30}\] 100%\s+[\d,]+ of ≤ [\d,]+ entries → \d+ examples/);
+    expect(exported).toMatch(/\d+ examples written to .*\.jsonl/);
+    expect(exported).toContain('EXPORT=0');
   }, 180_000);
 });

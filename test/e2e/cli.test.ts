@@ -53,7 +53,7 @@ const ARM_KEYS = ['criticalViolationRate', 'errorRate', 'fallbackRate', 'p95Ms',
 const prefixed = (prefix: string, keys: readonly string[]) => keys.map((k) => `${prefix}.${k}`);
 
 // Every `mms` command in a child process against PostgreSQL, in a schema of its own.
-describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', () => {
+describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', { timeout: 180_000 }, () => {
   const schema = uniqueSchema('cli');
   const tmp = mkdtempSync(join(tmpdir(), 'mms-cli-'));
   const ids: Record<string, string> = {};

@@ -134,7 +134,11 @@ export const historyExport: Command = {
     const mm = await ctx.connect();
     const file = typeof v.out === 'string' ? createWriteStream(v.out) : null;
     const sink: NodeJS.WritableStream = file ?? process.stdout;
-    const progress = file !== null && process.stderr.isTTY === true;
+    // On a terminal: a progress bar on stderr against the number of matching entries (an upper
+    // bound: unclean ones are skipped), redrawn at most every 100 ms.
+    const progress = process.stderr.isTTY === true && (file !== null || process.stdout.isTTY !== true);
+    const total = progress ? (await mm.logProcessor.stats(filter)).count : 0;
+    let drawnAt = 0;
     let lines = 0;
     for await (const line of mm.logProcessor.exportDataset({
       ...filter,
@@ -143,14 +147,16 @@ export const historyExport: Command = {
     })) {
       if (!sink.write(line)) await new Promise<void>((r) => sink.once('drain', () => r()));
       lines++;
-      if (progress && lines % 500 === 0)
-        process.stderr.write(`\r${spinner(lines)} ${lines} examples written`);
+      if (progress && Date.now() - drawnAt > 100) {
+        drawnAt = Date.now();
+        process.stderr.write(`\r${bar(lines, total)}`);
+      }
     }
     if (file)
       await new Promise<void>((resolve, reject) =>
         file.end((e?: Error | null) => (e ? reject(e) : resolve())),
       );
-    if (progress) process.stderr.write(`\r${' '.repeat(40)}\r`);
+    if (progress) process.stderr.write(`\r${bar(total, total)} → ${lines} examples\n`);
     if (file) {
       if (ctx.out.json) ctx.out.data({ out: v.out, examples: lines });
       else ctx.out.line(`${lines} examples written to ${v.out}`);
@@ -159,8 +165,11 @@ export const historyExport: Command = {
   },
 };
 
-function spinner(n: number): string {
-  return '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'[(n / 500) % 10]!;
+/** `[██████······]  52%  5,210 of ≤ 10,000 entries` */
+function bar(done: number, total: number): string {
+  const share = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(share * 30);
+  return `[${'█'.repeat(filled)}${'·'.repeat(30 - filled)}] ${String(Math.round(share * 100)).padStart(3)}%  ${done.toLocaleString('en')} of ≤ ${total.toLocaleString('en')} entries`;
 }
 
 const PURGE = 'mms history purge --older-than 30d [--batch-size 1000]';
