@@ -4,7 +4,7 @@
  * @module
  */
 import type { ParseArgsConfig } from 'node:util';
-import { databaseOptionsFromEnv } from '../config.js';
+import { configFromEnv, databaseOptionsFromEnv } from '../config.js';
 import { createModelManagement, type ModelManagement } from '../create-model-management.js';
 import type { Database, DatabaseOptions } from '../db/database.js';
 import { UsageError } from './args.js';
@@ -67,7 +67,7 @@ export function resolveDatabase(values: Parsed['values'], env: NodeJS.ProcessEnv
     base = { connectionString: url };
   } else base = databaseOptionsFromEnv(env);
   if (!base) {
-    const dataDir = env.MMS_EMBEDDED_DATA_DIR?.trim();
+    const dataDir = configFromEnv(env).embeddedDataDir;
     if (!dataDir)
       throw new UsageError(
         'no database configured',

@@ -501,6 +501,12 @@ describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', { timeout
       ['wrong state', ['deploy', 'resume', '__ROLLED_BACK__'], /not paused — try: mms status/],
       ['extra argument', ['status', 'a', 'b'], /unexpected argument 'b'/],
       [
+        'unknown use case',
+        ['status', 'no_such_layer'],
+        /no model is registered for use case 'no_such_layer' — try: mms status/,
+      ],
+      ['unknown use case history', ['models', 'history', 'no_such_layer'], /— try: mms models list/],
+      [
         'SDK validation',
         [
           'models',

@@ -10,7 +10,7 @@ import type { DeploymentReport, EvidenceFigure } from '../../deployment/deployme
 import type { Rollback } from '../../deployment/rollback-types.js';
 import { ACTIVE_DEPLOYMENT_STATUSES, type Deployment } from '../../deployment/types.js';
 import type { Model } from '../../registry/types.js';
-import { EXIT } from '../args.js';
+import { EXIT, UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { compact, ms, type Output, paint, pct, short, table, when } from '../output.js';
 
@@ -83,6 +83,12 @@ export const statusCommand: Command = {
   async run(ctx) {
     const only = ctx.args.positionals[0];
     const mm = await ctx.connect();
+    if (
+      only !== undefined &&
+      (await mm.registry.listModels({ useCase: only, limit: 1 })).items.length === 0
+    ) {
+      throw new UsageError(`no model is registered for use case '${only}'`, 'mms status   (every use case)');
+    }
     const report = await collect(mm, only);
     if (ctx.out.json) ctx.out.data(report);
     else print(ctx.out, report);
