@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,18 @@ describe.runIf(canRun)('the rollout report in headless Chromium', { timeout: 180
       expect(dom).toMatch(/<section id="timeline">.*<table>/s);
       expect(dom).toMatch(/<section id="models">.*candidate/s);
     }
+  }, 120_000);
+
+  it('prints on a handful of A4 pages', async () => {
+    const pdf = join(tmp, 'canary.pdf');
+    await chromium([
+      '--no-pdf-header-footer',
+      `--print-to-pdf=${pdf}`,
+      `file://${reports['canary-rollback']!.html}`,
+    ]);
+    const pages = (readFileSync(pdf, 'latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(pages).toBeLessThanOrEqual(6);
   }, 120_000);
 
   it('the screenshots committed under docs/ are real pictures', () => {
