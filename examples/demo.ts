@@ -7,11 +7,15 @@
  * 3. A GOOD foundation_layer candidate is promoted blue-green.
  * 4. NPC dialogue through the NarrativeGenerator; one unsafe answer is replaced by authored fallback content.
  * 5. The timelines and a summary table, health() and a few metrics.
+ * 6. The rollout report of the canary (self-contained HTML, as `mms report` writes it); its path is printed last.
  *
  * Time runs on a ManualClock: the rollout plan counts simulated seconds, and every time the coordinator
  * waits, the demo sends a wave of player requests and moves the clock one poll forward.
  * Exit code 0 only when the bad model was rolled back and the good one promoted (CI runs it as a smoke test).
  */
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { renderReportHtml } from '../src/cli/report-html.js';
 import {
   type CoordinationResult,
   createModelManagement,
@@ -202,6 +206,13 @@ try {
   console.log(`  guardrail fallback shown:               ${fallbackShown ? 'yes' : 'no'}`);
   console.log(`  wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
   failed = !badRolledBack || !goodPromoted;
+
+  // The rollout report of the canary, as `mms report <id>` writes it: open it in a browser.
+  if (canary.deploymentId) {
+    const path = resolve(`rollout-report-${canary.deploymentId}.html`);
+    await writeFile(path, await renderReportHtml(await mm.deployments.report(canary.deploymentId)));
+    console.log(`\n  rollout report of the canary: ${path}`);
+  }
 } finally {
   await mm.close();
 }

@@ -13,6 +13,7 @@ import {
   type DeploymentManagerOptions,
   type StartDeploymentInput,
 } from './deployment-manager-options.js';
+import { buildDeploymentReport, type DeploymentReport } from './deployment-report.js';
 import { DeploymentStore } from './deployment-store.js';
 import { DeploymentWriter, type TransitionDecision } from './deployment-writer.js';
 import {
@@ -179,6 +180,30 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   async getEvents(id: string): Promise<DeploymentEvent[]> {
     await this.getDeployment(id);
     return (await this.opened).store.events(id);
+  }
+
+  /**
+   * The story of a deployment as data (the `mms report` HTML file draws it): models compared, audit
+   * trail, per-arm figures per window with the thresholds, traffic weight, exposure, the judge's
+   * evidence, the verdict in plain words and what to do next. Reads only the database, never the
+   * inference history. `NotFoundError` for an unknown id.
+   * @example
+   * ```ts
+   * const report = await deployments.report(deploymentId);
+   * console.log(report.verdict.headline, report.arms.candidate.errorRate);
+   * ```
+   */
+  async report(id: string): Promise<DeploymentReport> {
+    const d = await this.getDeployment(id);
+    return buildDeploymentReport(
+      {
+        store: (await this.opened).store,
+        registry: this.registry,
+        listRollbacks: (filter) => this.rollbacks.listRollbacks(filter),
+        now: this.clock.now(),
+      },
+      d,
+    );
   }
 
   /** Holds the current weight; analysis and steps stop until `resume`. */

@@ -11,6 +11,16 @@ export {
   type DeploymentManagerOptions,
   type StartDeploymentInput,
 } from './deployment-manager-options.js';
+export type {
+  ArmFigures,
+  ArmWindow,
+  DeploymentReport,
+  EvidenceFigure,
+  ExposurePoint,
+  ReportVerdict,
+  ThresholdPoint,
+  WeightPoint,
+} from './deployment-report.js';
 export {
   type AnalysisConfig,
   type BaselineKind,
