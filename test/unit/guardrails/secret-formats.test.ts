@@ -85,7 +85,10 @@ describe('secret formats (gitleaks / secretlint coverage) and precision on game 
     const g = new GuardrailsMonitor({ policy: 'mature' });
     for (const [text] of POSITIVES) {
       const r = g.checkSync({ text, stage: 'output' });
-      expect(r.violations.some((v) => v.category === 'secret'), text).toBe(true);
+      expect(
+        r.violations.some((v) => v.category === 'secret'),
+        text,
+      ).toBe(true);
     }
   });
 
