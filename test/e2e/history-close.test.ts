@@ -106,5 +106,14 @@ describe.runIf(TEST_DATABASE_URL)(
       expect(down.out!.droppedEvents).toBe(1000);
       expect(down.out!.metrics.written).toBe(0);
     }, 60_000);
+
+    it('the guardrails violation store (same batch writer, no spool): close() resolves, exit code 0, every record counted failed', async () => {
+      const down = await runChild(
+        ['guardrails', deadUrl, db.schema, join(dir, 'unused')],
+        join(dir, 'guardrails.json'),
+      );
+      expect(down.code).toBe(0);
+      expect(down.out).toEqual({ persistFailed: 3 });
+    }, 90_000);
   },
 );
