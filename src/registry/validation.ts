@@ -232,6 +232,13 @@ export interface ValidRegistration {
   actor: string | undefined;
 }
 
+/** An optional actor name, refused when it holds a credential (it is stored and emitted). */
+function optionalActor(value: unknown): string | undefined {
+  const actor = optionalString(value, 'actor', ID_RULES.actor);
+  if (actor !== undefined) refuseSecretText(actor, 'actor');
+  return actor;
+}
+
 /** Validates a registration; `providers` is the accepted provider list. */
 export function validateRegistration(input: unknown, providers: readonly string[]): ValidRegistration {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -254,6 +261,6 @@ export function validateRegistration(input: unknown, providers: readonly string[
     configurationJson: validateConfiguration(i.configuration ?? {}),
     tags: validateTags(i.tags ?? []),
     metadataJson: validateMetadata(i.metadata ?? {}),
-    actor: optionalString(i.actor, 'actor', ID_RULES.actor),
+    actor: optionalActor(i.actor),
   };
 }
