@@ -10,6 +10,7 @@ import { translateDbError } from '../db/pg-errors.js';
 import { BatchWriter } from '../internal/batch-writer.js';
 import type { Clock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
+import { storableJson, stripNul } from '../internal/storable-text.js';
 import type { CheckInput, GuardrailAction, GuardrailStage, Severity, Violation } from './types.js';
 
 /** A stored violation. */
@@ -121,7 +122,7 @@ export class ViolationStore {
     this.k = db.kysely.withTables<Tables>();
   }
 
-  /** Idempotent batch insert (`ON CONFLICT (id) DO NOTHING`). */
+  /** Idempotent batch insert (`ON CONFLICT (id) DO NOTHING`); NUL bytes are stripped (PostgreSQL text cannot hold them). */
   async insert(rows: readonly ViolationRecord[]): Promise<void> {
     if (rows.length === 0) return;
     try {
@@ -131,20 +132,20 @@ export class ViolationStore {
           rows.map((r) => ({
             id: r.id,
             created_at: new Date(r.createdAt),
-            check_id: r.checkId,
-            category: r.category,
+            check_id: stripNul(r.checkId),
+            category: stripNul(r.category),
             severity: r.severity,
             action: r.action,
             stage: r.stage,
-            use_case: r.useCase,
-            model_id: r.modelId,
-            log_id: r.logId,
-            excerpt: r.excerpt,
-            message: r.message,
+            use_case: r.useCase === null ? null : stripNul(r.useCase),
+            model_id: r.modelId === null ? null : stripNul(r.modelId),
+            log_id: r.logId === null ? null : stripNul(r.logId),
+            excerpt: stripNul(r.excerpt),
+            message: stripNul(r.message),
             score: r.score,
             span_start: r.spanStart,
             span_end: r.spanEnd,
-            context: r.context === null ? null : sql<unknown>`cast(${JSON.stringify(r.context)} as jsonb)`,
+            context: r.context === null ? null : sql<unknown>`cast(${storableJson(r.context)} as jsonb)`,
             review_status: r.reviewStatus,
             verdict: null,
             reviewer: null,

@@ -16,6 +16,7 @@ import { historyKysely, type InsertMethod, insertRows } from './log-store.js';
 import { describe } from './sanitize.js';
 import type {
   ExportOptions,
+  FlushOptions,
   HistoryHealth,
   HistoryMetrics,
   InferenceLogInput,
@@ -171,12 +172,37 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
     return id;
   }
 
-  /** Resolves when every entry accepted before the call is in the database (or durable in the spool). */
-  async flush(): Promise<void> {
-    await this.writer?.flush();
+  /**
+   * Resolves when every entry accepted before the call is in the database or durable in the spool.
+   * With `{ untilStored: true }` it also waits until the spool (including segments left by an earlier
+   * process) has been replayed into the database, however long the outage lasts; it rejects with
+   * {@link ClosedError} if `close()` stops the replay first. The process is kept alive while a flush
+   * is awaited (every other SDK timer is `unref`'d).
+   * @example
+   * ```ts
+   * await processor.flush({ untilStored: true }); // nothing left in memory or on disk
+   * ```
+   */
+  async flush(options: FlushOptions = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError(`Expected flush options to be an object, got ${describe(options)}`);
+    }
+    const { untilStored = false } = options;
+    if (typeof untilStored !== 'boolean') {
+      throw new ValidationError(`Expected \`untilStored\` to be a boolean, got ${describe(untilStored)}`, {
+        field: 'untilStored',
+      });
+    }
+    await this.writer?.flush({ untilStored });
   }
 
-  /** Stops intake, flushes (at most `closeTimeoutMs`), releases timers. Idempotent. Does not close `db`. */
+  /**
+   * Stops intake, flushes (at most `closeTimeoutMs`), releases timers. Idempotent. Does not close `db`.
+   * Resolves with every accepted entry in the database or the spool: with `spoolDir`, a batch the
+   * database refuses during close is spooled at once (replayed by the next processor on that folder);
+   * without one, what is not stored within `closeTimeoutMs` is counted dropped (`history:dropped`).
+   * The process is kept alive while the close is awaited.
+   */
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {

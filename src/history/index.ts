@@ -17,6 +17,7 @@ export type {
 export type { InsertMethod } from './log-store.js';
 export {
   type ExportOptions,
+  type FlushOptions,
   type HistoryHealth,
   type HistoryMetrics,
   type InferenceLogInput,

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { cleanText } from '../internal/storable-text.js';
 
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(0);
@@ -26,30 +27,8 @@ export function fitUtf8(text: string, maxBytes: number): string {
   return candidate.slice(0, read);
 }
 
-/** ES2024 string methods (Node 20 has them; the ES2023 lib does not declare them). */
-interface WellFormed {
-  isWellFormed(): boolean;
-  toWellFormed(): string;
-}
-
-// NUL cannot be stored in PostgreSQL text or jsonb; lone surrogates are not valid in jsonb.
-const NUL = /\u0000/g;
-
-/**
- * Makes a text column value storable: strips NUL (PostgreSQL text cannot hold it). Lone surrogates
- * need no work here: the drivers encode them to UTF-8 as U+FFFD. @internal
- */
-export function stripNul(text: string): string {
-  return text.indexOf('\u0000') === -1 ? text : text.replace(NUL, '');
-}
-
-/** Makes a string storable inside jsonb: strips NUL, replaces lone surrogates with U+FFFD. @internal */
-export function cleanText(text: string): string {
-  let out = text.indexOf('\u0000') === -1 ? text : text.replace(NUL, '');
-  const wf = out as unknown as WellFormed;
-  if (!wf.isWellFormed()) out = wf.toWellFormed();
-  return out;
-}
+// NUL and lone-surrogate cleaning is shared with the guardrails' violation store.
+export { cleanText, stripNul } from '../internal/storable-text.js';
 
 // JSON text that needs the slow path: an escaped NUL or a lone-surrogate escape.
 const SUSPICIOUS_JSON = /\\u0000|\\ud[89a-f]/i;

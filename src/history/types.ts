@@ -177,6 +177,15 @@ export interface ExportOptions extends LogFilter {
   pageSize?: number;
 }
 
+/** Options of `flush()`. */
+export interface FlushOptions {
+  /**
+   * Also wait until the on-disk spool has been replayed into the database (not only made durable).
+   * @default false
+   */
+  untilStored?: boolean;
+}
+
 /** Options of `purge()`. */
 export interface PurgeOptions {
   /** Delete entries created before this instant. */

@@ -9,6 +9,7 @@ import {
 } from './batch-writer-types.js';
 import { systemClock } from './clock.js';
 import { Histogram } from './histogram.js';
+import { keepAliveWhile } from './keep-alive.js';
 import type { Spool } from './spool.js';
 
 export {
@@ -171,19 +172,49 @@ export class BatchWriter<T> {
     else this.dispatch();
   }
 
-  /** Resolves once every row accepted before the call is stored, rejected, or durable in the spool. */
-  async flush(): Promise<void> {
+  /**
+   * Resolves once every row accepted before the call is stored, rejected, or durable in the spool;
+   * with `untilStored`, also waits until the spool has been replayed into the store (rejects with
+   * {@link ClosedError} if `close()` stops the replay first). Keeps the process alive while awaited.
+   */
+  flush(options: { untilStored?: boolean } = {}): Promise<void> {
+    return keepAliveWhile(options.untilStored ? this.flushThenDrain() : this.flushBuffered());
+  }
+
+  private async flushBuffered(): Promise<void> {
     this.startReady();
     this.dispatch();
     this.spillPending();
     await Promise.allSettled([...this.settling]);
-    if (this.spool) await this.spool.sync();
+    if (this.spool) {
+      await this.opened.catch(() => {}); // segments of an earlier run are counted once open
+      await this.spool.sync();
+    }
     this.emitDrops();
   }
 
-  /** Stops intake, flushes (at most `closeTimeoutMs`), stops replay and timers. Idempotent. */
+  /** flush(), then wait for the replay loop until the spool holds nothing (segments of earlier runs too). */
+  private async flushThenDrain(): Promise<void> {
+    await this.opened.catch(() => {});
+    await this.flushBuffered();
+    const spool = this.spool;
+    if (!spool) return;
+    while (spool.hasPending() || this.replaying) {
+      if (this.abort.signal.aborted) {
+        throw new ClosedError('The batch writer was closed before its spool was replayed');
+      }
+      this.enterSpooling();
+      await this.replaying?.catch(() => {});
+    }
+  }
+
+  /**
+   * Stops intake, flushes (at most `closeTimeoutMs`), stops replay and timers. Idempotent. A write
+   * that fails for a retryable reason during close goes to the spool at once (no retries); without a
+   * spool it is retried until `closeTimeoutMs`, then counted dropped. Keeps the process alive while awaited.
+   */
   close(): Promise<void> {
-    this.closing ??= this.doClose();
+    this.closing ??= keepAliveWhile(this.doClose());
     return this.closing;
   }
 
@@ -211,7 +242,7 @@ export class BatchWriter<T> {
       cancel = this.o.clock.setTimeout(() => resolve('timeout'), this.o.closeTimeoutMs);
     });
     await Promise.race([this.opened.catch(() => {}), timedOut]);
-    const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut]);
+    const outcome = await Promise.race([this.flushBuffered().then(() => 'done' as const), timedOut]);
     cancel?.();
     this.abort.abort(new ClosedError('The batch writer was closed'));
     if (outcome === 'timeout') {
@@ -341,7 +372,7 @@ export class BatchWriter<T> {
   private async writeDirect(batch: Batch<T>): Promise<void> {
     const retries = this.spool ? this.o.attemptsBeforeSpill - 1 : Number.POSITIVE_INFINITY;
     try {
-      await this.writeWithRetry(batch.rows, retries, 'memory');
+      await this.writeWithRetry(batch.rows, retries, 'memory', true);
     } catch (error) {
       if (this.o.isRetryable(error) && this.spool && !this.abort.signal.aborted) {
         this.enterSpooling();
@@ -354,11 +385,12 @@ export class BatchWriter<T> {
     }
   }
 
-  /** Writes rows, retrying retryable failures; rethrows the last error. */
+  /** Writes rows, retrying retryable failures; rethrows the last error. `spillable`: a spool may take them on close. */
   private async writeWithRetry(
     rows: readonly T[],
     retries: number,
     source: 'memory' | 'spool',
+    spillable = false,
   ): Promise<void> {
     await pRetry(
       async () => {
@@ -379,14 +411,24 @@ export class BatchWriter<T> {
         unref: true,
         signal: this.abort.signal,
         shouldConsumeRetry: () => true,
-        shouldRetry: ({ error }) => this.o.isRetryable(error),
+        // While closing, a batch from memory goes to the spool at once instead of retrying.
+        shouldRetry: ({ error }) => this.o.isRetryable(error) && !(spillable && this.spillNow()),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           this.c.failedWrites++;
-          const willRetry = retriesLeft > 0 && this.o.isRetryable(error) && !this.abort.signal.aborted;
+          const willRetry =
+            retriesLeft > 0 &&
+            this.o.isRetryable(error) &&
+            !this.abort.signal.aborted &&
+            !(spillable && this.spillNow());
           this.emit({ type: 'write_failed', rows: rows.length, error, attempt: attemptNumber, willRetry });
         },
       },
     );
+  }
+
+  /** During close, a memory batch that fails for a retryable reason is spooled without further attempts. */
+  private spillNow(): boolean {
+    return this.closing !== undefined && this.spool !== undefined;
   }
 
   /** A batch failed for a non-retryable reason: split it until the bad rows are isolated. */

@@ -113,8 +113,8 @@ export class Spool<T> {
     for (const name of names) {
       const seq = Number(SEGMENT_PATTERN.exec(name)![1]);
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
-      // Row counts of old segments are unknown until read; bytes are enough for stats.
-      this.closed.push({ name, rows: 0, bytes: 0 });
+      // Counted now, so a host waiting for "nothing pending" does not stop mid-replay.
+      this.closed.push({ name, ...(await countLines(join(this.dir, name))) });
     }
     this.opened = true;
   }
@@ -246,4 +246,17 @@ export class Spool<T> {
     this.closed.push({ name: this.active.name, rows: this.active.rows, bytes: this.active.bytes });
     this.active = undefined;
   }
+}
+
+/** Rows (non-empty lines, a torn last line included) and bytes of a segment file on disk. */
+async function countLines(path: string): Promise<{ rows: number; bytes: number }> {
+  const data = await readFile(path);
+  let rows = 0;
+  let from = 0;
+  for (let nl = data.indexOf(10, from); nl !== -1; nl = data.indexOf(10, from)) {
+    if (nl > from) rows++;
+    from = nl + 1;
+  }
+  if (from < data.length) rows++;
+  return { rows, bytes: data.length };
 }

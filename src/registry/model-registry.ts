@@ -38,6 +38,7 @@ import type {
 import {
   DEFAULT_PROVIDERS,
   ID_RULES,
+  refuseSecretText,
   requireStatus,
   requireUseCase,
   validateMetadata,
@@ -138,6 +139,9 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     const to = requireStatus(status);
     const reason = optionalString(options.reason, 'reason', ID_RULES.reason) ?? null;
     const actor = optionalString(options.actor, 'actor', ID_RULES.actor) ?? this.actor;
+    // Reasons and actors are stored and emitted: a key pasted into one is refused, never echoed.
+    if (reason !== null) refuseSecretText(reason, 'reason');
+    refuseSecretText(actor, 'actor');
     const { db, cache } = await this.open();
     const target = await this.getModel(modelId);
     const changes = await this.mutex.run(target.useCase, () =>

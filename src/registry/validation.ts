@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { checkProviderEndpoint } from '../internal/provider-endpoint.js';
+import { findSecrets } from '../internal/secret-detector.js';
 import {
   describe,
   optionalString,
@@ -38,9 +39,73 @@ const SECRET_KEYS = new Set([
 ]);
 /** Endings that make any key a secret (`openaiApiKey`, `db_password`, `clientSecret`…). */
 const SECRET_SUFFIXES = ['apikey', 'secret', 'secretkey', 'privatekey', 'password', 'passwd'];
-/** Values shaped like a live credential (OpenAI, Anthropic, AWS, GitHub, Slack keys; bearer headers). */
-const SECRET_VALUE =
+/**
+ * A whole value shaped like a key or bearer header. Stricter than the shared detector (which must stay
+ * precise on free text): a configuration value that is nothing but `sk-…` is a key.
+ */
+const KEY_SHAPED_VALUE =
   /^(?:sk-[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|Bearer\s+\S{8,})$/;
+/**
+ * Query parameters that carry credentials (`?api_key=`, `?key=AIza…`, `?token=`, `access_token`,
+ * signed-URL `sig`/`X-Amz-Signature`…), compared without case, `_` or `-`.
+ */
+const CREDENTIAL_PARAMS = new Set([
+  'key',
+  'apikey',
+  'token',
+  'accesstoken',
+  'authtoken',
+  'idtoken',
+  'refreshtoken',
+  'sessiontoken',
+  'auth',
+  'authorization',
+  'secret',
+  'clientsecret',
+  'password',
+  'passwd',
+  'pwd',
+  'sig',
+  'signature',
+  'xamzsignature',
+  'xamzcredential',
+  'xamzsecuritytoken',
+  'xgoogsignature',
+  'xgoogcredential',
+  'code',
+]);
+
+/** The kind of credential `text` holds (never the text itself), or undefined. */
+function credentialIn(text: string): string | undefined {
+  if (KEY_SHAPED_VALUE.test(text.trim())) return 'a key';
+  const found = findSecrets(text)[0];
+  return found ? `a ${found.type.replace(/_/g, ' ')}` : undefined;
+}
+
+/** Refuses `text` when it holds a credential; the message names `path`, never the value. */
+export function refuseSecretText(text: string, path: string): void {
+  const kind = credentialIn(text);
+  if (kind) {
+    throw new ValidationError(
+      `\`${path}\` holds what looks like a credential (${kind}); secrets are never stored. Reference an environment variable instead, e.g. \`apiKeyEnv: 'OPENAI_API_KEY'\``,
+      { field: path },
+    );
+  }
+}
+
+/** Refuses an http(s) URL whose query string (or fragment) carries a credential parameter. */
+function refuseCredentialParams(url: URL, path: string): void {
+  const params = [...url.searchParams.keys()];
+  if (url.hash.length > 1) params.push(...new URLSearchParams(url.hash.slice(1)).keys());
+  for (const name of params) {
+    if (CREDENTIAL_PARAMS.has(name.replace(/[-_]/g, '').toLowerCase())) {
+      throw new ValidationError(
+        `\`${path}\` carries a credential in its query parameter \`${name.slice(0, 40)}\`; secrets are never stored. Put the key in an environment variable and reference it with \`apiKeyEnv\``,
+        { field: path },
+      );
+    }
+  }
+}
 
 export const ID_RULES = {
   useCase: {
@@ -88,13 +153,11 @@ function refuseSecrets(key: string, path: string): void {
 }
 
 function refuseSecretValues(node: unknown, path: string): void {
-  if (typeof node === 'string' && SECRET_VALUE.test(node.trim())) {
-    throw new ValidationError(
-      `\`${path}\` holds what looks like a credential; secrets are never stored. Reference an environment variable instead, e.g. \`apiKeyEnv: 'OPENAI_API_KEY'\``,
-      { field: path },
-    );
-  }
-  if (Array.isArray(node)) for (const [i, v] of node.entries()) refuseSecretValues(v, `${path}[${i}]`);
+  if (typeof node === 'string') {
+    // A URL's credential parameter is named in the error; then any key anywhere in the text.
+    if (/^https?:\/\//i.test(node) && URL.canParse(node)) refuseCredentialParams(new URL(node), path);
+    refuseSecretText(node, path);
+  } else if (Array.isArray(node)) for (const [i, v] of node.entries()) refuseSecretValues(v, `${path}[${i}]`);
   else if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) refuseSecretValues(v, `${path}.${k}`);
   }
@@ -128,9 +191,11 @@ export function validateConfiguration(value: unknown, field = 'configuration'): 
   return text;
 }
 
-/** Validates `metadata`: plain JSON ≤ 64 KB. */
+/** Validates `metadata`: plain JSON ≤ 64 KB, no secret-named keys, no values shaped like credentials. */
 export function validateMetadata(value: unknown, field = 'metadata'): string {
-  return requireJsonObject(value, field, { maxBytes: MAX_JSON_BYTES });
+  const text = requireJsonObject(value, field, { maxBytes: MAX_JSON_BYTES, visitKey: refuseSecrets });
+  refuseSecretValues(value, field);
+  return text;
 }
 
 /** Validates and de-duplicates tags. */
@@ -143,6 +208,8 @@ export function validateTags(value: unknown, field = 'tags'): string[] {
       },
     );
   }
+  // Checked before the pattern, so no error message can echo a key given as a tag.
+  for (const [i, t] of value.entries()) if (typeof t === 'string') refuseSecretText(t, `${field}[${i}]`);
   const tags = value.map((t, i) =>
     requireString(t, `${field}[${i}]`, {
       max: 64,
@@ -164,6 +231,13 @@ export interface ValidRegistration {
   tags: string[];
   metadataJson: string;
   actor: string | undefined;
+}
+
+/** An optional actor name, refused when it holds a credential (it is stored and emitted). */
+function optionalActor(value: unknown): string | undefined {
+  const actor = optionalString(value, 'actor', ID_RULES.actor);
+  if (actor !== undefined) refuseSecretText(actor, 'actor');
+  return actor;
 }
 
 /** Validates a registration; `providers` is the accepted provider list. */
@@ -194,6 +268,6 @@ export function validateRegistration(input: unknown, providers: readonly string[
     configurationJson,
     tags: validateTags(i.tags ?? []),
     metadataJson: validateMetadata(i.metadata ?? {}),
-    actor: optionalString(i.actor, 'actor', ID_RULES.actor),
+    actor: optionalActor(i.actor),
   };
 }

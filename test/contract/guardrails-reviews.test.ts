@@ -47,6 +47,28 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
     expect(item.excerpt).not.toContain('bob@example.com');
   });
 
+  it('a critical violation whose text holds NUL bytes reaches the review queue (NUL stripped, nothing fails)', async () => {
+    const failures: unknown[] = [];
+    g.on('guardrails:persist_failed', (e) => failures.push(e));
+    const r = await g.check({
+      text: 'kys\u0000 now\u0000, mail bob@example.com',
+      stage: 'output',
+      useCase: 'interaction_layer',
+      modelId: 'm-nul',
+      context: { npcId: 'inn\u0000keeper', questProgress: ['act\u00001'], rating: 'T' },
+    });
+    expect(r.action).toBe('block');
+    await g.flush();
+    expect(failures).toEqual([]);
+    const page = await g.reviews.list({ status: 'pending', modelId: 'm-nul' });
+    expect(page.items).toHaveLength(1);
+    const item = page.items[0]!;
+    expect(item.severity).toBe('critical');
+    expect(JSON.stringify(item)).not.toContain('\\u0000');
+    expect(item.excerpt).not.toContain('\u0000');
+    expect(item.context).toMatchObject({ npcId: 'innkeeper', questProgress: ['act1'] });
+  });
+
   it('pages newest first with a keyset cursor and filters', async () => {
     for (let i = 0; i < 5; i++)
       await g.check({ text: `kys ${i}`, stage: 'output', modelId: i % 2 ? 'a' : 'b', useCase: 'npc' });

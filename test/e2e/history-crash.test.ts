@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/index.js';
 import { HistoricalLogProcessor } from '../../src/history/index.js';
 import { historyKysely } from '../../src/history/log-store.js';
 import { openTestDatabase, TEST_DATABASE_URL } from '../helpers/backends.js';
@@ -26,10 +27,21 @@ function waitForLine(child: ChildProcess, wanted: string): Promise<void> {
   });
 }
 
+/** Non-empty lines in the spool's segment files (a torn last line counts: it is pending too). */
+async function spooledLines(dir: string): Promise<number> {
+  let lines = 0;
+  for (const name of await readdir(dir)) {
+    const text = await readFile(join(dir, name), 'utf8');
+    lines += text.split('\n').filter((l) => l.length > 0).length;
+  }
+  return lines;
+}
+
 describe.runIf(TEST_DATABASE_URL)('HistoricalLogProcessor crash recovery (PostgreSQL, SIGKILL)', () => {
-  it('entries acknowledged by flush() into the spool survive SIGKILL and are stored once by the next processor', async () => {
+  it('entries acknowledged by flush() into the spool survive SIGKILL, are counted pending at the next start, and flush({ untilStored }) waits until they are stored once', async () => {
     const proxy = await startTcpProxy({ targetPort: Number(new URL(TEST_DATABASE_URL!).port || 5432) });
     const db = await openTestDatabase('postgres');
+    let via: Database | undefined;
     const dir = await mkdtemp(join(tmpdir(), 'mms-crash-'));
     const spoolDir = join(dir, 'spool');
     const ackFile = join(dir, 'ack.json');
@@ -56,17 +68,35 @@ describe.runIf(TEST_DATABASE_URL)('HistoricalLogProcessor crash recovery (Postgr
       expect(ack.spooled).toBeGreaterThanOrEqual(2000);
       expect((await readdir(spoolDir)).length).toBeGreaterThan(0);
 
-      const next = new HistoricalLogProcessor({ db, spoolDir });
-      const k = historyKysely(db);
-      for (let i = 0; i < 100 && (await readdir(spoolDir)).length > 0; i++)
-        await new Promise((r) => setTimeout(r, 100));
-      await next.close();
+      const leftLines = await spooledLines(spoolDir);
+      expect(leftLines).toBeGreaterThanOrEqual(2000);
+
+      // The next process starts while the database is still down: what waits on disk is counted.
+      proxy.restore();
+      via = await openTestDatabase('postgres', { viaPort: proxy.port, schema: db.schema, poolSize: 2 });
+      proxy.cut();
+      const next = new HistoricalLogProcessor({ db: via, spoolDir });
+      await next.flush();
+      expect(next.metrics().spoolPendingRows).toBe(leftLines);
+
+      // flush({ untilStored: true }) waits for the replay, which waits for the database.
+      let settled = false;
+      const drained = next.flush({ untilStored: true }).finally(() => {
+        settled = true;
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(settled).toBe(false);
+      proxy.restore();
+      await drained;
       expect(await readdir(spoolDir)).toEqual([]);
+      expect(next.metrics().spoolPendingRows).toBe(0);
+      const k = historyKysely(db);
       const stored = new Set(
         (await k.selectFrom('inference_logs').select('id').where('use_case', '=', 'crash').execute()).map(
           (r) => r.id,
         ),
       );
+      await next.close();
       expect(ack.ids.filter((id) => !stored.has(id))).toEqual([]);
       const dup = await sql<{
         n: unknown;
@@ -76,6 +106,7 @@ describe.runIf(TEST_DATABASE_URL)('HistoricalLogProcessor crash recovery (Postgr
       expect(next.metrics().replayed).toBeGreaterThanOrEqual(2000);
     } finally {
       child.kill('SIGKILL');
+      await via?.close();
       await proxy.close();
       await db.close();
       await rm(dir, { recursive: true, force: true });

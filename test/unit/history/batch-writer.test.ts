@@ -292,4 +292,38 @@ describe('BatchWriter', () => {
     await second.close();
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it('flush({ untilStored }) resolves only once the spool is replayed, and rejects with ClosedError if close() stops the replay', async () => {
+    const store = fakeStore();
+    const dir = await tempDir();
+    const opts = {
+      write: store.write,
+      batchSize: 10,
+      flushIntervalMs: 10_000,
+      minRetryDelayMs: 1,
+      maxRetryDelayMs: 5,
+    };
+    store.state.down = true;
+    const w = new BatchWriter<Row>({ ...opts, attemptsBeforeSpill: 1, spool: new Spool<Row>({ dir }) });
+    for (let i = 0; i < 25; i++) w.add({ id: i });
+    await w.flush(); // durable in the spool
+    expect(w.stats().spoolPendingRows).toBe(25);
+    let settled = false;
+    const stored = w.flush({ untilStored: true }).then(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 2));
+    expect(settled).toBe(false);
+    store.state.down = false;
+    await stored;
+    expect(store.stored.size).toBe(25);
+    expect(w.stats()).toMatchObject({ spoolPendingRows: 0, mode: 'direct' });
+    store.state.down = true;
+    for (let i = 25; i < 30; i++) w.add({ id: i });
+    await w.flush();
+    const stopped = w.flush({ untilStored: true });
+    await w.close();
+    await expect(stopped).rejects.toBeInstanceOf(ClosedError);
+    expect(await readdir(dir)).not.toEqual([]); // left for the next start
+  });
 });
