@@ -269,8 +269,9 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     const reviewMin = SEVERITY_RANK[this.options.reviewMinSeverity];
     for (const v of result.violations) {
       const rank = SEVERITY_RANK[v.severity];
-      if (rank < persistMin && v.action !== 'block') continue;
-      const record = violationRecord(v, input, this.clock.now(), rank >= reviewMin || v.action === 'block');
+      if (rank < persistMin && v.action !== 'block' && !v.review) continue;
+      const review = rank >= reviewMin || v.action === 'block' || v.review === true;
+      const record = violationRecord(v, input, this.clock.now(), review);
       try {
         if (this.sink.add(record) === false)
           this.emitSafely('guardrails:persist_failed', {
