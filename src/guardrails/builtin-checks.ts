@@ -250,7 +250,8 @@ export class BuiltinChecks {
     const perKind = bulk ? new Int32Array(this.kinds + localeKindCount()) : undefined;
     let seen = this.scanEnglish(text, nt, stage, context, out, selection.englishFull, perKind, bulk);
     for (const list of lists) seen |= this.scanLocale(text, nt, list, out, perKind, bulk);
-    if (seen & THREAT_SEEN) classifyThreats(out, from, threatContext(nt), findPii(text).length > 0);
+    if (seen & THREAT_SEEN)
+      classifyThreats(out, from, threatContext(nt, out, from), findPii(text).length > 0);
   }
 
   /** The built-in (English) lists, phrases and custom terms; returns THREAT_SEEN when a threat matched. */

@@ -11,6 +11,11 @@ import type { Finding } from './types.js';
 
 const ANCHOR = 1;
 const FICTION = 2;
+/** An anchor that counts even inside a threat phrase. */
+const ALWAYS = 4;
+
+/** Threats that only exist in the real world: they anchor even inside the threat phrase itself. */
+const REAL_WORLD_ONLY: readonly string[] = ['dox*', 'doxx*', 'swat you', 'swatting', 'swatted'];
 
 /** Real-world anchors, per language (matched in any text: they are harmless alone). */
 const ANCHORS: readonly string[] = [
@@ -28,10 +33,6 @@ const ANCHORS: readonly string[] = [
   'your parents',
   'your real family',
   'your family at home',
-  'dox*',
-  'doxx*',
-  'swat you',
-  'swatting',
   'log off',
   'logged off',
   'outside the game',
@@ -446,18 +447,37 @@ let markers: TermMatcher<number> | undefined;
 export function markerMatcher(): TermMatcher<number> {
   markers ??= new TermMatcher([
     ...ANCHORS.map((term) => ({ term, data: ANCHOR })),
+    ...REAL_WORLD_ONLY.map((term) => ({ term, data: ALWAYS })),
     ...FICTION_MARKERS.map((term) => ({ term, data: FICTION })),
   ]);
   return markers;
 }
 
-/** Real-world anchors and fiction markers in `nt`: bit 1 anchor, bit 2 fiction. */
-export function threatContext(nt: NormalizedText): number {
+/**
+ * Real-world anchors and fiction markers in `nt`: bit 2 when a fiction marker is present, bit 1 when
+ * an anchor is present outside every threat finding of `out[from…]` (a threat phrase such as "I know
+ * your address" does not anchor itself).
+ */
+export function threatContext(nt: NormalizedText, out: readonly Finding[], from: number): number {
   const m = markerMatcher();
   const n = m.scanKept(nt);
-  const { p } = keptMatches();
+  const { a, b, p } = keptMatches();
   let bits = 0;
-  for (let k = 0; k < n; k++) bits |= m.dataOf(p[k]!);
+  for (let k = 0; k < n; k++) {
+    const kind = m.dataOf(p[k]!);
+    if (kind !== ANCHOR) {
+      bits |= kind === ALWAYS ? ANCHOR : FICTION;
+      continue;
+    }
+    const start = nt.starts[a[k]!]!;
+    const end = nt.ends[b[k]! - 1]!;
+    let inside = false;
+    for (let i = from; i < out.length && !inside; i++) {
+      const f = out[i]!;
+      inside = f.category === 'threat' && f.span !== undefined && start >= f.span.start && end <= f.span.end;
+    }
+    if (!inside) bits |= ANCHOR;
+  }
   return bits;
 }
 
