@@ -14,7 +14,12 @@ export { DEFAULT_FALLBACK_LINES, type FallbackEntry } from './fallback.js';
 export type { CheckFailedEvent, GuardrailsEvents, ViolationEvent } from './guardrails-events.js';
 export type { GuardrailsMetrics } from './guardrails-metrics.js';
 export { GuardrailsMonitor } from './guardrails-monitor.js';
-export { ENGLISH_AMBIGUOUS, LOCALE_CURATION, type LocaleCuration, type TermAddition } from './locales/curation.js';
+export {
+  ENGLISH_AMBIGUOUS,
+  LOCALE_CURATION,
+  type LocaleCuration,
+  type TermAddition,
+} from './locales/curation.js';
 export { loadedLocales, SUPPORTED_LOCALES, type SupportedLocale } from './locales/locale-terms.js';
 export {
   DEFAULT_GUARDRAILS_OPTIONS,

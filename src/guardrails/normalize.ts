@@ -211,11 +211,20 @@ const SEMI_VOICED = 0x309a;
 for (const c of [0xff9e, 0x3099, 0x309b]) FOLD1[c] = FOLD_VOICE;
 for (const c of [0xff9f, 0x309a, 0x309c]) FOLD1[c] = FOLD_VOICE;
 
+// Composed kana by (previous character, voicing kind), filled on first use.
+const voicedCache = new Map<number, number>();
+
 /** The character `prev` with the voicing mark of `c` composed in, or `prev` when they do not compose. */
 function voiced(prev: number, c: number): number {
   const mark = c === 0xff9e || c === 0x3099 || c === 0x309b ? VOICED : SEMI_VOICED;
-  const composed = String.fromCharCode(prev, mark).normalize('NFC');
-  return composed.length === 1 ? composed.charCodeAt(0) : prev;
+  const key = prev * 2 + (mark === VOICED ? 0 : 1);
+  let out = voicedCache.get(key);
+  if (out === undefined) {
+    const composed = String.fromCharCode(prev, mark).normalize('NFC');
+    out = composed.length === 1 ? composed.charCodeAt(0) : prev;
+    if (voicedCache.size < 4096) voicedCache.set(key, out);
+  }
+  return out;
 }
 
 function fillFold1(cp: number): number {

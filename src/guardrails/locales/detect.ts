@@ -68,28 +68,28 @@ export function latinLanguage(nt: NormalizedText, text: string): string | undefi
 }
 
 const NON_ASCII = /[^\u0000-\u007f]/;
-/** Letters that belong to one listed language only: each counts as two function words. */
-const LETTERS: ReadonlyMap<number, number> = new Map(
-  (
-    [
-      ['tr', 'ıİğĞşŞ'],
-      ['pl', 'łŁąĄęĘśŚźŹżŻńŃćĆ'],
-      ['es', 'ñÑ¿¡'],
-      ['de', 'ß'],
-      ['pt', 'ãÃõÕ'],
-      ['sv', 'åÅ'],
-    ] as const
-  ).flatMap(([lang, letters]) =>
-    [...letters].map((ch) => [ch.charCodeAt(0), LANGUAGES.indexOf(lang)] as const),
-  ),
-);
+/** Letters that belong to one listed language only (Latin-1 and Latin Extended-A): each counts twice. */
+const LETTERS = new Int8Array(0x180).fill(-1);
+for (const [lang, letters] of [
+  ['tr', 'ıİğĞşŞ'],
+  ['pl', 'łŁąĄęĘśŚźŹżŻńŃćĆ'],
+  ['es', 'ñÑ¿¡'],
+  ['de', 'ß'],
+  ['pt', 'ãÃõÕ'],
+  ['sv', 'åÅ'],
+] as const) {
+  for (const ch of letters) LETTERS[ch.charCodeAt(0)] = LANGUAGES.indexOf(lang);
+}
+/** Letters are counted in the first characters only: enough to tell a language, bounded on huge texts. */
+const LETTER_SAMPLE = 4096;
 
 function countLetters(text: string): void {
-  for (let i = 0; i < text.length; i++) {
+  const n = Math.min(text.length, LETTER_SAMPLE);
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0xa1) continue;
-    const lang = LETTERS.get(c);
-    if (lang !== undefined) counts[lang]! += 2;
+    if (c < 0xa1 || c >= 0x180) continue;
+    const lang = LETTERS[c]!;
+    if (lang >= 0) counts[lang]! += 2;
   }
 }
 
