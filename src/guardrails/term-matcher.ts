@@ -222,10 +222,11 @@ export class TermMatcher<T> {
    * Like {@link TermMatcher.scan} without allocating per match: fills the module's kept-match buffers
    * (`keptA`, `keptB`, `keptP`: normalised start, end and term index, in text order) and returns their
    * count. The buffers are valid until the next scan. Linear in the text plus the number of raw hits.
+   * `to` (default: the end) stops the scan early, e.g. to sample the start of a long text.
    */
-  scanKept(text: NormalizedText, from = 0): number {
+  scanKept(text: NormalizedText, from = 0, to = text.codes.length): number {
     const { codes, runs } = text;
-    const n = codes.length;
+    const n = Math.min(codes.length, to);
     const { jump, classes, classOf, outStart, outIds, patLen, patNeed, startBound, endBound, allow } = this;
     let hits = 0;
     let allows = 0;

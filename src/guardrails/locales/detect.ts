@@ -44,14 +44,17 @@ export function stopwordMatcher(): TermMatcher<readonly number[]> {
 }
 
 const counts = new Int32Array(LANGUAGES.length);
+/** Function words are counted in the first normalised characters only: a few sentences tell a language. */
+const WORD_SAMPLE = 480;
 
 /**
- * The Latin-script language of `nt` by its function words: a language needs at least two of its words
- * and strictly more than any other; words shared by several languages count for each.
+ * The Latin-script language of `nt` by the function words (and distinctive letters of `text`) near its
+ * start: a language needs a score of two and strictly more than any other; words shared by several
+ * languages count for each.
  */
 export function latinLanguage(nt: NormalizedText, text: string): string | undefined {
   const m = stopwordMatcher();
-  const n = m.scanKept(nt);
+  const n = m.scanKept(nt, 0, WORD_SAMPLE);
   counts.fill(0);
   const { p } = keptMatches();
   for (let k = 0; k < n; k++) for (const lang of m.dataOf(p[k]!)) counts[lang]!++;
@@ -81,7 +84,7 @@ for (const [lang, letters] of [
   for (const ch of letters) LETTERS[ch.charCodeAt(0)] = LANGUAGES.indexOf(lang);
 }
 /** Letters are counted in the first characters only: enough to tell a language, bounded on huge texts. */
-const LETTER_SAMPLE = 4096;
+const LETTER_SAMPLE = 480;
 
 function countLetters(text: string): void {
   const n = Math.min(text.length, LETTER_SAMPLE);

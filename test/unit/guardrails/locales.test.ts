@@ -72,7 +72,11 @@ describe('locale term lists', () => {
   it('rejects unknown locales in the options', () => {
     expect(() => new GuardrailsMonitor({ locales: ['xx'] })).toThrow(ValidationError);
     const spanishOnly = new GuardrailsMonitor({ locales: ['es'] });
-    const r = spanishOnly.checkSync({ text: 'Was für eine Scheiße', stage: 'output', context: { locale: 'de' } });
+    const r = spanishOnly.checkSync({
+      text: 'Was für eine Scheiße',
+      stage: 'output',
+      context: { locale: 'de' },
+    });
     expect(r.violations).toEqual([]);
   });
 });
