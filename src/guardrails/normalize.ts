@@ -3,8 +3,11 @@
  *
  * Steps, in one linear pass plus two linear passes over the result:
  * 1. per code point: zero-width and combining characters dropped; NFKD compatibility decomposition
- *    (covers NFKC's fullwidth/ligature/math-alphabet folding) with diacritics stripped; lower case;
- *    Cyrillic/Greek look-alike letters folded to Latin;
+ *    (covers NFKC's fullwidth/ligature/math-alphabet folding) with diacritics stripped, except the
+ *    letters that tell words apart in one language (Spanish ñ, Turkish dotless ı: kept, and matched as
+ *    n and i by lists that do not spell them); lower case; Cyrillic/Greek look-alike letters folded to
+ *    Latin; Hangul, kana and CJK by NFKC instead (syllables and voiced kana stay whole, half-width
+ *    forms and their voicing marks compose), katakana folded onto hiragana;
  * 2. one walk over the tokens (skipped when the text holds no letter or leetspeak symbol; the join
  *    alone when it holds no digit or symbol):
  *    leetspeak inside tokens that contain a letter (`h3ll0` → `hello`, `$h!t` → `shit`; a trailing `!`

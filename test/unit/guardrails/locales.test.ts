@@ -71,6 +71,9 @@ describe('locale term lists', () => {
 
   it('rejects unknown locales in the options', () => {
     expect(() => new GuardrailsMonitor({ locales: ['xx'] })).toThrow(ValidationError);
+    expect(() =>
+      g.checkSync({ text: 'hola', stage: 'output', context: { locale: 42 as unknown as string } }),
+    ).toThrow(/context\.locale/);
     const spanishOnly = new GuardrailsMonitor({ locales: ['es'] });
     const r = spanishOnly.checkSync({
       text: 'Was für eine Scheiße',
