@@ -232,6 +232,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     } else if (action === 'redact') {
       text = redactText(input.text, acting, actions, bulk);
     }
+    bulk?.release();
     const violations: Violation[] = orderFindings(acting, this.options.maxViolations).map((i) =>
       toViolation(input.text, acting[i]!, actions[i]!),
     );

@@ -126,3 +126,14 @@ describe('fiction versus the real world', () => {
     expect(check('what a dick').action).toBe('redact');
   });
 });
+
+describe('bulk spans reuse', () => {
+  it('redacts correctly when consecutive checks reuse the released span arrays', () => {
+    const first = g.checkSync({ text: 'shit '.repeat(300), stage: 'output' });
+    expect(first.text).toBe('**** '.repeat(300));
+    const second = g.checkSync({ text: 'calm shit '.repeat(200), stage: 'output' });
+    expect(second.text).toBe('calm **** '.repeat(200));
+    const third = g.checkSync({ text: 'сука '.repeat(150), stage: 'output', context: { locale: 'ru' } });
+    expect(third.text).toBe('**** '.repeat(150));
+  });
+});
