@@ -133,7 +133,7 @@ describe('bulk spans reuse', () => {
     expect(first.text).toBe('**** '.repeat(300));
     const second = g.checkSync({ text: 'calm shit '.repeat(200), stage: 'output' });
     expect(second.text).toBe('calm **** '.repeat(200));
-    const third = g.checkSync({ text: 'сука '.repeat(150), stage: 'output', context: { locale: 'ru' } });
-    expect(third.text).toBe('**** '.repeat(150));
+    const third = g.checkSync({ text: 'говно '.repeat(150), stage: 'output', context: { locale: 'ru' } });
+    expect(third.text).toBe('***** '.repeat(150));
   });
 });
