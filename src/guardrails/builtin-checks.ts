@@ -6,6 +6,17 @@
  */
 import { CodeUnits } from './code-units.js';
 import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
+import { classifyThreats, markerMatcher, threatContext } from './fiction.js';
+import { ENGLISH_AMBIGUOUS, ENGLISH_NAMES } from './locales/curation.js';
+import { type LocaleSelection, selectLocales, stopwordMatcher } from './locales/detect.js';
+import {
+  isLocaleCompiled,
+  type LocaleTerms,
+  localeKindCount,
+  localeTerms,
+  type SupportedLocale,
+} from './locales/locale-terms.js';
+import type { NormalizedText } from './normalize.js';
 import { normalizeTransient } from './normalize.js';
 import { CHARACTER_BREAK_RULES, DEFAULT_ANACHRONISMS, expandTemplate, INJECTION_RULES } from './phrases.js';
 import { findPii, PII_PLACEHOLDERS, type PiiType } from './pii.js';
@@ -44,6 +55,8 @@ export interface BuiltinChecksConfig {
   readonly allowlist: readonly string[];
   readonly anachronisms: readonly string[];
   readonly toggles: Required<BuiltinCheckToggles>;
+  /** Locales whose lists may apply (by `context.locale` or the text's scripts and language). */
+  readonly locales: readonly SupportedLocale[];
 }
 
 const PII_SEVERITY: Readonly<Record<PiiType, Severity>> = {
@@ -94,8 +107,26 @@ export class BulkSpans {
     if (this.count + n > this.starts.length) this.grow(this.count + n);
   }
 
+  /**
+   * Hands this instance's arrays to the next instance that needs room (call once the spans are no
+   * longer read): 100 KB adversarial texts then cost no new megabyte of spans per check, hence fewer
+   * scavenges. Arrays in use by a pending async check are never shared.
+   */
+  release(): void {
+    if (this.starts.length > (spare?.starts.length ?? 0)) {
+      spare = { starts: this.starts, ends: this.ends, kinds: this.kinds };
+    }
+    this.starts = this.ends = this.kinds = EMPTY;
+    this.count = 0;
+  }
+
   private grow(min = 0): void {
     const size = Math.max(256, this.starts.length * 2, min);
+    if (this.count === 0 && spare && spare.starts.length >= size) {
+      ({ starts: this.starts, ends: this.ends, kinds: this.kinds } = spare);
+      spare = undefined;
+      return;
+    }
     const s = new Int32Array(size);
     const e = new Int32Array(size);
     const kd = new Int32Array(size);
@@ -109,10 +140,17 @@ export class BulkSpans {
 }
 
 const EMPTY = new Int32Array(0);
+/** Span arrays released by a finished check, reused by the next one (see {@link BulkSpans.release}). */
+let spare: { starts: Int32Array; ends: Int32Array; kinds: Int32Array } | undefined;
 const TERM_INPUT = 1;
 const TERM_OUTPUT = 2;
 const TERM_LOCKED = 4;
 const TERM_INJECTION = 8;
+/** An English term that is an innocent word in another language: applies only to English text. */
+const TERM_AMBIGUOUS = 16;
+/** A term that is also a given name: title-cased, at most `low`. */
+const TERM_NAME = 32;
+const THREAT_SEEN = 1;
 
 /** Compiled built-in checks. */
 export class BuiltinChecks {
@@ -130,9 +168,12 @@ export class BuiltinChecks {
    */
   private readonly flags: Uint8Array;
   private readonly toggles: Required<BuiltinCheckToggles>;
+  /** Locales whose lists may apply. */
+  private readonly locales: ReadonlySet<SupportedLocale>;
 
   constructor(config: BuiltinChecksConfig) {
     this.toggles = config.toggles;
+    this.locales = new Set(config.toggles.terms ? config.locales : []);
     const entries: TermEntry<TermData>[] = [];
     if (config.toggles.terms) {
       for (const group of config.termGroups) {
@@ -192,15 +233,21 @@ export class BuiltinChecks {
       return id;
     });
     this.kinds = ids.size;
-    this.flags = Uint8Array.from(entries, ({ data: d }) => {
+    this.flags = Uint8Array.from(entries, ({ term, data: d }) => {
       const stage = d.stage === 'input' ? TERM_INPUT : d.stage === 'output' ? TERM_OUTPUT : 0;
+      const listed = d.checkId === 'terms';
       return (
         stage |
         (d.unlockedBy !== undefined ? TERM_LOCKED : 0) |
-        (d.checkId === 'prompt_injection' ? TERM_INJECTION : 0)
+        (d.checkId === 'prompt_injection' ? TERM_INJECTION : 0) |
+        (listed && Object.hasOwn(ENGLISH_AMBIGUOUS, term) ? TERM_AMBIGUOUS : 0) |
+        (listed && ENGLISH_NAMES.includes(term) ? TERM_NAME : 0)
       );
     });
     this.messages = entries.map((e) => messageOf(e.data));
+    // Compiled now: compiling inside a check would overwrite the text's transient normalisation.
+    stopwordMatcher();
+    markerMatcher();
   }
 
   /** Term-based findings (word lists, spoilers, injection phrases, character breaks) in `text`. */
@@ -211,17 +258,42 @@ export class BuiltinChecks {
     out: Finding[],
     bulk?: BulkSpans,
   ): void {
-    const nt = normalizeTransient(text);
+    let nt = normalizeTransient(text);
+    const from = out.length;
+    // Selecting the lists may scan for function words: before the term scan (they share buffers).
+    const selection: LocaleSelection = selectLocales(text, nt, context?.locale, this.locales);
+    const fresh = selection.locales.some((l) => !isLocaleCompiled(l));
+    const lists = selection.locales.map((l) => localeTerms(l));
+    // Compiling a list normalises its terms, overwriting the transient normalisation of `text`.
+    if (fresh) nt = normalizeTransient(text);
+    // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
+    const perKind = bulk ? new Int32Array(this.kinds + localeKindCount()) : undefined;
+    let seen = this.scanEnglish(text, nt, stage, context, out, selection.englishFull, perKind, bulk);
+    for (const list of lists) seen |= this.scanLocale(text, nt, list, out, perKind, bulk);
+    if (seen & THREAT_SEEN)
+      classifyThreats(out, from, threatContext(nt, out, from), findPii(text).length > 0);
+  }
+
+  /** The built-in (English) lists, phrases and custom terms; returns THREAT_SEEN when a threat matched. */
+  private scanEnglish(
+    text: string,
+    nt: NormalizedText,
+    stage: GuardrailStage,
+    context: GuardrailContext | undefined,
+    out: Finding[],
+    englishFull: boolean,
+    perKind: Int32Array | undefined,
+    bulk: BulkSpans | undefined,
+  ): number {
     const count = this.matcher.scanKept(nt);
-    if (count === 0) return;
+    if (count === 0) return 0;
     const { a: ka, b: kb, p: kp } = keptMatches();
     const { starts, ends } = nt;
     const progress = context?.questProgress;
     const injection: Array<{ rule: string; weight: number; start: number; end: number }> = [];
     const { termData, messages, dataIds, flags } = this;
     const stageFlag = stage === 'input' ? TERM_INPUT : TERM_OUTPUT;
-    // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
-    const perKind = bulk ? new Int32Array(this.kinds) : undefined;
+    let seen = 0;
     const limit = bulk ? bulk.limit : 0;
     // More kept matches than one kind may report: the rest are bare spans, at most `count` of them.
     if (bulk && count > limit) bulk.reserve(count - limit);
@@ -231,6 +303,7 @@ export class BuiltinChecks {
       const termStage = fl & (TERM_INPUT | TERM_OUTPUT);
       if (termStage !== 0 && termStage !== stageFlag) continue;
       if (fl & TERM_LOCKED && progress?.includes(termData[p]!.unlockedBy!)) continue;
+      if (fl & TERM_AMBIGUOUS && !englishFull) continue;
       const start = starts[ka[k]!]!;
       const end = ends[kb[k]! - 1]!;
       if (perKind && !(fl & TERM_INJECTION)) {
@@ -246,10 +319,11 @@ export class BuiltinChecks {
         injection.push({ rule: d.ruleId ?? 'injection', weight: d.weight ?? 0.5, ...span });
         continue;
       }
+      if (d.category === 'threat') seen = THREAT_SEEN;
       const finding: Finding = {
         checkId: d.checkId,
         category: d.category,
-        severity: d.severity,
+        severity: fl & TERM_NAME && isTitleCase(text, start, end) ? 'low' : d.severity,
         span,
         message: messages[p]!,
         score: 1,
@@ -259,6 +333,49 @@ export class BuiltinChecks {
       if (bulk) bulk.like[dataIds[p]!] ??= finding;
     }
     if (injection.length) pushInjection(injection, out);
+    return seen;
+  }
+
+  /** One locale's list; returns THREAT_SEEN when a threat matched. */
+  private scanLocale(
+    text: string,
+    nt: NormalizedText,
+    list: LocaleTerms,
+    out: Finding[],
+    perKind: Int32Array | undefined,
+    bulk: BulkSpans | undefined,
+  ): number {
+    const { matcher } = list;
+    const count = matcher.scanKept(nt);
+    if (count === 0) return 0;
+    const { a: ka, b: kb, p: kp } = keptMatches();
+    const { starts, ends } = nt;
+    const limit = bulk ? bulk.limit : 0;
+    if (bulk && count > limit) bulk.reserve(count - limit);
+    let seen = 0;
+    for (let k = 0; k < count; k++) {
+      const d = matcher.dataOf(kp[k]!);
+      const start = starts[ka[k]!]!;
+      const end = ends[kb[k]! - 1]!;
+      const kind = this.kinds + d.kind;
+      if (perKind && perKind[kind]!++ >= limit) {
+        bulk!.add(start, end, kind);
+        continue;
+      }
+      if (d.category === 'threat') seen = THREAT_SEEN;
+      const finding: Finding = {
+        checkId: 'terms',
+        category: d.category,
+        severity: d.name && isTitleCase(text, start, end) ? 'low' : d.severity,
+        span: { start, end },
+        message: d.message,
+        score: 1,
+        replacement: STARS[Math.min(end - start, 16)]!,
+      };
+      out.push(finding);
+      if (bulk) bulk.like[kind] ??= finding;
+    }
+    return seen;
   }
 
   /** Runs every enabled synchronous check on `text`, appending findings to `out`. */
@@ -301,6 +418,14 @@ export class BuiltinChecks {
 }
 
 const STARS = Array.from({ length: 17 }, (_, i) => '*'.repeat(i));
+
+/** Whether `text[start, end)` is written as a name: one capital, then lower case ("Dick", not "DICK"). */
+function isTitleCase(text: string, start: number, end: number): boolean {
+  const first = text[start]!;
+  if (first === first.toLowerCase()) return false;
+  const rest = text.slice(start + 1, end);
+  return rest === rest.toLowerCase();
+}
 
 /** The replacement of a listed term spanning `length` original characters. */
 export function starsFor(length: number): string {

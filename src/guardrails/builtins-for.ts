@@ -4,6 +4,7 @@
  */
 import { BuiltinChecks } from './builtin-checks.js';
 import { DEFAULT_ALLOWLIST, DEFAULT_TERM_GROUPS, type TermGroup } from './default-terms.js';
+import { SUPPORTED_LOCALES, validateLocales } from './locales/locale-terms.js';
 import type { GuardrailsMonitorOptions } from './monitor-options.js';
 import { DEFAULT_ANACHRONISMS } from './phrases.js';
 
@@ -16,6 +17,7 @@ function defaultBuiltins(): BuiltinChecks {
     allowlist: DEFAULT_ALLOWLIST,
     anachronisms: DEFAULT_ANACHRONISMS,
     toggles: { terms: true, pii: true, secrets: true, promptInjection: true, characterBreaks: true },
+    locales: SUPPORTED_LOCALES,
   });
   return sharedDefaultBuiltins;
 }
@@ -28,7 +30,8 @@ export function builtinsFor(options: GuardrailsMonitorOptions): BuiltinChecks {
     !options.spoilers?.length &&
     !options.allowlist?.length &&
     !options.anachronisms &&
-    !options.checks;
+    !options.checks &&
+    !options.locales;
   if (isDefault) return defaultBuiltins();
   const termGroups: TermGroup[] = [
     ...(options.terms ?? DEFAULT_TERM_GROUPS),
@@ -52,5 +55,6 @@ export function builtinsFor(options: GuardrailsMonitorOptions): BuiltinChecks {
       characterBreaks: true,
       ...options.checks,
     },
+    locales: options.locales ? validateLocales(options.locales) : SUPPORTED_LOCALES,
   });
 }

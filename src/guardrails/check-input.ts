@@ -34,6 +34,15 @@ export function validateInput(input: CheckInput): void {
       field: 'context',
     });
   }
+  const locale = input.context?.locale;
+  if (locale !== undefined && typeof locale !== 'string') {
+    throw new ValidationError(
+      `Expected \`context.locale\` to be a BCP 47 tag such as 'es' or 'pt-BR', got ${typeof locale}`,
+      {
+        field: 'context.locale',
+      },
+    );
+  }
   const progress = input.context?.questProgress;
   if (progress !== undefined && !Array.isArray(progress)) {
     throw new ValidationError('Expected `context.questProgress` to be an array of quest ids', {

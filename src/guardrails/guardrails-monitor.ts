@@ -232,6 +232,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     } else if (action === 'redact') {
       text = redactText(input.text, acting, actions, bulk);
     }
+    bulk?.release();
     const violations: Violation[] = orderFindings(acting, this.options.maxViolations).map((i) =>
       toViolation(input.text, acting[i]!, actions[i]!),
     );
@@ -269,8 +270,9 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     const reviewMin = SEVERITY_RANK[this.options.reviewMinSeverity];
     for (const v of result.violations) {
       const rank = SEVERITY_RANK[v.severity];
-      if (rank < persistMin && v.action !== 'block') continue;
-      const record = violationRecord(v, input, this.clock.now(), rank >= reviewMin || v.action === 'block');
+      if (rank < persistMin && v.action !== 'block' && !v.review) continue;
+      const review = rank >= reviewMin || v.action === 'block' || v.review === true;
+      const record = violationRecord(v, input, this.clock.now(), review);
       try {
         if (this.sink.add(record) === false)
           this.emitSafely('guardrails:persist_failed', {

@@ -15,6 +15,13 @@ export type { CheckFailedEvent, GuardrailsEvents, ViolationEvent } from './guard
 export type { GuardrailsMetrics } from './guardrails-metrics.js';
 export { GuardrailsMonitor } from './guardrails-monitor.js';
 export {
+  ENGLISH_AMBIGUOUS,
+  LOCALE_CURATION,
+  type LocaleCuration,
+  type TermAddition,
+} from './locales/curation.js';
+export { loadedLocales, SUPPORTED_LOCALES, type SupportedLocale } from './locales/locale-terms.js';
+export {
   DEFAULT_GUARDRAILS_OPTIONS,
   type GuardrailsMonitorOptions,
   type SpoilerGroup,

@@ -53,6 +53,12 @@ export interface GuardrailsMonitorOptions {
   readonly spoilers?: readonly SpoilerGroup[];
   /** Modern-world words flagged in NPC output; `[]` for modern settings. @default DEFAULT_ANACHRONISMS */
   readonly anachronisms?: readonly string[];
+  /**
+   * Locales whose term lists may apply (`es`, `pt-BR`…; see `SUPPORTED_LOCALES`): chosen per check by
+   * `context.locale`, or else by the scripts and language of the text. Each list is compiled on first
+   * use. `[]` keeps English only. @default every supported locale
+   */
+  readonly locales?: readonly string[];
   /** Turn built-in checks off. @default all on */
   readonly checks?: BuiltinCheckToggles;
   /** Global category × severity → action overrides. */

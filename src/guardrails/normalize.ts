@@ -3,8 +3,11 @@
  *
  * Steps, in one linear pass plus two linear passes over the result:
  * 1. per code point: zero-width and combining characters dropped; NFKD compatibility decomposition
- *    (covers NFKC's fullwidth/ligature/math-alphabet folding) with diacritics stripped; lower case;
- *    Cyrillic/Greek look-alike letters folded to Latin;
+ *    (covers NFKC's fullwidth/ligature/math-alphabet folding) with diacritics stripped, except the
+ *    letters that tell words apart in one language (Spanish ñ, Turkish dotless ı: kept, and matched as
+ *    n and i by lists that do not spell them); lower case; Cyrillic/Greek look-alike letters folded to
+ *    Latin; Hangul, kana and CJK by NFKC instead (syllables and voiced kana stay whole, half-width
+ *    forms and their voicing marks compose), katakana folded onto hiragana;
  * 2. one walk over the tokens (skipped when the text holds no letter or leetspeak symbol; the join
  *    alone when it holds no digit or symbol):
  *    leetspeak inside tokens that contain a letter (`h3ll0` → `hello`, `$h!t` → `shit`; a trailing `!`
@@ -108,7 +111,6 @@ const CONFUSABLES: Record<string, string> = {
   ø: 'o',
   đ: 'd',
   ł: 'l',
-  ı: 'i',
   ս: 'u',
   ц: 'u',
   օ: 'o',
@@ -156,11 +158,40 @@ const WORD = /[\p{L}\p{N}]/u;
 const foldCache = new Map<number, string>();
 const FOLD_CACHE_MAX = 4096;
 
+/**
+ * Hangul, kana and CJK: compatibility composition (NFKC), so half-width and full-width forms fold onto
+ * the usual ones while syllables and voiced kana stay whole (ガ is not カ, 보지 is not 봊이); katakana
+ * then folds onto hiragana.
+ */
+function isComposedScript(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x11ff) ||
+    (cp >= 0x2e80 && cp <= 0x9fff) ||
+    (cp >= 0xa960 && cp <= 0xa97f) ||
+    (cp >= 0xac00 && cp <= 0xd7ff) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xff61 && cp <= 0xffdc) ||
+    cp >= 0x20000
+  );
+}
+
+function foldComposed(cp: number): string {
+  let out = '';
+  for (const ch of String.fromCodePoint(cp).normalize('NFKC')) {
+    const c = ch.codePointAt(0)!;
+    out += c >= 0x30a1 && c <= 0x30f6 ? String.fromCharCode(c - 0x60) : ch.toLowerCase();
+  }
+  return out;
+}
+
 function foldCodePoint(cp: number): string {
   const cached = foldCache.get(cp);
   if (cached !== undefined) return cached;
   let out = '';
-  if (!ZERO_WIDTH.has(cp) && !(cp >= 0xfe00 && cp <= 0xfe0f)) {
+  if (cp === 0xf1 || cp === 0xd1)
+    out = '\u00f1'; // ñ: Spanish "coño" is not "cono" (kept apart, see TermMatcher)
+  else if (isComposedScript(cp)) out = foldComposed(cp);
+  else if (!ZERO_WIDTH.has(cp) && !(cp >= 0xfe00 && cp <= 0xfe0f)) {
     const folded = String.fromCodePoint(cp).normalize('NFKD').replace(MARK, '');
     for (const ch of folded) {
       const lower = ch.toLowerCase();
@@ -174,8 +205,30 @@ function foldCodePoint(cp: number): string {
 const FOLD_UNKNOWN = -2;
 const FOLD_REMOVED = -3;
 const FOLD_MULTI = -1;
+/** A kana voicing mark: composed with the previous character (half-width ｶﾞ → が). */
+const FOLD_VOICE = -4;
 // BMP code point → (kind << 16 | folded code), FOLD_REMOVED, FOLD_MULTI, or FOLD_UNKNOWN until first seen.
 const FOLD1 = new Int32Array(65536).fill(FOLD_UNKNOWN);
+const VOICED = 0x3099;
+const SEMI_VOICED = 0x309a;
+for (const c of [0xff9e, 0x3099, 0x309b]) FOLD1[c] = FOLD_VOICE;
+for (const c of [0xff9f, 0x309a, 0x309c]) FOLD1[c] = FOLD_VOICE;
+
+// Composed kana by (previous character, voicing kind), filled on first use.
+const voicedCache = new Map<number, number>();
+
+/** The character `prev` with the voicing mark of `c` composed in, or `prev` when they do not compose. */
+function voiced(prev: number, c: number): number {
+  const mark = c === 0xff9e || c === 0x3099 || c === 0x309b ? VOICED : SEMI_VOICED;
+  const key = prev * 2 + (mark === VOICED ? 0 : 1);
+  let out = voicedCache.get(key);
+  if (out === undefined) {
+    const composed = String.fromCharCode(prev, mark).normalize('NFC');
+    out = composed.length === 1 ? composed.charCodeAt(0) : prev;
+    if (voicedCache.size < 4096) voicedCache.set(key, out);
+  }
+  return out;
+}
 
 function fillFold1(cp: number): number {
   const folded = foldCodePoint(cp);
@@ -194,6 +247,7 @@ function kindOfFolded(c: number): number {
   if (c >= 97 && c <= 122) return K_LETTER;
   if (c >= 48 && c <= 57) return K_DIGIT;
   if (c < 128) return c < 128 && LEET_CODE[c]! >= 0 ? K_SYM : K_SEP;
+  if (c >= 0xd800 && c <= 0xdfff) return K_LETTER; // half of an astral letter (CJK extensions)
   return WORD.test(String.fromCharCode(c)) ? K_LETTER : K_SEP;
 }
 
@@ -313,6 +367,11 @@ function foldPass(text: string, n: number): number {
       v = astral ? FOLD_MULTI : FOLD1[c]!;
       if (v === FOLD_UNKNOWN) v = fillFold1(c);
       if (v === FOLD_REMOVED) continue;
+      if (v === FOLD_VOICE) {
+        if (m > 0 && cv[m - 1]! >> 16 === K_LETTER)
+          cv[m - 1] = (K_LETTER << 16) | voiced(cv[m - 1]! & 0xffff, c);
+        continue;
+      }
       if (v === FOLD_MULTI) {
         const cp = astral ? ((c - 0xd800) << 10) + (units[i + 1]! - 0xdc00) + 0x10000 : c;
         const folded = foldCodePoint(cp);

@@ -211,7 +211,49 @@ function digitsOf(text: string, a: number, b: number): string {
   return d;
 }
 
+/**
+ * {@link classifyWindowShape}, minus what is reserved for fiction and documentation: NANP numbers
+ * 555-0100…555-0199 (with or without an area code) and the documentation IPv4 ranges.
+ */
 function classifyWindow(
+  text: string,
+  u: Uint16Array,
+  groupCount: number,
+  a: number,
+  b: number,
+  plus: boolean,
+  paren: boolean,
+): PiiType | null {
+  const type = classifyWindowShape(text, u, groupCount, a, b, plus, paren);
+  if (type === 'phone' && isFictionalPhone(digitsOf(text, a, b))) return null;
+  if (type === 'ipv4' && isDocumentationIpv4(u, a)) return null;
+  return type;
+}
+
+/** 555-0100…555-0199: the numbers reserved for fiction (the last seven digits). */
+function isFictionalPhone(digits: string): boolean {
+  const n = digits.length;
+  return (n === 7 || n === 10 || n === 11) && digits.startsWith('55501', n - 7);
+}
+
+/** 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (RFC 5737): addresses for examples and fiction. */
+function isDocumentationIpv4(u: Uint16Array, a: number): boolean {
+  const octet = (i: number) => {
+    let v = 0;
+    for (let q = gs[i]!; q < ge[i]!; q++) v = v * 10 + (u[q]! - 48);
+    return v;
+  };
+  const o1 = octet(a);
+  const o2 = octet(a + 1);
+  const o3 = octet(a + 2);
+  return (
+    (o1 === 192 && o2 === 0 && o3 === 2) ||
+    (o1 === 198 && o2 === 51 && o3 === 100) ||
+    (o1 === 203 && o2 === 0 && o3 === 113)
+  );
+}
+
+function classifyWindowShape(
   text: string,
   u: Uint16Array,
   groupCount: number,
@@ -455,6 +497,7 @@ function findIpv6(text: string, u: Uint16Array, n: number, out: PiiMatch[]): voi
 
 function ipv6Valid(s: string): boolean {
   if (!/[0-9]/.test(s)) return false; // 'a::b', 'cafe::bad' are not addresses in prose
+  if (/^2001:0{0,1}db8(?::|$)/i.test(s)) return false; // 2001:db8::/32 is for documentation (RFC 3849)
   const halves = s.split('::');
   if (halves.length > 2) return false;
   const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));

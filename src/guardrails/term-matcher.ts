@@ -25,6 +25,11 @@ export interface TermMatch<T> {
 }
 
 const SEP = 32;
+/** Letters normalisation keeps distinct (see `normalize.ts`) → the plain letter they fold to elsewhere. */
+const LOCALE_LETTERS: ReadonlyArray<readonly [number, number]> = [
+  [0x131, 0x69], // ı → i
+  [0xf1, 0x6e], // ñ → n
+];
 
 /**
  * Compiled multi-term matcher.
@@ -101,6 +106,12 @@ export class TermMatcher<T> {
       if (codes.length > maxLen) maxLen = codes.length;
     });
     this.maxTermLength = maxLen;
+    // Letters kept apart by normalisation for the locales where they matter (Turkish dotless ı, Spanish
+    // ñ) match their plain letter unless one of this matcher's own terms spells them.
+    for (const [special, plain] of LOCALE_LETTERS) {
+      if (this.classOf[special] === 1 && this.classOf[plain] !== 1)
+        this.classOf[special] = this.classOf[plain]!;
+    }
     this.classes = classes;
 
     // Trie.
@@ -190,6 +201,18 @@ export class TermMatcher<T> {
     return out;
   }
 
+  /** Bytes held by the compiled tables (class map, DFA, outputs). */
+  get byteSize(): number {
+    return (
+      this.classOf.byteLength +
+      this.jump.byteLength +
+      this.outStart.byteLength +
+      this.outIds.byteLength +
+      this.patLen.byteLength +
+      3 * this.size
+    );
+  }
+
   /** The data of compiled term `p` (an index from {@link TermMatcher.scanKept}). */
   dataOf(p: number): T {
     return this.entries[p]!.data;
@@ -199,10 +222,11 @@ export class TermMatcher<T> {
    * Like {@link TermMatcher.scan} without allocating per match: fills the module's kept-match buffers
    * (`keptA`, `keptB`, `keptP`: normalised start, end and term index, in text order) and returns their
    * count. The buffers are valid until the next scan. Linear in the text plus the number of raw hits.
+   * `to` (default: the end) stops the scan early, e.g. to sample the start of a long text.
    */
-  scanKept(text: NormalizedText, from = 0): number {
+  scanKept(text: NormalizedText, from = 0, to = text.codes.length): number {
     const { codes, runs } = text;
-    const n = codes.length;
+    const n = Math.min(codes.length, to);
     const { jump, classes, classOf, outStart, outIds, patLen, patNeed, startBound, endBound, allow } = this;
     let hits = 0;
     let allows = 0;

@@ -96,6 +96,7 @@ export function toViolation(text: string, f: Finding, action: GuardrailAction): 
     score: f.score ?? 1,
     action,
     ...(f.replacement !== undefined ? { replacement: f.replacement } : {}),
+    ...(f.review ? { review: true } : {}),
   };
 }
 

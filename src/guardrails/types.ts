@@ -61,12 +61,18 @@ export interface Violation {
   readonly action: GuardrailAction;
   /** Placeholder the text is redacted with when the action is `redact`, e.g. `[EMAIL]`. */
   readonly replacement?: string;
+  /** Sent to the review queue whatever its severity (an ambiguous threat a person should judge). */
+  readonly review?: boolean;
 }
 
 /** Request context used by spoiler gating, fallback choice and rating. */
 export interface GuardrailContext {
   /** ESRB (`E`, `E10+`, `T`, `M`, `AO`) or PEGI (`3`, `7`, `12`, `16`, `18`) rating, or a profile name. */
   readonly rating?: string;
+  /**
+   * BCP 47 language tag of the text (`es`, `pt-BR`, `zh-Hans`): selects the locale term lists. Without
+   * it, the scripts in the text (and, for Latin script, its function words) do.
+   */
   readonly locale?: string;
   /** NPC speaking (chooses NPC-specific fallback lines). */
   readonly npcId?: string;
@@ -154,4 +160,6 @@ export interface Finding {
   readonly replacement?: string;
   /** Forces the action (used by fail-open/fail-closed check failures). */
   readonly action?: GuardrailAction;
+  /** Store it in the review queue as `pending` whatever its severity. */
+  readonly review?: boolean;
 }

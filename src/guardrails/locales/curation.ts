@@ -1,0 +1,1005 @@
+/**
+ * Curation of the maintained term lists (`naughty-words`, the LDNOOBW lists, CC-BY-4.0): per locale,
+ * the source entries dropped because they over-match in game text (each with its reason), the terms
+ * added because the source misses them, and the ratings that differ from the default (profanity,
+ * medium). Updating the data means bumping `naughty-words` and re-running the locale corpus test;
+ * entries here that no longer exist in the source are ignored.
+ *
+ * Term syntax is the matcher's: `*` at an end lifts the word boundary on that side. CJK and Korean
+ * terms are always matched without word boundaries.
+ * @module
+ */
+import type { GuardrailCategory, Severity } from '../types.js';
+
+/** Terms added to a locale, sharing a rating and a reason. */
+export interface TermAddition {
+  readonly category: GuardrailCategory;
+  readonly severity: Severity;
+  readonly terms: readonly string[];
+  readonly reason: string;
+}
+
+/** How one locale's source list is curated. */
+export interface LocaleCuration {
+  /** Source entries dropped (lower-cased) → why they over-match. */
+  readonly remove: Readonly<Record<string, string>>;
+  /** Source entries rated differently from profanity/medium. */
+  readonly rate?: ReadonlyArray<{
+    readonly category: GuardrailCategory;
+    readonly severity: Severity;
+    readonly terms: readonly string[];
+  }>;
+  /** Terms the source misses. */
+  readonly add: readonly TermAddition[];
+  /** Terms that are also given names (`Troia`, `Concha`): title-cased, they are at most `low`. */
+  readonly names?: readonly string[];
+  /** Innocent phrases containing a listed term (the locale's allowlist). */
+  readonly allow?: readonly string[];
+}
+
+const INFLECTED = 'inflected forms the source list lacks';
+const COMMON = 'common profanity the source list lacks';
+const THREAT = 'real-world threat phrasing (classified by the fiction rules)';
+
+/** Curation per supported locale. */
+// biome-ignore format: data kept compact, one wrapped list per group
+export const LOCALE_CURATION: Readonly<Record<string, LocaleCuration>> = {
+  es: {
+    remove: {
+      asesinato: 'murder: crime and quest dialogue',
+      asno: 'donkey',
+      caca: "children's word",
+      chupada: 'sucked (innocent verb form)',
+      chupetón: 'hickey, mild',
+      concha: 'shell (Spain); kept only in "concha de tu madre"',
+      coprofagía: 'medical term',
+      drogas: 'drugs: crime-story vocabulary, not profanity',
+      'fiesta de salchichas': 'sausage party: literal in tavern scenes',
+      'haciendo el amor': 'making love: romance lines',
+      heroína: 'heroine (the protagonist) and heroin',
+      idiota: 'mild insult common in all ratings',
+      imbécil: 'mild insult common in all ratings',
+      infierno: 'hell: fantasy vocabulary',
+      maciza: 'solid (adjective)',
+      macizorra: 'slang compliment',
+      maldito: 'cursed: fantasy vocabulary',
+      martillo: 'hammer',
+      nazi: 'historical term',
+      orina: 'urine',
+      pedo: 'fart; Mexican "problem/drunk"',
+      pervertido: 'pervert (descriptive)',
+      pezón: 'nipple (anatomical)',
+      pis: "children's word",
+      prostituta: 'descriptive term in crime stories',
+      racista: 'racist (descriptive)',
+      ramera: 'harlot: period fiction',
+      sádico: 'sadistic (descriptive)',
+      esperma: 'sperm (biological)',
+      'tía buena': 'slang compliment',
+      travesti: 'descriptive term',
+      trio: 'trio (music, groups)',
+      vulva: 'anatomical',
+      bastardo: 'bastard child: period fiction (the English list covers the insult)',
+    },
+    rate: [
+      { category: 'profanity', severity: 'high', terms: [
+        'chupapollas', 'follador', 'follar', 'hija de puta', 'hijaputa', 'hijo de puta', 'hijoputa', 'puta',
+      ] },
+      { category: 'slur', severity: 'high', terms: [
+        'bollera', 'marica', 'maricón', 'mariconazo',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        'hacer una paja', 'mamada', 'semen', 'sexo', 'sexo oral', 'tetas grandes',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: COMMON, terms: [
+        'joder', 'jodete', 'jodido', 'jodida', 'jodidos', 'jodidas', 'puto', 'putos', 'putas', 'chinga*',
+        'chingar', 'chingado', 'chingada', 'malparido*', 'hijueputa*', 'me cago en*', 'cojones', 'coño',
+      ] },
+      { category: 'profanity', severity: 'medium', reason: INFLECTED, terms: [
+        'mierdas', 'carajo', 'pendejos', 'pendeja', 'pendejas', 'cabrones', 'cabrona', 'culero', 'mamón',
+        'pelotudo*', 'gilipolla*',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'maricones', 'sudaca*',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'sé dónde vives', 'se donde vives', 'sé donde vives', 'iré a tu casa', 'voy a ir a tu casa',
+      ] },
+    ],
+  },
+  de: {
+    remove: {
+      bimbo: 'loanword, mild',
+      bonze: 'bigwig',
+      fratze: 'grimace (horror descriptions)',
+      ische: 'slang for girl',
+      kimme: 'rear sight of a gun',
+      lümmel: 'lout, mild',
+      mufti: 'religious title',
+      nackt: 'naked (descriptive)',
+      nippel: 'nipple; also a technical nipple',
+      popel: 'booger',
+      reudig: 'mangy (animals)',
+      rosette: 'rosette (ornament)',
+      schabracke: 'saddle cloth',
+      schnackeln: 'dialect, innocent senses',
+      pinkeln: "children's word",
+      penis: 'anatomical',
+      möpse: 'pugs (dogs)',
+      bratze: 'doll brand; kept in compounds',
+      dödel: 'mild',
+    },
+    rate: [
+      { category: 'slur', severity: 'critical', terms: [
+        'neger', 'nigger', 'kanake',
+      ] },
+      { category: 'slur', severity: 'high', terms: [
+        'schwuchtel', 'kampflesbe', 'analritter',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'fick', 'ficken', 'fotze', 'hure', 'hurensohn', 'nutte', 'schlampe', 'wichse', 'wichsen', 'wichser',
+        'schwanzlutscher', 'arschficker',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        'milf', 'morgenlatte', 'onanieren', 'orgasmus', 'porno', 'titten', 'tittchen', 'bumsen', 'vögeln',
+        'pimpern', 'poppen', 'muschi', 'möse',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'medium', reason: INFLECTED, terms: [
+        'scheiss*', 'arschloch*', 'arschgeige*', 'verpiss dich', 'halt die fresse', 'drecksau',
+        'dreckskerl', 'miststück', 'leck mich', 'kackscheiße', 'mistkerl', 'drecksack',
+      ] },
+      { category: 'profanity', severity: 'high', reason: INFLECTED, terms: [
+        'fick dich', 'ficker', 'gefickt', 'fotzen', 'huren', 'hurensöhne', 'wichsers', 'schlampen',
+        'missgeburt',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'spast', 'spasti', 'schwuchteln',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'ich weiß wo du wohnst', 'ich weiss wo du wohnst', 'ich komme zu dir nach hause',
+        'ich finde dich zu hause',
+      ] },
+    ],
+  },
+  fr: {
+    remove: {
+      baiser: 'a kiss (noun): romance lines',
+      bander: 'to bandage',
+      bitte: 'German "please" and a mooring post',
+      bourré: 'stuffed / drunk',
+      bourrée: 'a folk dance',
+      caca: "children's word",
+      chatte: 'female cat',
+      folle: 'mad (adjective)',
+      'grande folle': 'follows folle',
+      gerbe: 'sheaf of wheat',
+      gerber: 'mild',
+      gueule: "an animal's mouth; kept as \"ta gueule\"",
+      jouir: 'to enjoy (a right, a view)',
+      'ménage à trois': 'descriptive',
+      meuf: 'slang for woman',
+      pédale: 'bicycle / organ pedal',
+      péter: 'to burst, to break',
+      pipi: "children's word",
+      ramoner: 'to sweep a chimney',
+      suce: 'sucks (innocent verb form)',
+      tanche: 'tench (fish)',
+      tapette: 'fly swatter, mousetrap',
+      trique: 'cudgel',
+      zigounette: "children's word",
+      zizi: "children's word",
+      déconne: 'mild',
+    },
+    rate: [
+      { category: 'slur', severity: 'critical', terms: [
+        'nègre', 'negro',
+      ] },
+      { category: 'slur', severity: 'high', terms: [
+        'gouine', 'pédé',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'enculé', 'enculée', 'enculeur', 'enculeurs', 'fille de pute', 'fils de pute',
+        'la putain de ta mère', 'nique ta mère', 'nique ta race', 'putain', 'pute', 'salope',
+        'sac à foutre',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        'branlette', 'clito', 'clitoris', 'turlute', 'tringler', 'troncher',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'medium', reason: INFLECTED, terms: [
+        'ta gueule', 'ferme ta gueule', 'connards', 'connasses', 'enfoirés', 'merdes', 'bâtard', 'bâtards',
+        'fdp', 'va te faire foutre', 'couille*',
+      ] },
+      { category: 'profanity', severity: 'high', reason: INFLECTED, terms: [
+        'enculés', 'putains', 'putes', 'salopes', 'niquer', 'nique',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'je sais où tu habites', 'je sais ou tu habites', 'je viendrai chez toi', 'je vais venir chez toi',
+      ] },
+    ],
+    allow: ['cul-de-sac', 'cul de sac', 'culs-de-sac', 'con brio'],
+  },
+  pt: {
+    remove: {
+      aborto: 'abortion (descriptive)',
+      amador: 'amateur',
+      aranha: 'spider',
+      ariano: 'Aryan / Aries',
+      balalao: 'unclear, innocent uses',
+      biscate: 'odd job',
+      bissexual: 'orientation, not profanity',
+      boob: 'English loan',
+      'braulio de borracha': 'rubber toy',
+      bumbum: 'mild',
+      burro: 'donkey',
+      camisinha: 'condom (health text)',
+      cerveja: 'beer: tavern scenes',
+      chupar: 'to suck (a sweet)',
+      cocaína: 'drug name: crime stories',
+      coito: 'descriptive',
+      comer: 'to eat',
+      consolo: 'consolation',
+      'dum raio': 'mild',
+      fecal: 'medical',
+      'frango assado': 'roast chicken',
+      gozar: 'to enjoy',
+      grelho: 'grill',
+      heroína: 'heroine / heroin',
+      heterosexual: 'orientation, not profanity',
+      'homem gay': 'orientation, not profanity',
+      homoerótico: 'descriptive',
+      homosexual: 'orientation, not profanity',
+      inferno: 'hell: fantasy vocabulary',
+      lésbica: 'orientation, not profanity',
+      lolita: 'novel title, name',
+      mama: 'mum; breast (medical)',
+      'passar um cheque': 'innocent idiom',
+      pau: 'stick, wood',
+      peidar: 'mild',
+      pênis: 'anatomical',
+      pinto: 'chick (young bird)',
+      saco: 'bag, sack',
+      torneira: 'tap',
+      veado: 'deer (hunting quests); the slur is spelled "viado"',
+      vibrador: 'vibrating device',
+      ânus: 'anatomical',
+    },
+    rate: [
+      { category: 'slur', severity: 'high', terms: [
+        'bicha', 'paneleiro',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'caralho', 'filho da puta', 'foda', 'foda-se', 'foder', 'puta', 'puta que pariu',
+        'puta que te pariu', 'vadia', 'vai-te foder', 'vai tomar no cu',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        'boceta', 'chochota', 'xochota', 'xana', 'queca', 'transar', 'esporra', 'clitoris',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: COMMON, terms: [
+        'fodido', 'fodida', 'fodidos', 'fodase', 'fdp', 'pqp', 'vai se foder', 'caralhos', 'putas',
+        'arrombado', 'arrombada', 'buceta', 'punheta', 'vagabunda',
+      ] },
+      { category: 'profanity', severity: 'medium', reason: COMMON, terms: [
+        'merdas', 'babaca', 'cuzão', 'otário', 'otária', 'arrombad*', 'desgraçado', 'porra*',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'viado', 'viados', 'sapatão',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'eu sei onde você mora', 'sei onde você mora', 'sei onde voce mora', 'vou até sua casa',
+        'vou na sua casa',
+      ] },
+    ],
+  },
+  it: {
+    remove: {
+      assatanato: 'possessed (horror)',
+      bagnarsi: 'to get wet',
+      balle: 'bales; lies (mild)',
+      battere: 'to beat, to strike',
+      biga: 'chariot',
+      boiata: 'mild',
+      bordello: 'mess, brothel (descriptive)',
+      brinca: 'innocent verb form',
+      cadavere: 'corpse: horror and crime',
+      cagna: 'female dog',
+      cesso: 'toilet',
+      chiappa: 'buttock (mild)',
+      chiavare: 'to lock (dialect)',
+      chiavata: 'locked',
+      cornuto: 'horned (demons, beasts)',
+      cozza: 'mussel',
+      fava: 'broad bean',
+      femminuccia: 'mild',
+      finocchio: 'fennel',
+      guardone: 'voyeur (descriptive)',
+      imbecille: 'mild insult',
+      ingoio: 'I swallow',
+      mannaggia: 'mild',
+      monta: 'mounts (a horse)',
+      montare: 'to mount, to assemble',
+      'nave scuola': 'training ship',
+      palle: 'balls (toys, cannon)',
+      pesce: 'fish',
+      pipì: "children's word",
+      pisciare: 'mild',
+      piscio: 'mild',
+      pisello: 'pea',
+      pistolotto: 'lecture',
+      pomiciare: 'to make out (mild)',
+      pompa: 'pump; pomp',
+      porca: 'sow',
+      'porca madonna': 'mild exclamation',
+      'porca miseria': 'mild exclamation',
+      porco: 'pig',
+      quaglia: 'quail',
+      regina: 'queen',
+      rizzarsi: 'to stand up',
+      ruffiano: 'flatterer',
+      sbattere: 'to slam',
+      sbattersi: 'to bother',
+      sega: 'saw (tool)',
+      spagnola: 'Spanish (feminine)',
+      succhione: 'mild',
+      tirare: 'to pull, to shoot',
+      topa: 'female mouse',
+      vacca: 'cow',
+      vangare: 'to dig',
+      cacca: "children's word",
+      mona: 'dialect, innocent senses',
+    },
+    rate: [
+      { category: 'slur', severity: 'high', terms: [
+        'frocio', 'froscio', 'culattone', 'recchione', 'terrone', 'checca',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'cazzo', 'figlio di puttana', 'fottere', 'mignotta', 'porca puttana', 'puttana', 'testa di cazzo',
+        'troia', 'vaffanculo', 'zoccola', 'bocchinara',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        'pompino', 'sborra', 'sborrata', 'sveltina', 'trombare', 'scopare', 'scopata', 'tette', 'zinne',
+        'ditalino',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: INFLECTED, terms: [
+        'fanculo', 'fottiti', 'fottuto', 'fottuta', 'fottuti', 'puttane', 'troie', 'cazzi', 'porco dio',
+        'dio porco', 'dio cane', 'porcodio', 'diocane',
+      ] },
+      { category: 'profanity', severity: 'medium', reason: INFLECTED, terms: [
+        'stronzi', 'stronze', 'merde', 'bastardo', 'bastardi', 'coglionata', 'cazzate',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'so dove abiti', 'so dove vivi', 'verrò a casa tua', 'vengo a casa tua',
+      ] },
+    ],
+    names: ['troia'],
+  },
+  pl: {
+    remove: {
+      burdelmama: 'rare',
+      debil: 'mild insult',
+      dmuchać: 'to blow',
+      duperele: 'trifles',
+      jajco: 'egg (dialect)',
+      jajko: 'egg',
+      pieprzyć: 'to pepper; to talk nonsense',
+      pierdoła: 'old fogey (mild)',
+      pierdzieć: 'to fart (mild)',
+      rzygać: 'to vomit',
+      sraczka: 'diarrhoea',
+      syf: 'mess',
+      cyc: 'mild',
+    },
+    rate: [
+      { category: 'slur', severity: 'high', terms: [
+        'ciota',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'chuj', 'chujnia', 'do kurwy nędzy', 'dziwka', 'huj', 'huj ci w dupę', 'ja pierdolę', 'jebać',
+        'jebany', 'kurwa', 'kurwy', 'pierdolec', 'pierdolić', 'pierdolnąć', 'pierdolnięty', 'pizda',
+        'pojeb', 'pojebany', 'popierdolony', 'skurwysyn', 'wkurwiać', 'zajebisty', 'kutas',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: INFLECTED, terms: [
+        'kurw*', 'pierdol*', 'spierdal*', 'wypierdal*', 'zapierdal*', 'jeb*', 'zajeb*', 'chuj*',
+        'skurwysyn*', 'skurwiel*', 'pizd*', 'dziwk*', 'pojeb*',
+      ] },
+      { category: 'profanity', severity: 'medium', reason: INFLECTED, terms: [
+        'gówn*', 'dup*', 'kutas*',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'cwel', 'cwele', 'pedał', 'pedały',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'wiem gdzie mieszkasz', 'przyjdę do twojego domu', 'znajdę cię w domu',
+      ] },
+    ],
+    allow: ['dupleks', 'duplikat*'],
+  },
+  tr: {
+    remove: {
+      çingene: 'Romani (descriptive; characters in fiction)',
+      çingenede: 'see çingene',
+      çingeneden: 'see çingene',
+      çingeneler: 'see çingene',
+      çingenelerde: 'see çingene',
+      çingenelerden: 'see çingene',
+      çingenelere: 'see çingene',
+      çingeneleri: 'see çingene',
+      çingenelerin: 'see çingene',
+      çingenenin: 'see çingene',
+      çingeneye: 'see çingene',
+      çingeneyi: 'see çingene',
+    },
+    rate: [
+      { category: 'profanity', severity: 'high', terms: [
+        'orospu', 'orospular', 'sik', 'siktir', 'sikmek', 'amcık', 'yarak', 'götveren',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: COMMON, terms: [
+        'siktir git', 'amına koyayım', 'amına koyim', 'amına', 'amını', 'amk', 'orospu çocuğu',
+        'orospu cocugu', 'sikerim', 'sikeyim', 'siktiğimin', 'yarrak', 'yarram', 'pezevenk', 'kahpe',
+      ] },
+      { category: 'profanity', severity: 'medium', reason: COMMON, terms: [
+        'piç', 'piçler', 'yavşak', 'gavat', 'bok', 'boktan', 'pezevenk*', 'götünü', 'şerefsiz',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'ibne', 'ibneler',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'nerede oturduğunu biliyorum', 'nerede yaşadığını biliyorum', 'evine geleceğim', 'evine gelirim',
+      ] },
+    ],
+  },
+  nl: {
+    remove: {
+      'aardappels afgieten': 'idiom, innocent',
+      'achter het raam zitten': 'idiom, innocent',
+      anita: 'given name',
+      asbak: 'ashtray',
+      balen: 'bales; to be fed up',
+      bedonderen: 'mild',
+      bekken: 'basin, pelvis, cymbals',
+      beurt: 'turn (in a game!)',
+      boemelen: 'to dawdle',
+      buffelen: 'to slog',
+      'de ballen': 'the balls',
+      'de hond uitlaten': 'to walk the dog',
+      'de koffer induiken': 'idiom',
+      del: 'also "part of"',
+      'de pijp uitgaan': 'to die (idiom)',
+      'driehoog achter wonen': 'idiom, innocent',
+      flikken: 'to pull off (a trick)',
+      gat: 'hole, gap',
+      gedoogzone: 'policy term',
+      'gras maaien': 'to mow the grass',
+      griet: 'girl',
+      hol: 'cave, burrow',
+      huisdealer: 'descriptive',
+      johny: 'given name',
+      kanen: 'to eat (slang)',
+      klooien: 'to mess about (mild)',
+      knor: 'oink',
+      matje: 'small mat',
+      mof: 'muff; dated slur rarely meant',
+      muts: 'hat',
+      naaien: 'to sew',
+      naakt: 'naked (descriptive)',
+      nicht: 'niece, cousin',
+      paal: 'pole, post',
+      palen: 'poles',
+      penoze: 'underworld (crime stories)',
+      poep: "children's word",
+      poepen: "children's word",
+      poot: 'paw',
+      pot: 'pot, jar',
+      potverdorie: 'mild',
+      publiciteitsgeil: 'mild',
+      raaskallen: 'to rave',
+      remsporen: 'skid marks (brakes)',
+      reutelen: 'to rattle',
+      schatje: 'sweetheart',
+      slempen: 'to feast',
+      spuiten: 'to spray',
+      standje: 'telling-off; position',
+      stootje: 'a nudge',
+      toeter: 'horn',
+      tongzoeng: 'kiss',
+      vergallen: 'to spoil',
+      watje: 'softie',
+      welzijnsmafia: 'political slang',
+      wippen: 'seesaw',
+      zaadje: 'seed',
+      zuigen: 'to suck (a sweet)',
+      zuiplap: 'drunkard (mild)',
+      aso: 'mild',
+      engerd: 'creep (mild)',
+      sufferd: 'mild',
+      dombo: 'mild',
+      lummel: 'mild',
+      zeiken: 'to nag (mild)',
+      zeiker: 'nag (mild)',
+      schoft: 'scoundrel (period fiction)',
+      bagger: 'dredge',
+    },
+    rate: [
+      { category: 'slur', severity: 'high', terms: [
+        'flikker',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'hoer', 'kut', 'neuken', 'klootzak', 'godverdomme', 'teringlijer', 'rothoer', 'kontneuken',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: COMMON, terms: [
+        'kanker op', 'kankerlijer', 'kankerhoer', 'krijg de kanker', 'krijg de tering', 'kutwijf', 'hoeren',
+        'klootzakken', 'kutzooi', 'hoerenzoon', 'hoerenjong', 'tyfus', 'tyfuslijer', 'pleur op',
+        'sodemieter op',
+      ] },
+      { category: 'profanity', severity: 'medium', reason: INFLECTED, terms: [
+        'trut', 'kuthoer', 'lul*', 'eikels', 'hufters', 'schijt*', 'klote*', 'kut*',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'mongool', 'mongolen', 'flikkers',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'ik weet waar je woont', 'ik weet waar jij woont', 'ik kom naar je huis', 'ik kom naar jouw huis',
+      ] },
+    ],
+    allow: ['lulletje rozenwater', 'kutsch*'],
+  },
+  ru: {
+    remove: {
+      gol: 'transliteration of "goal" / "naked"',
+      byk: 'bull',
+      uboy: 'slaughter (descriptive)',
+      petuh: 'rooster',
+      perdet: 'mild',
+      padlo: 'carrion',
+      бугор: 'mound, hillock',
+      голый: 'naked (descriptive)',
+      'другой дразнится': 'innocent phrase',
+      'какая разница': '"what difference does it make"',
+      мент: 'cop (slang)',
+      обнаженный: 'nude (descriptive)',
+      'на фиг': 'mild',
+      офигеть: 'mild',
+      фига: 'mild (fig sign)',
+      хапать: 'to grab',
+      'половое сношение': 'clinical',
+      'курите мою трубку': 'innocent phrase',
+      'ты мне ваньку не валяй': 'idiom',
+      'хер с ней': 'mild',
+      'хер с ним': 'mild',
+      хрен: 'horseradish',
+    },
+    rate: [
+      { category: 'slur', severity: 'high', terms: [
+        'хохол', 'pedik',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        'секс', 'сиськи', 'дрочить', 'малофья',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'блядь', 'блядство', 'ебать', 'пизда', 'хуй', 'на хуй', 'ёб твою мать', 'pizda', 'ebalo', 'blyad',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: INFLECTED, terms: [
+        'хуй*', 'хуя*', 'хуе*', 'хуё*', 'хую', 'нахуй', 'похуй', 'пизд*', 'бля', 'бляд*', 'блят*', 'ебат*',
+        'ебан*', 'ёбан*', 'ебал*', 'ебу*', 'выеб*', 'заеб*', 'уеб*', 'долбоеб*', 'долбоёб*', 'шлюх*',
+        'сука', 'суки', 'сучка', 'cyka', 'suka blyat', 'blyat',
+      ] },
+      { category: 'profanity', severity: 'medium', reason: INFLECTED, terms: [
+        'мудак*', 'мудил*', 'гандон*', 'залуп*', 'говн*', 'дерьм*', 'жоп*', 'засранец', 'сволочь',
+        'ублюдок', 'ублюдки',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'пидор*', 'пидар*', 'педик*', 'чурка', 'чурки', 'хачи', 'хач',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'я знаю где ты живешь', 'я знаю, где ты живешь', 'знаю где ты живёшь', 'я приду к тебе домой',
+        'я найду тебя дома',
+      ] },
+    ],
+    allow: ['жопник'],
+  },
+  ja: {
+    remove: {
+      '3p': 'Latin, innocent ("3P" printers, positions)',
+      sm: 'Latin, innocent (sizes)',
+      xx: 'Latin, innocent',
+      'g スポット': 'clinical',
+      アジアのかわいい女の子: 'innocent phrase',
+      いたずら: 'prank',
+      エスコート: 'escort (quests)',
+      グロ: 'gore (a genre label)',
+      コカイン: 'drug name',
+      サディズム: 'descriptive',
+      しばり: 'binding; challenge runs',
+      縛り: 'binding; challenge runs ("縛りプレイ")',
+      スリット: 'slit',
+      なめ: 'matches なめらか (smooth)',
+      ファンタジー: 'fantasy',
+      フィスト: 'fist',
+      フック: 'hook',
+      ラバー: 'rubber; lover',
+      ラティーナ: 'Latina',
+      ランジェリー: 'lingerie (shops)',
+      嫌い: 'to dislike',
+      拷問: 'torture (horror, crime)',
+      殺し方: 'how to kill (quests)',
+      殺人事件: 'murder case (crime stories)',
+      殺人方法: 'murder method (crime stories)',
+      支配: 'rule, dominion',
+      女の子: 'girl',
+      女王様: 'queen',
+      女子高生: 'schoolgirl',
+      人妻: 'married woman',
+      人種: 'race (people)',
+      奴隷: 'slave (fantasy, history)',
+      覗き: 'peeping; looking in',
+      噴出: 'eruption',
+      平手打ち: 'slap',
+      誘惑: 'temptation',
+      裸: 'matches 裸足 (barefoot)',
+      両性: 'both sexes (biology)',
+      両刀: 'two swords',
+      卍: 'Buddhist symbol',
+      宦官: 'eunuch (history)',
+      直腸: 'anatomical',
+      自己愛性: 'clinical',
+      毛深い: 'hairy',
+      おしっこ: "children's word",
+      おしり: "children's word",
+      オシリ: "children's word",
+      お尻: 'buttocks (mild)',
+      おもらし: "children's word",
+      ぽっちゃり: 'chubby',
+      ボーイズラブ: 'genre label',
+      やおい: 'genre label',
+      プレイボーイ: 'playboy',
+      肛門: 'anatomical',
+      生殖器: 'anatomical',
+      挿入: 'insertion (text, items)',
+      脱衣: 'undressing; changing room',
+      剃毛: 'shaving',
+      貞操帯: 'historical object',
+      革抑制: 'unclear, innocent',
+      デブ: 'fat (mild)',
+      スウィンガー: 'swinger (golf)',
+      トップレス: 'descriptive',
+      ハードコア: 'hardcore (difficulty mode)',
+      'バック・スタイル': 'back style',
+      ドッグスタイル: 'dog style',
+      フェティッシュ: 'fetish (descriptive)',
+      ボンテージ: 'fashion term',
+      エクスタシー: 'ecstasy',
+      エロティック: 'descriptive',
+      エロティズム: 'descriptive',
+      セクシーな: 'sexy (mild)',
+      パンティー: 'panties (shops)',
+      ヌード: 'nude (art)',
+      ホモ: 'homo- (science prefix)',
+      'ネオ・ナチ': 'descriptive',
+      糞: 'kanji in compounds (糞尿 etc.)',
+      変態: 'metamorphosis (biology)',
+      ソドミー: 'historical, descriptive',
+      ストリップ劇場: 'descriptive',
+      スカートの中: 'innocent phrase',
+      カーマスートラ: 'book title',
+      ペニス: 'anatomical',
+      乳首: 'anatomical',
+      膣: 'anatomical',
+      大陰唇: 'anatomical',
+      陰毛: 'anatomical',
+    },
+    rate: [
+      { category: 'slur', severity: 'critical', terms: [
+        'ニガー',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        'ファック', 'マザー・ファッカー', 'ビッチ', 'スラット', 'やりまん', 'オマンコ', 'まんこ', 'カント',
+      ] },
+      { category: 'sexual', severity: 'high', terms: [
+        'レイプ', 'デートレイプ', '強姦犯', '輪姦', '児童性虐待', '幼児性愛者', '獣姦', '近親相姦',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        'セックス', 'ポルノ', 'ちんこ', 'フェラチオ', 'オナニー', 'オーガズム', '中出し', '手コキ', '精液', '射精', 'ディルド', 'ぶっかけ',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'medium', reason: COMMON, terms: [
+        'クソ野郎', 'くそったれ', 'クソッタレ', 'ちくしょう', 'くたばれ', 'クソが', 'クソ女', 'ちんぽ', 'チンポ', 'ヤリマン', '売女', 'ファッキン', 'クソ',
+        'くそ', '糞野郎', 'ぶっ殺すぞ',
+      ] },
+      { category: 'slur', severity: 'high', reason: COMMON, terms: [
+        'キチガイ', 'きちがい', '気違い', 'ガイジ', 'ニガ',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        'お前の住所', 'どこに住んでるか知ってる', 'どこに住んでいるか知っている', '家まで行く', '家に行くぞ',
+      ] },
+    ],
+    allow: ['くそ真面目', 'クソゲー'],
+  },
+  ko: {
+    remove: {
+      고자: 'eunuch; matches 고자질 (tattling)',
+      노모: 'elderly mother',
+      망가: 'manga; matches 망가지다 (to break)',
+      몰카: 'hidden camera (crime stories)',
+      미친: 'crazy; matches 미친 듯이 (like mad)',
+      바바리맨: 'descriptive',
+      변태: 'metamorphosis; pervert (descriptive)',
+      보지: "matches 보지 마 (don't look)",
+      씹: 'matches 씹다 (to chew); kept in compounds',
+      암캐: 'female dog',
+      애자: 'insulator',
+      야사: 'unofficial history',
+      에로: 'matches 에로사항 (difficulty)',
+      유모: 'nanny; matches 유모차 (stroller)',
+      육갑: 'sexagenary cycle',
+      자위: 'self-defence (자위대)',
+      자지: "matches 자지 마 (don't sleep), 남자지만",
+      호로: 'innocent syllables',
+      하드코어: 'hardcore (difficulty mode)',
+      거유: 'descriptive',
+      근친: 'kinship (descriptive)',
+      로리타: 'novel title',
+      직촬: 'descriptive',
+      강간: 'rape (reported as sexual below)',
+    },
+    rate: [
+      { category: 'slur', severity: 'high', terms: [
+        '뙤놈', '짱깨', '쪽바리', '병신',
+      ] },
+      { category: 'profanity', severity: 'high', terms: [
+        '씨발', '씨발놈', '씨팔', '씹새끼', '개새끼', '개자식', '좆', '창녀', '화냥년', '잡년', '계집년',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        '섹스', '포르노', '야동', '딸딸이', '사까시', '빠구리',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: COMMON, terms: [
+        '시발놈', '시발년', '씨발년', '씨부랄', '씨바', '좆같', '좆까', '존나', '졸라', '개년', '븅신', '병신아', '엿먹어', '지랄', '썅', '니미',
+        '느금마', '니애미', '애미', '애비 없는',
+      ] },
+      { category: 'sexual', severity: 'high', reason: 'rape', terms: [
+        '강간',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        '어디 사는지 알아', '어디 사는지 안다', '너희 집 주소', '집으로 찾아갈', '집에 찾아간다',
+      ] },
+    ],
+    allow: ['애미애미'],
+  },
+  zh: {
+    remove: {
+      '13.': 'numbers',
+      '13点': 'numbers',
+      九游: 'a game platform',
+      乳: 'milk (乳酪, 豆乳)',
+      乳房: 'anatomical',
+      交配: 'mating (animals)',
+      你全家: '"your whole family" (innocent)',
+      你妈: 'matches 你妈妈 (your mother)',
+      你娘: 'matches 你娘家 (maiden home)',
+      他娘: 'matches 他娘家',
+      刚度: 'stiffness (engineering)',
+      包皮: 'anatomical',
+      卵: 'egg, ovum',
+      卵子: 'ovum',
+      处女: 'virgin; matches 处女座 (Virgo), 处女作 (debut work)',
+      奶: 'milk; grandmother (奶奶)',
+      奸: 'treacherous (奸臣)',
+      妈的: "matches 妈妈的 (mother's)",
+      妈妈的: "mother's",
+      娘的: "matches 姑娘的 (the girl's)",
+      妓: 'matches 歌妓 (singer)',
+      妓院: 'brothel (period and crime stories)',
+      密洞: 'cave',
+      屁股: 'buttocks (mild)',
+      性: 'nature, gender (性格, 性别)',
+      成人: 'adult',
+      撒尿: 'to urinate (mild)',
+      放荡: 'dissolute (literary)',
+      月经: 'medical',
+      激情: 'passion',
+      爛: 'rotten',
+      笨蛋: 'dummy (mild)',
+      祖宗: 'ancestors',
+      私服: 'casual clothes; private server',
+      老二: 'second child',
+      老母: 'old mother',
+      老味: 'old taste',
+      野鸡: 'pheasant',
+      鬼公: 'innocent',
+      柒: 'seven (formal numeral)',
+      鳩: 'dove, pigeon',
+      尻: 'buttocks (mild)',
+      撚: 'to twist',
+      靠背: 'chair back',
+      粉腸: 'sausage',
+      硬膠: 'hard glue',
+      笨實: 'innocent',
+      你老闆: 'your boss',
+      賤: 'cheap (賤賣)',
+      逼: 'to force (逼迫), to approach (逼近)',
+      幹: 'to do (幹部, 幹嘛)',
+      干你: 'matches 干你什么事 (none of your business)',
+      日你: 'matches 每日你 (every day you…)',
+      精子: 'sperm (biology)',
+      花柳: 'archaic',
+      玉杵: 'jade pestle',
+      后庭: 'back court (history)',
+      吹箫: 'to play the xiao (flute)',
+      卖淫: 'prostitution (crime reporting)',
+      迷药: 'knockout drug (crime stories)',
+      屎忽: 'buttocks (mild)',
+      外阴: 'anatomical',
+      阴唇: 'anatomical',
+      阴户: 'anatomical',
+      阴核: 'anatomical',
+      阴毛: 'anatomical',
+      阴茎: 'anatomical',
+      阴道: 'anatomical',
+      阴部: 'anatomical',
+      陰莖: 'anatomical',
+      龟头: 'anatomical; turtle head',
+      乳头: 'anatomical; nipple-shaped',
+      姘头: 'lover (literary)',
+      淫: 'single character in literary compounds (淫雨)',
+      下贱: 'lowly (literary)',
+      瓜娃子: 'mild (Sichuan)',
+      白痴: 'idiot (mild)',
+      白癡: 'idiot (mild)',
+      白烂: 'mild',
+      小鸡鸡: "children's word",
+      鸡鸡: "children's word; chickens",
+      口肯: 'innocent',
+      姣西: 'innocent',
+      肥西: 'a county name',
+      淫西: 'innocent',
+      贝肉: 'shellfish meat',
+      你是鸡: 'matches literal chicken roles',
+      你是鸭: 'duck',
+      老骚比: 'kept via 骚比',
+      靠母: 'innocent',
+      靠爸: 'to rely on dad',
+      册那: 'dialect, mild',
+      小肉粒: 'innocent',
+      肉壁: 'innocent',
+      色情: 'pornographic (descriptive)',
+      情色: 'erotic (descriptive)',
+      杂种: 'hybrid (plants, animals); kept as 狗杂种',
+      浪叫: 'literary',
+      湿透的内裤: 'innocent phrase',
+      扒光: 'strip (loot)',
+      招妓: 'descriptive',
+      射你: 'matches 射你的箭 (shoot your arrow)',
+      插你: 'matches 插你的旗 (plant your flag)',
+      抽插: 'descriptive',
+      打炮: 'to fire a cannon',
+      打飞机: 'to shoot down planes',
+      下三烂: 'mild',
+      烂货: 'shoddy goods',
+    },
+    rate: [
+      { category: 'profanity', severity: 'high', terms: [
+        '他妈的', '你妈的', '操你妈', '操你', '傻逼', '傻比', '婊子', '婊子养的', '干你娘', '干你妈', '肏', '屄', '屌', '鸡巴', '妈逼', '日你妈',
+        '王八蛋',
+      ] },
+      { category: 'sexual', severity: 'medium', terms: [
+        '做爱', '口交', '性交', '性爱', '叫床', '乳交', '肛交', '射精', '阳具', '肉棒',
+      ] },
+      { category: 'sexual', severity: 'high', terms: [
+        '强奸', '强奸你', '轮奸', '鸡奸',
+      ] },
+    ],
+    add: [
+      { category: 'profanity', severity: 'high', reason: COMMON, terms: [
+        '草泥马', '卧槽', '我操', '操你大爷', '狗娘养的', '狗杂种', '贱人', '贱货', '尼玛', '你大爷的', '滚你妈', '妈了个逼', '他娘的', '去你妈的',
+        '屌丝', '混蛋', '混账东西', '狗屎', '王八羔子',
+      ] },
+      { category: 'threat', severity: 'critical', reason: THREAT, terms: [
+        '我知道你住在哪', '我知道你家在哪', '我会去你家', '我去你家找你', '你家地址',
+      ] },
+    ],
+  },
+};
+
+/**
+ * English default terms that are innocent words in another supported (or close) language: they apply
+ * only when the text is English (or its language is unknown), never in another locale.
+ */
+// biome-ignore format: data kept compact
+export const ENGLISH_AMBIGUOUS: Readonly<Record<string, string>> = {
+  hell: 'German "hell" = bright',
+  dick: 'German "dick" = thick, fat',
+  dicks: 'German "dick" inflected',
+  git: 'Turkish "git" = go',
+  tard: 'French "tard" = late',
+  tards: 'French "tard"',
+  retard: 'French "retard" = delay',
+  'douche*': 'French/Dutch "douche" = shower',
+  'slut*': 'Swedish "slut" = end',
+  prick: 'Swedish/Danish "prick" = dot',
+  pricks: 'Swedish "prick" inflected',
+  rape: 'French "râpé" = grated (accents fold)',
+  sex: 'Swedish/Danish "sex" = six',
+  cum: 'Latin/Romanian "cum" = with, how',
+  fag: 'Swedish/Norwegian "fag" = subject, trade',
+  'skank*': 'Swedish "skänk" = gift, sideboard (accents fold)',
+  kys: 'Danish "kys" = kiss',
+  spastic: 'German/Dutch "spastisch" clinical loan',
+};
+
+/**
+ * Function words used to tell Latin-script languages apart when no `context.locale` is given: a text
+ * is taken to be in a language when its words include at least two of that language's list and more
+ * than any other language's. Only words that are not common words of another listed language.
+ */
+// biome-ignore format: data kept compact, one wrapped list per language
+export const STOPWORDS: Readonly<Record<string, readonly string[]>> = {
+  en: [
+    'the', 'and', 'you', 'your', 'are', 'with', 'this', 'that', 'have', 'will', 'what', 'of', 'it', 'be',
+    'from', 'was', 'just', 'my', 'for', 'they', 'here', 'i',
+  ],
+  es: [
+    'el', 'los', 'las', 'por', 'pero', 'eres', 'muy', 'yo', 'y', 'hay', 'usted', 'ahora', 'tengo', 'puedo',
+    'esto', 'nosotros', 'cuando', 'mucho', 'aquí', 'vete', 'te', 'tu', 'mi', 'es', 'un', 'se', 'que', 'del',
+    'al', 'no', 'nadie', 'tan', 'ya', 'ese', 'esa', 'eso', 'nada', 'seas', 'son',
+  ],
+  pt: [
+    'não', 'você', 'uma', 'um', 'os', 'dos', 'das', 'eu', 'muito', 'isso', 'tem', 'são', 'então', 'meu',
+    'minha', 'vai', 'pra', 'ele', 'ela', 'nós', 'aqui', 'seu', 'sua', 'é', 'está', 'que', 'na', 'no', 'ao',
+    'com', 'o', 'da', 'de', 'novo', 'nada', 'ninguém', 'tão', 'esse', 'essa', 'isso',
+  ],
+  fr: [
+    'les', 'et', 'est', 'pas', 'je', 'vous', 'des', 'du', 'dans', 'qui', 'avec', 'pour', 'une', 'mais',
+    'sont', 'suis', 'nous', 'au', 'aux', 'cette', 'tu', 'le', 'la', 'ce', "c'est", 'il', 'ton', 'ta', 'mon',
+    'toi', 'ne', 'ça', 'de', 'peu', 'très', 'rien', 'tout', 'ici', 'moi', 'lui', 'faire', 'si',
+  ],
+  it: [
+    'il', 'gli', 'che', 'sono', 'di', 'della', 'questo', 'ho', 'per', 'nel', 'anche', 'io', 'perché',
+    'molto', 'cosa', 'siamo', 'tutto', 'questa', 'hai', 'sei', 'mi', 'ti', 'la', 'un', 'non', 'lo',
+    'nessuno', 'così', 'fare', 'niente', 'qui', 'ci', 'nikt', 'znowu', 'nic', 'tu', 'tam', 'del',
+  ],
+  de: [
+    'der', 'das', 'und', 'ist', 'nicht', 'ich', 'ein', 'eine', 'mit', 'auf', 'dem', 'wir', 'sie', 'zu',
+    'sich', 'auch', 'noch', 'wie', 'mein', 'dich', 'dir', 'bin', 'hast', 'habe', 'kein', 'keine', 'so',
+    'sehr', 'niemand', 'nichts', 'was', 'hat', 'von', 'für', 'du', 'die', 'den', 'es',
+  ],
+  nl: [
+    'het', 'een', 'niet', 'ik', 'van', 'dat', 'op', 'zijn', 'wat', 'ook', 'maar', 'jij', 'heb', 'hebben',
+    'wij', 'deze', 'naar', 'nog', 'voor', 'mijn', 'jullie', 'geen', 'dit', 'je', 'de', 'en', 'is', 'met',
+    'er', 'zo', 'doe', 'niemand', 'niks', 'jou', 'hem', 'waar', 'heel',
+  ],
+  pl: [
+    'nie', 'jest', 'się', 'że', 'jak', 'ale', 'czy', 'jestem', 'mnie', 'tak', 'co', 'ty', 'jesteś', 'jego',
+    'tego', 'tylko', 'już', 'mam', 'być', 'przez', 'dla', 'w', 'z', 'na', 'to', 'do', 'cię', 'ci',
+  ],
+  tr: [
+    'bir', 've', 'bu', 'için', 'ben', 'sen', 'çok', 'değil', 'var', 'yok', 'ile', 'gibi', 'ama', 'şey',
+    'daha', 'kadar', 'benim', 'senin', 'nasıl', 'mi', 'mı', 'ne', 'da', 'de', 'o', 'beni', 'seni', 'hiç',
+    'kimse', 'şu', 'burada', 'sana', 'bana', 'tam',
+  ],
+  sv: [
+    'och', 'är', 'inte', 'jag', 'på', 'som', 'har', 'vi', 'till', 'det', 'att', 'av', 'hon', 'han', 'ska',
+    'mig', 'dig', 'framåt', 'en', 'med', 'för',
+  ],
+};
+
+/** English default terms that are also given names ("My brother Dick"): title-cased, at most `low`. */
+export const ENGLISH_NAMES: readonly string[] = ['dick', 'dicks'];
