@@ -13,6 +13,14 @@ import type { HistoryEvents } from './history-events.js';
 import { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions, option } from './history-options.js';
 import { exportLines, purgeLogs, queryLogs, statsOf } from './log-reader.js';
 import { historyKysely, type InsertMethod, insertRows } from './log-store.js';
+import {
+  type MaintenanceReport,
+  maintainPartitions,
+  type PartitionInterval,
+  type PartitionSettings,
+  parseRetention,
+} from './partitions.js';
+import { type HistoryStorageReport, measureStorage } from './storage.js';
 import { describe } from './sanitize.js';
 import type {
   ExportOptions,
@@ -28,6 +36,9 @@ import type {
 } from './types.js';
 
 export { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions } from './history-options.js';
+
+/** `metrics().storage` is measured again when older than this. */
+const STORAGE_REFRESH_MS = 60_000;
 
 /**
  * Logs every inference without blocking and without loss, and reads the history back: paged queries,
@@ -56,6 +67,14 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly threshold: number;
   private readonly insertMethod: InsertMethod | 'auto';
   private readonly maxBufferedEntries: number;
+  private readonly partitions: PartitionSettings;
+  private readonly maintenanceIntervalMs: number;
+  private readonly autoMaintenance: boolean;
+  private cancelMaintenance: (() => void) | undefined;
+  private maintenanceStarted = false;
+  private maintaining: Promise<MaintenanceReport> | undefined;
+  private storageCache: HistoryStorageReport | null = null;
+  private storageRefresh: Promise<HistoryStorageReport> | undefined;
   private lastAlertAt = Number.NEGATIVE_INFINITY;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -99,6 +118,37 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       });
     }
     this.redact = options.redact;
+    const interval = options.partitionInterval ?? d.partitionInterval;
+    if (!['day', 'week', 'month'].includes(interval)) {
+      throw new ValidationError(
+        `Expected \`partitionInterval\` to be 'day', 'week' or 'month', got ${describe(interval)}`,
+        { field: 'partitionInterval' },
+      );
+    }
+    const ahead = options.partitionsAhead ?? d.partitionsAhead;
+    if (!Number.isInteger(ahead) || ahead < 0 || ahead > 366) {
+      throw new ValidationError(
+        `Expected \`partitionsAhead\` to be an integer from 0 to 366, got ${describe(ahead)}`,
+        { field: 'partitionsAhead' },
+      );
+    }
+    this.partitions = {
+      interval: interval as PartitionInterval,
+      ahead,
+      retentionMs: parseRetention(options.retention),
+    };
+    this.maintenanceIntervalMs = option(
+      'maintenanceIntervalMs',
+      options.maintenanceIntervalMs,
+      d.maintenanceIntervalMs,
+    );
+    this.autoMaintenance = options.autoMaintenance ?? true;
+    if (typeof this.autoMaintenance !== 'boolean') {
+      throw new ValidationError(
+        `Expected \`autoMaintenance\` to be a boolean, got ${describe(options.autoMaintenance)}`,
+        { field: 'autoMaintenance' },
+      );
+    }
     this.settings = {
       maxFieldBytes: this.maxFieldBytes,
       redact: this.redact,
@@ -180,7 +230,10 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
+      this.cancelMaintenance?.();
+      this.cancelMaintenance = undefined;
       await this.writer?.close();
+      await this.maintaining?.catch(() => {});
     })();
     return this.closing;
   }
@@ -216,6 +269,53 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
     return purgeLogs(await this.database(), o);
   }
 
+  /**
+   * One partition maintenance pass now: creates the partitions ahead, moves rows out of the default
+   * partition, drops partitions older than `retention` (with their rollups). Runs by itself every
+   * `maintenanceIntervalMs`; on PostgreSQL only the replica holding the maintenance lease works
+   * (`leaseAcquired: false` elsewhere). Concurrent calls share one pass.
+   */
+  async maintain(): Promise<MaintenanceReport> {
+    if (this.maintaining) return this.maintaining;
+    const pass = (async () => {
+      const db = await this.database();
+      try {
+        return await maintainPartitions(db, this.partitions, this.clock.now());
+      } catch (error) {
+        throw translateDbError(error, 'maintaining inference log partitions');
+      }
+    })();
+    this.maintaining = pass;
+    try {
+      const report = await pass;
+      if (report.created.length + report.dropped.length + report.movedRows + report.deletedRows > 0) {
+        this.emitSafely('history:maintained', report);
+      }
+      return report;
+    } finally {
+      this.maintaining = undefined;
+    }
+  }
+
+  /**
+   * Bytes (table and indexes), rows and oldest row of every partition of the history tables, measured
+   * now (`metrics().storage` holds the last measurement).
+   */
+  async storage(): Promise<HistoryStorageReport> {
+    this.storageRefresh ??= (async () => {
+      try {
+        const report = await measureStorage(await this.database(), new Date(this.clock.now()));
+        this.storageCache = report;
+        return report;
+      } catch (error) {
+        throw translateDbError(error, 'measuring inference log storage');
+      } finally {
+        this.storageRefresh = undefined;
+      }
+    })();
+    return this.storageRefresh;
+  }
+
   /** Health for the host's health endpoint. */
   health(): HistoryHealth {
     const s = this.writer?.stats();
@@ -240,6 +340,8 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   /** Counters since construction, for dashboards. */
   metrics(): HistoryMetrics {
     const s = this.writer?.stats();
+    const age = this.storageCache ? this.clock.now() - this.storageCache.measuredAt.getTime() : Infinity;
+    if (age >= STORAGE_REFRESH_MS && this.db && !this.closed) this.storage().catch(() => {});
     return {
       logged: this.logged,
       queueDepth: s?.buffered ?? 0,
@@ -257,10 +359,15 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       redactionFailures: this.redactionFailures,
       writeLatencyMs: s?.writeLatency ?? { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
       failureRate: this.failures.rate(),
+      storage: this.storageCache,
     };
   }
 
   private async database(): Promise<Database> {
+    if (!this.maintenanceStarted && this.autoMaintenance && !this.closed) {
+      this.maintenanceStarted = true;
+      this.scheduleMaintenance(0);
+    }
     if (this.db) return this.db;
     if (!this.dbPromise) {
       const pending = Promise.resolve(this.dbSource ?? getDefaultDatabase());
@@ -278,12 +385,25 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
     return this.dbPromise;
   }
 
+  /** Maintenance runs at first use of the database, then every `maintenanceIntervalMs`. */
+  private scheduleMaintenance(ms: number): void {
+    this.cancelMaintenance = this.clock.setTimeout(() => {
+      this.cancelMaintenance = undefined;
+      if (this.closed) return;
+      this.maintain()
+        .catch((error: unknown) => this.emitSafely('history:maintenance_failed', { error }))
+        .finally(() => {
+          if (!this.closed) this.scheduleMaintenance(this.maintenanceIntervalMs);
+        });
+    }, ms);
+  }
+
   private async write(rows: readonly LogRow[]): Promise<void> {
     const db = await this.database();
     try {
       const method =
         this.insertMethod === 'auto' ? (db.backend === 'pg-mem' ? 'multi-row' : 'unnest') : this.insertMethod;
-      await insertRows(historyKysely(db), rows, method);
+      await insertRows(historyKysely(db), rows, method, db.capabilities.partitioning);
     } catch (error) {
       throw translateDbError(error, `writing ${rows.length} inference log entries`);
     }

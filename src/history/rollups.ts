@@ -1,0 +1,160 @@
+import { type RawBuilder, sql } from 'kysely';
+
+/**
+ * Rollups of `inference_logs` (migrations/0005_history_partitions.sql): per grain (minute, hour,
+ * day) × bucket × use case × model × variant × status × deployment, counts, token sums, violation
+ * counts by severity and a mergeable latency histogram. They are written by the same statement that
+ * inserts the rows (from the rows actually inserted, so retries stay idempotent) and decremented by
+ * `purge`, so they always equal an aggregate over the raw rows.
+ */
+
+/** Rollup grains, coarsest first. @internal */
+export const GRAINS = ['day', 'hour', 'minute'] as const;
+/** One rollup grain. @internal */
+export type Grain = (typeof GRAINS)[number];
+/** Length of each grain in ms (UTC). @internal */
+export const GRAIN_MS: Record<Grain, number> = { day: 86_400_000, hour: 3_600_000, minute: 60_000 };
+
+/** Latency histogram: bucket 0 is [0, 0.1 ms), bucket i is [0.1·10^((i-1)/24), 0.1·10^(i/24)) ms. @internal */
+export const HIST_BUCKETS = 194;
+const PER_DECADE = 24;
+const FLOOR_MS = 0.1;
+
+/**
+ * Largest relative error of a latency percentile computed from rollups, for latencies between
+ * 0.1 ms and 1e7 ms: each order statistic is estimated by its bucket's geometric midpoint (at most a
+ * factor 10^(1/48) ≈ 1.049 away), and percentile_cont interpolates between two of them. Below 0.1 ms
+ * the absolute error is at most 0.05 ms. Estimates are also clamped to the exact min and max.
+ */
+export const ROLLUP_PERCENTILE_RELATIVE_ERROR = 10 ** (1 / (2 * PER_DECADE)) - 1;
+
+/** Bucket of a latency (same formula as the SQL in {@link rollupUpsert}). @internal */
+export function latencyBucket(ms: number): number {
+  if (ms < FLOOR_MS) return 0;
+  return Math.min(1 + Math.floor(PER_DECADE * Math.log10(ms / FLOOR_MS)), HIST_BUCKETS - 1);
+}
+
+function bucketEstimate(i: number, min: number, max: number): number {
+  let v: number;
+  if (i === 0) v = FLOOR_MS / 2;
+  else if (i === HIST_BUCKETS - 1) v = max;
+  else v = FLOOR_MS * 10 ** ((i - 0.5) / PER_DECADE);
+  return Math.min(max, Math.max(min, v));
+}
+
+/** A merged latency histogram with exact count, sum, min and max. @internal */
+export interface LatencyAccumulator {
+  hist: Float64Array;
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** An empty accumulator. @internal */
+export function emptyLatency(): LatencyAccumulator {
+  return {
+    hist: new Float64Array(HIST_BUCKETS),
+    n: 0,
+    sum: 0,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+  };
+}
+
+/** Adds one raw latency. @internal */
+export function addLatency(acc: LatencyAccumulator, ms: number): void {
+  acc.hist[latencyBucket(ms)]!++;
+  acc.n++;
+  acc.sum += ms;
+  if (ms < acc.min) acc.min = ms;
+  if (ms > acc.max) acc.max = ms;
+}
+
+/**
+ * The q-quantile with `percentile_cont` semantics (interpolating between the order statistics at
+ * floor and ceil of q·(n−1)), each order statistic estimated from its bucket. Null when empty.
+ * @internal
+ */
+export function histogramPercentile(acc: LatencyAccumulator, q: number): number | null {
+  const total = acc.hist.reduce((a, b) => a + b, 0);
+  if (total <= 0) return null;
+  const pos = q * (total - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const at = (rank: number) => {
+    let seen = 0;
+    for (let i = 0; i < HIST_BUCKETS; i++) {
+      seen += acc.hist[i]!;
+      if (seen > rank) return bucketEstimate(i, acc.min, acc.max);
+    }
+    return acc.max;
+  };
+  const a = at(lo);
+  return lo === hi ? a : a + (at(hi) - a) * (pos - lo);
+}
+
+const DIMENSIONS = sql.raw('grain, bucket_start, use_case, model_id, variant, status, deployment_id');
+
+/**
+ * `INSERT … ON CONFLICT DO UPDATE` of rollup deltas aggregated from `source` (a CTE or table with the
+ * `inference_logs` columns): `sign` 1 adds rows just inserted, −1 removes rows just deleted.
+ * Keys are upserted in key order, so concurrent writers lock rollup rows in the same order.
+ * @internal
+ */
+export function rollupUpsert(source: RawBuilder<unknown>, sign: 1 | -1): RawBuilder<unknown> {
+  const s = sql.lit(sign);
+  const minMax =
+    sign === 1
+      ? sql`min(latency_min), max(latency_max)`
+      : sql`null::double precision, null::double precision`;
+  return sql`insert into inference_log_rollups (grain, bucket_start, use_case, model_id, variant, status,
+      deployment_id, n, violated, sev_low, sev_medium, sev_high, sev_critical, tokens_in, tokens_out,
+      latency_n, latency_sum, latency_min, latency_max, latency_hist)
+    select ${DIMENSIONS},
+      ${s} * sum(n), ${s} * sum(violated), ${s} * sum(sev_low), ${s} * sum(sev_medium), ${s} * sum(sev_high),
+      ${s} * sum(sev_critical), ${s} * sum(tokens_in), ${s} * sum(tokens_out), ${s} * sum(latency_n),
+      ${s} * sum(latency_sum), ${minMax},
+      array(select ${s} * coalesce(u.c, 0) from generate_series(0, coalesce((select max(x) from unnest(array_agg(hb)) x), -1)) g(i)
+        left join unnest(array_agg(hb), array_agg(latency_n)) u(x, c) on u.x = g.i order by g.i)
+    from (
+      select g.grain, date_trunc(g.grain, l.created_at, 'UTC') as bucket_start, l.use_case,
+        coalesce(l.model_id::text, '') as model_id, coalesce(l.variant, '') as variant, l.status,
+        coalesce(l.deployment_id, '') as deployment_id,
+        case when l.latency_ms is null then null when l.latency_ms < ${sql.lit(FLOOR_MS)} then 0
+          else least(1 + floor(${sql.lit(PER_DECADE)} * log(l.latency_ms / ${sql.lit(FLOOR_MS)}))::int, ${sql.lit(HIST_BUCKETS - 1)}) end as hb,
+        count(*) as n,
+        sum(case when l.violation_count > 0 then 1 else 0 end) as violated,
+        sum(case when l.max_severity = 'low' then 1 else 0 end) as sev_low,
+        sum(case when l.max_severity = 'medium' then 1 else 0 end) as sev_medium,
+        sum(case when l.max_severity = 'high' then 1 else 0 end) as sev_high,
+        sum(case when l.max_severity = 'critical' then 1 else 0 end) as sev_critical,
+        coalesce(sum(l.tokens_in), 0) as tokens_in, coalesce(sum(l.tokens_out), 0) as tokens_out,
+        count(l.latency_ms) as latency_n, coalesce(sum(l.latency_ms), 0) as latency_sum,
+        min(l.latency_ms) as latency_min, max(l.latency_ms) as latency_max
+      from ${source} l cross join (values ('minute'), ('hour'), ('day')) g(grain)
+      group by 1, 2, 3, 4, 5, 6, 7, 8
+    ) b
+    group by ${DIMENSIONS}
+    order by ${DIMENSIONS}
+    on conflict (${DIMENSIONS}) do update set
+      n = inference_log_rollups.n + excluded.n,
+      violated = inference_log_rollups.violated + excluded.violated,
+      sev_low = inference_log_rollups.sev_low + excluded.sev_low,
+      sev_medium = inference_log_rollups.sev_medium + excluded.sev_medium,
+      sev_high = inference_log_rollups.sev_high + excluded.sev_high,
+      sev_critical = inference_log_rollups.sev_critical + excluded.sev_critical,
+      tokens_in = inference_log_rollups.tokens_in + excluded.tokens_in,
+      tokens_out = inference_log_rollups.tokens_out + excluded.tokens_out,
+      latency_n = inference_log_rollups.latency_n + excluded.latency_n,
+      latency_sum = inference_log_rollups.latency_sum + excluded.latency_sum,
+      latency_min = least(inference_log_rollups.latency_min, excluded.latency_min),
+      latency_max = greatest(inference_log_rollups.latency_max, excluded.latency_max),
+      latency_hist = array(select coalesce(a, 0) + coalesce(b, 0)
+        from unnest(inference_log_rollups.latency_hist, excluded.latency_hist) with ordinality t(a, b, i) order by i)`;
+}
+
+/** Columns the rollup upsert reads from its source (for `RETURNING`). @internal */
+export const ROLLUP_SOURCE_COLUMNS = sql.raw(
+  'created_at, use_case, model_id, variant, status, deployment_id, latency_ms, tokens_in, tokens_out, violation_count, max_severity',
+);
