@@ -70,6 +70,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly partitions: PartitionSettings;
   private readonly maintenanceIntervalMs: number;
   private readonly autoMaintenance: boolean;
+  private readonly exactStatsUpTo: number;
   private cancelMaintenance: (() => void) | undefined;
   private maintenanceStarted = false;
   private maintaining: Promise<MaintenanceReport> | undefined;
@@ -142,6 +143,13 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       options.maintenanceIntervalMs,
       d.maintenanceIntervalMs,
     );
+    this.exactStatsUpTo = options.exactStatsUpTo ?? d.exactStatsUpTo;
+    if (!Number.isInteger(this.exactStatsUpTo) || this.exactStatsUpTo < 0) {
+      throw new ValidationError(
+        `Expected \`exactStatsUpTo\` to be a non-negative integer, got ${describe(options.exactStatsUpTo)}`,
+        { field: 'exactStatsUpTo' },
+      );
+    }
     this.autoMaintenance = options.autoMaintenance ?? true;
     if (typeof this.autoMaintenance !== 'boolean') {
       throw new ValidationError(
@@ -250,7 +258,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
 
   /** Count, error/fallback/blocked rates, latency percentiles, violation rates by severity, tokens. */
   async stats(q: StatsQuery = {}): Promise<LogStatsResult> {
-    return statsOf(await this.database(), q);
+    return statsOf(await this.database(), q, this.exactStatsUpTo);
   }
 
   /**

@@ -22,6 +22,7 @@ export const DEFAULT_HISTORY_OPTIONS = {
   partitionInterval: 'day' as PartitionInterval,
   partitionsAhead: 3,
   maintenanceIntervalMs: 3_600_000,
+  exactStatsUpTo: 10_000,
 } as const;
 
 /** Options of {@link HistoricalLogProcessor}. */
@@ -78,6 +79,13 @@ export interface HistoricalLogProcessorOptions {
    * database; on PostgreSQL only the replica holding the maintenance lease works. @default 3600000
    */
   maintenanceIntervalMs?: number;
+  /**
+   * `stats()` over at most this many entries is computed exactly from raw rows (cheap); over more,
+   * from rollups (PostgreSQL, PGlite): counts, rates, tokens and mean stay exact, latency percentiles
+   * come from a mergeable histogram within `ROLLUP_PERCENTILE_RELATIVE_ERROR` (4.9 %) of the exact value.
+   * `0` always uses rollups. pg-mem always computes from raw rows. @default 10000
+   */
+  exactStatsUpTo?: number;
   /** Run maintenance on a timer; `false` leaves it to the host calling `maintain()`. @default true */
   autoMaintenance?: boolean;
   /** @default systemClock */

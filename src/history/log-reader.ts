@@ -143,12 +143,19 @@ export function percentileCont(sorted: readonly number[], q: number): number | n
 /** Largest row count pg-mem percentiles are computed from (pg-mem is a test double). */
 const MAX_JS_PERCENTILE_ROWS = 1_000_000;
 
+/** `stats()` computes exactly from raw rows up to this many matching entries. @internal */
+export const DEFAULT_EXACT_PERCENTILES_UP_TO = 10_000;
+
 /**
- * Aggregates. Where the backend keeps rollups (PostgreSQL, PGlite), whole minutes come from them and
+ * Aggregates. Up to `exactPercentilesUpTo` matching entries, exactly from raw rows. Beyond, where the backend keeps rollups (PostgreSQL, PGlite), whole minutes come from them and
  * only partial edge minutes from raw rows; otherwise (pg-mem, or a filter rollups do not keep) from
  * raw rows: SQL percentiles where the backend has them, exact JS percentiles on pg-mem. @internal
  */
-export async function statsOf(db: Database, q: StatsQuery = {}): Promise<LogStatsResult> {
+export async function statsOf(
+  db: Database,
+  q: StatsQuery = {},
+  exactPercentilesUpTo = DEFAULT_EXACT_PERCENTILES_UP_TO,
+): Promise<LogStatsResult> {
   const filter = validateFilter(q, ['groupBy']);
   const groupBy =
     q.groupBy === undefined
@@ -157,7 +164,8 @@ export async function statsOf(db: Database, q: StatsQuery = {}): Promise<LogStat
   if (db.capabilities.partitioning) {
     try {
       const fromRollups = await statsFromRollups(db.kysely, filter, groupBy);
-      if (fromRollups) return fromRollups;
+      // Few rows: exact percentiles from the raw rows cost little.
+      if (fromRollups && fromRollups.count > exactPercentilesUpTo) return fromRollups;
     } catch (error) {
       throw translateDbError(error, 'computing inference log stats');
     }
