@@ -20,8 +20,8 @@ import {
   type PartitionSettings,
   parseRetention,
 } from './partitions.js';
-import { type HistoryStorageReport, measureStorage } from './storage.js';
 import { describe } from './sanitize.js';
+import { type HistoryStorageReport, measureStorage } from './storage.js';
 import type {
   ExportOptions,
   HistoryHealth,

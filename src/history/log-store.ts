@@ -107,7 +107,9 @@ export async function insertRows(
       )
       .onConflict((oc) => oc.doNothing());
     if (rollups) {
-      await sql`with ins as (${insert.returning(ROLLUP_SOURCE_COLUMNS_LIST)}) ${rollupUpsert(sql`ins`, 1)}`.execute(k);
+      await sql`with ins as (${insert.returning(ROLLUP_SOURCE_COLUMNS_LIST)}) ${rollupUpsert(sql`ins`, 1)}`.execute(
+        k,
+      );
     } else {
       await insert.execute();
     }

@@ -97,7 +97,7 @@ export async function listPartitions(k: Kysely<object>): Promise<RangePartition[
     join pg_class p on p.oid = i.inhparent
     join pg_namespace ns on ns.oid = p.relnamespace
     cross join lateral regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\) TO \\(''([^'']+)''\\)') m
-    where p.relname = ${PARENT} and ns.nspname = current_schema()
+    where p.relname = ${PARENT} and ns.nspname = current_schema() and m is not null
     order by 2`.execute(k);
   return r.rows.map((x) => ({ name: x.name, from: new Date(x.lo).getTime(), to: new Date(x.hi).getTime() }));
 }

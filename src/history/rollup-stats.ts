@@ -190,7 +190,9 @@ export async function statsFromRollups(
     edges.length === 0
       ? []
       : (
-          await sql<Record<string, unknown>>`select ${groupBy ? key : sql`''`} as key, status, violation_count,
+          await sql<
+            Record<string, unknown>
+          >`select ${groupBy ? key : sql`''`} as key, status, violation_count,
           max_severity, tokens_in, tokens_out, latency_ms
         from inference_logs where ${all([...dims, any(edges)])}`.execute(k)
         ).rows;

@@ -28,9 +28,9 @@ export interface HistoryStorageReport {
 const EXACT_BELOW = 100_000;
 
 async function oldest(k: Kysely<object>, relation: string): Promise<Date | null> {
-  const r = await sql<{ t: Date | string | null }>`select min(created_at) as t from ${sql.id(relation)}`.execute(
-    k,
-  );
+  const r = await sql<{
+    t: Date | string | null;
+  }>`select min(created_at) as t from ${sql.id(relation)}`.execute(k);
   const t = r.rows[0]?.t;
   return t === null || t === undefined ? null : new Date(t);
 }
