@@ -49,10 +49,10 @@ CREATE TABLE inference_logs_default PARTITION OF inference_logs DEFAULT;
 INSERT INTO inference_logs SELECT * FROM inference_logs_unpartitioned;
 DROP TABLE inference_logs_unpartitioned;
 -- Rollups: one row per grain (minute, hour, day) x bucket x use case x model x variant x status x
--- deployment. Absent dimensions are '' (so they can be part of the key). `latency_hist` counts latencies
--- in log buckets, 24 per decade from 0.1 ms: bucket 0 is [0, 0.1 ms), bucket i in 1..192 is
--- [0.1 * 10^((i-1)/24), 0.1 * 10^(i/24)) ms, bucket 193 is everything above 1e7 ms. Trailing zero buckets
--- are omitted. Histograms from many rows, replicas or grains merge by adding counts bucket by bucket.
+-- deployment. Absent dimensions are '' (so they can be part of the key). The latency histogram is sparse:
+-- `latency_counts[j]` latencies fell in log bucket `latency_buckets[j]`, 24 buckets per decade from 0.1 ms:
+-- bucket 0 is [0, 0.1 ms), bucket i in 1..192 is [0.1 * 10^((i-1)/24), 0.1 * 10^(i/24)) ms, bucket 193 is
+-- everything above 1e7 ms. Histograms from many rows, replicas or grains merge by adding counts per bucket.
 CREATE TABLE inference_log_rollups (
   grain text NOT NULL,
   bucket_start timestamptz NOT NULL,
@@ -73,17 +73,18 @@ CREATE TABLE inference_log_rollups (
   latency_sum double precision NOT NULL,
   latency_min double precision,
   latency_max double precision,
-  latency_hist bigint[] NOT NULL,
+  latency_buckets integer[] NOT NULL,
+  latency_counts bigint[] NOT NULL,
   PRIMARY KEY (grain, bucket_start, use_case, model_id, variant, status, deployment_id)
 );
 INSERT INTO inference_log_rollups (grain, bucket_start, use_case, model_id, variant, status, deployment_id,
   n, violated, sev_low, sev_medium, sev_high, sev_critical, tokens_in, tokens_out,
-  latency_n, latency_sum, latency_min, latency_max, latency_hist)
+  latency_n, latency_sum, latency_min, latency_max, latency_buckets, latency_counts)
 SELECT grain, bucket_start, use_case, model_id, variant, status, deployment_id,
   sum(n), sum(violated), sum(sev_low), sum(sev_medium), sum(sev_high), sum(sev_critical),
   sum(tokens_in), sum(tokens_out), sum(latency_n), sum(latency_sum), min(latency_min), max(latency_max),
-  array(SELECT coalesce(u.c, 0) FROM generate_series(0, coalesce((SELECT max(x) FROM unnest(array_agg(hb)) x), -1)) s(i)
-    LEFT JOIN unnest(array_agg(hb), array_agg(latency_n)) u(x, c) ON u.x = s.i ORDER BY s.i)
+  coalesce(array_agg(hb ORDER BY hb) FILTER (WHERE hb IS NOT NULL), '{}'),
+  coalesce(array_agg(latency_n ORDER BY hb) FILTER (WHERE hb IS NOT NULL), '{}')
 FROM (
   SELECT g.grain, date_trunc(g.grain, l.created_at, 'UTC') AS bucket_start, l.use_case,
     coalesce(l.model_id::text, '') AS model_id, coalesce(l.variant, '') AS variant, l.status,

@@ -184,7 +184,7 @@ export async function statsFromRollups(
       max(latency_max) as latency_max
     from inference_log_rollups where ${inRollups} group by 1`.execute(k);
   const hist = await sql<{ key: unknown; i: unknown; c: unknown }>`select ${key} as key, u.i, sum(u.c) as c
-    from inference_log_rollups cross join lateral unnest(latency_hist) with ordinality u(c, i)
+    from inference_log_rollups cross join lateral unnest(latency_buckets, latency_counts) u(i, c)
     where ${inRollups} group by 1, 2`.execute(k);
   const raw =
     edges.length === 0
@@ -222,7 +222,7 @@ export async function statsFromRollups(
     if (r.latency_min !== null) a.lat.min = Math.min(a.lat.min, Number(r.latency_min));
     if (r.latency_max !== null) a.lat.max = Math.max(a.lat.max, Number(r.latency_max));
   }
-  for (const r of hist.rows) accOf(r.key).lat.hist[Number(r.i) - 1]! += Number(r.c);
+  for (const r of hist.rows) accOf(r.key).lat.hist[Number(r.i)]! += Number(r.c);
   for (const r of raw) {
     const a = accOf(r.key);
     a.n++;

@@ -34,6 +34,7 @@ export function latencyBucket(ms: number): number {
   return Math.min(1 + Math.floor(PER_DECADE * Math.log10(ms / FLOOR_MS)), HIST_BUCKETS - 1);
 }
 
+/** Estimate of an order statistic in bucket `i`, clamped to the exact min and max. */
 function bucketEstimate(i: number, min: number, max: number): number {
   let v: number;
   if (i === 0) v = FLOOR_MS / 2;
@@ -110,13 +111,13 @@ export function rollupUpsert(source: RawBuilder<unknown>, sign: 1 | -1): RawBuil
       : sql`null::double precision, null::double precision`;
   return sql`insert into inference_log_rollups (grain, bucket_start, use_case, model_id, variant, status,
       deployment_id, n, violated, sev_low, sev_medium, sev_high, sev_critical, tokens_in, tokens_out,
-      latency_n, latency_sum, latency_min, latency_max, latency_hist)
+      latency_n, latency_sum, latency_min, latency_max, latency_buckets, latency_counts)
     select ${DIMENSIONS},
       ${s} * sum(n), ${s} * sum(violated), ${s} * sum(sev_low), ${s} * sum(sev_medium), ${s} * sum(sev_high),
       ${s} * sum(sev_critical), ${s} * sum(tokens_in), ${s} * sum(tokens_out), ${s} * sum(latency_n),
       ${s} * sum(latency_sum), ${minMax},
-      array(select ${s} * coalesce(u.c, 0) from generate_series(0, coalesce((select max(x) from unnest(array_agg(hb)) x), -1)) g(i)
-        left join unnest(array_agg(hb), array_agg(latency_n)) u(x, c) on u.x = g.i order by g.i)
+      coalesce(array_agg(hb order by hb) filter (where hb is not null), '{}'),
+      coalesce(array_agg(${s} * latency_n order by hb) filter (where hb is not null), '{}')
     from (
       select g.grain, date_trunc(g.grain, l.created_at, 'UTC') as bucket_start, l.use_case,
         coalesce(l.model_id::text, '') as model_id, coalesce(l.variant, '') as variant, l.status,
@@ -150,8 +151,12 @@ export function rollupUpsert(source: RawBuilder<unknown>, sign: 1 | -1): RawBuil
       latency_sum = inference_log_rollups.latency_sum + excluded.latency_sum,
       latency_min = least(inference_log_rollups.latency_min, excluded.latency_min),
       latency_max = greatest(inference_log_rollups.latency_max, excluded.latency_max),
-      latency_hist = array(select coalesce(a, 0) + coalesce(b, 0)
-        from unnest(inference_log_rollups.latency_hist, excluded.latency_hist) with ordinality t(a, b, i) order by i)`;
+      (latency_buckets, latency_counts) = (
+        select coalesce(array_agg(i order by i), '{}'), coalesce(array_agg(c order by i), '{}')
+        from (select i, sum(c) as c
+          from unnest(inference_log_rollups.latency_buckets || excluded.latency_buckets,
+            inference_log_rollups.latency_counts || excluded.latency_counts) t(i, c)
+          group by i having sum(c) <> 0) merged)`;
 }
 
 /** Columns the rollup upsert reads from its source (for `RETURNING`). @internal */
