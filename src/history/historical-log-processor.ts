@@ -197,6 +197,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       closeTimeoutMs: option('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
       sizeOf: rowSize,
       clock: this.clock,
+      offHeap: options.offHeapBuffer ?? d.offHeapBuffer,
       spool: options.spoolDir ? new Spool<LogRow>({ dir: options.spoolDir, clock: this.clock }) : undefined,
       onEvent: (e) => this.onWriterEvent(e),
     });

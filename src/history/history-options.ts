@@ -23,6 +23,7 @@ export const DEFAULT_HISTORY_OPTIONS = {
   partitionsAhead: 3,
   maintenanceIntervalMs: 3_600_000,
   exactStatsUpTo: 10_000,
+  offHeapBuffer: true,
 } as const;
 
 /** Options of {@link HistoricalLogProcessor}. */
@@ -86,6 +87,12 @@ export interface HistoricalLogProcessorOptions {
    * `0` always uses rollups. pg-mem always computes from raw rows. @default 10000
    */
   exactStatsUpTo?: number;
+  /**
+   * Batches waiting behind running writes (a backlog during a database outage) are held as encoded
+   * bytes outside the JS heap, so a full `maxBufferedBytes` buffer does not lengthen the host's GC
+   * pauses. `false` keeps them as objects (slightly less CPU per waiting batch). @default true
+   */
+  offHeapBuffer?: boolean;
   /** Run maintenance on a timer; `false` leaves it to the host calling `maintain()`. @default true */
   autoMaintenance?: boolean;
   /** @default systemClock */

@@ -174,7 +174,9 @@ export async function statsFromRollups(
   if (from < mFrom) edges.push(all(within('created_at', from, mFrom)));
   if (mTo < to) edges.push(all(within('created_at', mTo, to)));
 
-  const sums = await sql<Record<string, unknown>>`select ${key} as key, sum(n) as n,
+  // Three independent reads, in parallel on PostgreSQL's pool (PGlite runs them in turn).
+  const [sums, hist, raw] = await Promise.all([
+    sql<Record<string, unknown>>`select ${key} as key, sum(n) as n,
       sum(case when status = 'error' then n else 0 end) as errors,
       sum(case when status = 'fallback' then n else 0 end) as fallbacks,
       sum(case when status = 'blocked' then n else 0 end) as blocked,
@@ -182,8 +184,8 @@ export async function statsFromRollups(
       sum(sev_critical) as critical, sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out,
       sum(latency_n) as latency_n, sum(latency_sum) as latency_sum, min(latency_min) as latency_min,
       max(latency_max) as latency_max
-    from inference_log_rollups where ${inRollups} group by 1`.execute(k);
-  const hist = await sql<{ key: unknown; i: unknown; c: unknown }>`select ${key} as key, u.i, sum(u.c) as c
+    from inference_log_rollups where ${inRollups} group by 1`.execute(k),
+    sql<{ key: unknown; i: unknown; c: unknown }>`select ${key} as key, u.i, sum(u.c) as c
     from inference_log_rollups cross join lateral unnest(latency_buckets, latency_counts) u(i, c)
     where ${inRollups} group by 1, 2`.execute(k);
   const raw =
