@@ -187,17 +187,15 @@ export async function statsFromRollups(
     from inference_log_rollups where ${inRollups} group by 1`.execute(k),
     sql<{ key: unknown; i: unknown; c: unknown }>`select ${key} as key, u.i, sum(u.c) as c
     from inference_log_rollups cross join lateral unnest(latency_buckets, latency_counts) u(i, c)
-    where ${inRollups} group by 1, 2`.execute(k);
-  const raw =
+    where ${inRollups} group by 1, 2`.execute(k),
     edges.length === 0
-      ? []
-      : (
-          await sql<
-            Record<string, unknown>
-          >`select ${groupBy ? key : sql`''`} as key, status, violation_count,
-          max_severity, tokens_in, tokens_out, latency_ms
-        from inference_logs where ${all([...dims, any(edges)])}`.execute(k)
-        ).rows;
+      ? Promise.resolve([])
+      : sql<Record<string, unknown>>`select ${key} as key, status, violation_count, max_severity, tokens_in,
+          tokens_out, latency_ms
+        from inference_logs where ${all([...dims, any(edges)])}`
+          .execute(k)
+          .then((r) => r.rows),
+  ]);
 
   const groups = new Map<string, Acc>();
   const accOf = (k: unknown) => {
