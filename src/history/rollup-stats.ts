@@ -201,7 +201,10 @@ export async function statsFromRollups(
   const accOf = (k: unknown) => {
     const name = k === null || k === undefined ? '' : String(k);
     let a = groups.get(name);
-    if (!a) groups.set(name, (a = emptyAcc()));
+    if (!a) {
+      a = emptyAcc();
+      groups.set(name, a);
+    }
     return a;
   };
   for (const r of sums.rows) {

@@ -1,13 +1,13 @@
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { ClosedError, isRetryable, ValidationError } from '../errors.js';
+import { Batch } from './batch.js';
 import {
   type BatchWriterEvent,
   type BatchWriterOptions,
   type BatchWriterStats,
   DEFAULT_BATCH_WRITER_OPTIONS,
 } from './batch-writer-types.js';
-import { Batch } from './batch.js';
 import { systemClock } from './clock.js';
 import { Histogram } from './histogram.js';
 import type { Spool } from './spool.js';
@@ -21,7 +21,6 @@ export {
 
 /** After `closeTimeoutMs`, writes still running get this long before their rows are counted as dropped. */
 const CLOSE_GRACE_MS = 1_000;
-
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;

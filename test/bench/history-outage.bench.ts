@@ -18,8 +18,11 @@ if (!TEST_DATABASE_URL) {
   process.exit(0);
 }
 const OUTAGE_MS = Number(process.env.MMS_OUTAGE_MS ?? 10_000);
-const PROMPT = 'The player asks the innkeeper about the rumours of a dragon near the northern pass. '.repeat(8);
-const OUTPUT = 'The innkeeper lowers his voice: "Three caravans gone since the thaw, and no bodies found." '.repeat(8);
+const PROMPT = 'The player asks the innkeeper about the rumours of a dragon near the northern pass. '.repeat(
+  8,
+);
+const OUTPUT =
+  'The innkeeper lowers his voice: "Three caravans gone since the thaw, and no bodies found." '.repeat(8);
 const input = (i: number): InferenceLogInput => ({
   modelId: '0190a6c2-7a3e-7cc1-8f00-0000000000b0',
   useCase: 'interaction_layer',
@@ -31,7 +34,8 @@ const input = (i: number): InferenceLogInput => ({
   tokensOut: 190,
   playerId: `player-${i % 1000}`,
 });
-const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n: number, d = 1) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function run(offHeapBuffer: boolean): Promise<string> {
   const url = new URL(TEST_DATABASE_URL!);
@@ -76,5 +80,9 @@ async function run(offHeapBuffer: boolean): Promise<string> {
   )} MiB, accepted ${i.toLocaleString('en-US')}, dropped ${m.dropped.toLocaleString('en-US')}`;
 }
 
-console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${OUTAGE_MS / 1000} s outage at full speed`);
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}; ${OUTAGE_MS / 1000} s outage at full speed`,
+);
 for (const offHeap of [false, true]) console.log(await run(offHeap));
