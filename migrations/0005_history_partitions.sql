@@ -48,7 +48,7 @@ CREATE INDEX inference_logs_created_at_idx ON inference_logs (created_at);
 CREATE TABLE inference_logs_default PARTITION OF inference_logs DEFAULT;
 INSERT INTO inference_logs SELECT * FROM inference_logs_unpartitioned;
 DROP TABLE inference_logs_unpartitioned;
--- Rollups: one row per grain (minute, hour, day) x bucket x use case x model x variant x status x
+-- Rollups, partitioned like the entries (retention drops both by whole partitions): one row per grain (minute, hour, day) x bucket x use case x model x variant x status x
 -- deployment. Absent dimensions are '' (so they can be part of the key). The latency histogram is sparse:
 -- `latency_counts[j]` latencies fell in log bucket `latency_buckets[j]`, 24 buckets per decade from 0.1 ms:
 -- bucket 0 is [0, 0.1 ms), bucket i in 1..192 is [0.1 * 10^((i-1)/24), 0.1 * 10^(i/24)) ms, bucket 193 is
@@ -76,7 +76,8 @@ CREATE TABLE inference_log_rollups (
   latency_buckets integer[] NOT NULL,
   latency_counts bigint[] NOT NULL,
   PRIMARY KEY (grain, bucket_start, use_case, model_id, variant, status, deployment_id)
-);
+) PARTITION BY RANGE (bucket_start);
+CREATE TABLE inference_log_rollups_default PARTITION OF inference_log_rollups DEFAULT;
 INSERT INTO inference_log_rollups (grain, bucket_start, use_case, model_id, variant, status, deployment_id,
   n, violated, sev_low, sev_medium, sev_high, sev_critical, tokens_in, tokens_out,
   latency_n, latency_sum, latency_min, latency_max, latency_buckets, latency_counts)

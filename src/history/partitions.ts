@@ -40,7 +40,6 @@ export interface PartitionSettings {
 }
 
 const PARENT = 'inference_logs';
-const DEFAULT_PARTITION = 'inference_logs_default';
 const LEASE_NAMESPACE = 0x4d4d5350; // "MMSP"
 const DURATION = /^(\d+)\s*(m|h|d|w)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
@@ -76,11 +75,6 @@ export function nextStart(start: number, interval: PartitionInterval): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
-/** `inference_logs_p20261130` (the interval's first UTC day). @internal */
-export function partitionName(start: number): string {
-  return `${PARENT}_p${new Date(start).toISOString().slice(0, 10).replaceAll('-', '')}`;
-}
-
 /** A range partition and its bounds. @internal */
 export interface RangePartition {
   name: string;
@@ -88,8 +82,20 @@ export interface RangePartition {
   to: number;
 }
 
-/** The range partitions of `inference_logs` in the current schema, oldest first. @internal */
-export async function listPartitions(k: Kysely<object>): Promise<RangePartition[]> {
+/** A time-partitioned table of the history and its partition key. @internal */
+export interface PartitionedTable {
+  parent: string;
+  column: string;
+}
+
+/** Raw entries and their rollups are partitioned alike, so retention drops both by whole partitions. @internal */
+export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
+  { parent: 'inference_logs', column: 'created_at' },
+  { parent: 'inference_log_rollups', column: 'bucket_start' },
+];
+
+/** The range partitions of `parent` in the current schema, oldest first. @internal */
+export async function listPartitions(k: Kysely<object>, parent = PARENT): Promise<RangePartition[]> {
   const r = await sql<{ name: string; lo: Date | string; hi: Date | string }>`
     select c.relname as name, (m[1])::timestamptz as lo, (m[2])::timestamptz as hi
     from pg_inherits i
@@ -97,15 +103,17 @@ export async function listPartitions(k: Kysely<object>): Promise<RangePartition[
     join pg_class p on p.oid = i.inhparent
     join pg_namespace ns on ns.oid = p.relnamespace
     cross join lateral regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\) TO \\(''([^'']+)''\\)') m
-    where p.relname = ${PARENT} and ns.nspname = current_schema() and m is not null
+    where p.relname = ${parent} and ns.nspname = current_schema() and m is not null
     order by 2`.execute(k);
   return r.rows.map((x) => ({ name: x.name, from: new Date(x.lo).getTime(), to: new Date(x.hi).getTime() }));
 }
 
 /**
- * One maintenance pass: under the lease, creates the partitions from the current interval to
- * `ahead` intervals ahead, moves rows out of the default partition into range partitions (creating
- * the ones needed), and applies retention. Each step is its own short transaction. @internal
+ * One maintenance pass: under the lease, creates the partitions (of the entries and of their
+ * rollups) from the current interval to `ahead` intervals ahead, moves rows out of the default
+ * partitions into range partitions (creating the ones needed), and applies retention: partitions whose
+ * whole interval is older than the retention are detached and dropped, entries and rollups alike.
+ * Each step is its own short transaction. @internal
  */
 export async function maintainPartitions(
   db: Database,
@@ -124,6 +132,8 @@ export async function maintainPartitions(
     if (cutoff !== undefined) report.deletedRows = await deleteRowsBefore(db, cutoff, { rollups: false });
     return report;
   }
+  // Whole intervals before this are expired (intervals are aligned, so a partition ends at or before it).
+  const horizon = cutoff === undefined ? undefined : intervalStart(cutoff, settings.interval);
   const leaseKey = hash32(db.schema) | 0;
   const underLease = async <T>(fn: (trx: Kysely<object>) => Promise<T>): Promise<T | undefined> =>
     db.transaction(async (trx) => {
@@ -136,73 +146,85 @@ export async function maintainPartitions(
       return fn(trx);
     });
 
-  const existing = await listPartitions(db.kysely);
-  const covered = (t: number) => existing.some((p) => p.from <= t && t < p.to);
-  // Intervals wanted: now … ahead, plus every interval the default partition holds rows of.
-  const wanted = new Set<number>();
-  let start = intervalStart(now, settings.interval);
-  for (let i = 0; i <= settings.ahead; i++, start = nextStart(start, settings.interval)) wanted.add(start);
-  const stray = await sql<{ t: Date | string }>`
-    select distinct date_trunc('day', created_at, 'UTC') as t from inference_logs_default`.execute(db.kysely);
-  for (const row of stray.rows) wanted.add(intervalStart(new Date(row.t).getTime(), settings.interval));
+  for (const table of PARTITIONED_TABLES) {
+    const existing = await listPartitions(db.kysely, table.parent);
+    const fallback = `${table.parent}_default`;
+    // Intervals wanted: now … ahead, plus every interval the default partition holds rows of.
+    const wanted = new Set<number>();
+    let start = intervalStart(now, settings.interval);
+    for (let i = 0; i <= settings.ahead; i++, start = nextStart(start, settings.interval)) wanted.add(start);
+    const stray = await sql<{
+      t: Date | string;
+    }>`select distinct date_trunc('day', ${sql.ref(table.column)}, 'UTC') as t
+      from ${sql.id(fallback)}`.execute(db.kysely);
+    for (const row of stray.rows) wanted.add(intervalStart(new Date(row.t).getTime(), settings.interval));
 
-  for (const from of [...wanted].sort((a, b) => a - b)) {
-    const to = nextStart(from, settings.interval);
-    if (cutoff !== undefined && to <= cutoff) continue; // retention deletes these rows below
-    if (covered(from)) continue;
-    // A partition of another interval (the setting changed) may overlap: leave those rows in default.
-    if (existing.some((p) => p.from < to && from < p.to)) continue;
-    const name = partitionName(from);
-    const moved = await underLease((trx) => createPartition(trx, name, from, to));
-    if (moved === undefined) return { ...report, leaseAcquired: false };
-    existing.push({ name, from, to });
-    report.created.push(name);
-    report.movedRows += moved;
-  }
+    for (const from of [...wanted].sort((a, b) => a - b)) {
+      const to = nextStart(from, settings.interval);
+      if (horizon !== undefined && to <= horizon) continue; // expired: deleted below
+      // Covered, or overlapping a partition of another interval (the setting changed): rows stay in default.
+      if (existing.some((p) => p.from < to && from < p.to)) continue;
+      const name = `${table.parent}_p${new Date(from).toISOString().slice(0, 10).replaceAll('-', '')}`;
+      const moved = await underLease((trx) => createPartition(trx, table, name, from, to));
+      if (moved === undefined) return { ...report, leaseAcquired: false };
+      existing.push({ name, from, to });
+      report.created.push(name);
+      if (table.parent === PARENT) report.movedRows += moved;
+    }
 
-  if (cutoff !== undefined) {
-    for (const p of existing.filter((x) => x.to <= cutoff)) {
-      const done = await underLease((trx) => dropPartition(trx, p));
+    if (horizon === undefined) continue;
+    for (const p of existing.filter((x) => x.to <= horizon)) {
+      const done = await underLease(async (trx) => {
+        await sql`alter table ${sql.id(table.parent)} detach partition ${sql.id(p.name)}`.execute(trx);
+        await sql`drop table ${sql.id(p.name)}`.execute(trx);
+        return true;
+      });
       if (done === undefined) return { ...report, leaseAcquired: false };
       report.dropped.push(p.name);
     }
-    // Rows of a partly expired partition stay until the whole partition expires (no row deletes);
-    // only stray rows in the default partition are deleted one by one.
-    report.deletedRows = await deleteRowsBefore(db, cutoff, { rollups: true, table: DEFAULT_PARTITION });
+    // Expired rows that wait in the default partition (rare) go one by one; entries and rollups of the
+    // same whole intervals go together, so the rollups stay equal to the entries.
+    const deleted =
+      await sql`delete from ${sql.id(fallback)} where ${sql.ref(table.column)} < ${new Date(horizon)}`.execute(
+        db.kysely,
+      );
+    if (table.parent === PARENT) report.deletedRows += Number(deleted.numAffectedRows ?? 0);
   }
   return report;
 }
 
 /** Creates one range partition; rows of its range waiting in the default partition move into it. */
-async function createPartition(trx: Kysely<object>, name: string, from: number, to: number): Promise<number> {
+async function createPartition(
+  trx: Kysely<object>,
+  table: PartitionedTable,
+  name: string,
+  from: number,
+  to: number,
+): Promise<number> {
   const lo = sql.lit(new Date(from).toISOString());
   const hi = sql.lit(new Date(to).toISOString());
+  const parent = sql.id(table.parent);
+  const fallback = sql.id(`${table.parent}_default`);
+  const inRange = sql`${sql.ref(table.column)} >= ${lo}::timestamptz and ${sql.ref(table.column)} < ${hi}::timestamptz`;
   // Nothing new lands in the default partition while its rows of this range move out.
-  await sql`lock table ${sql.id(DEFAULT_PARTITION)} in share row exclusive mode`.execute(trx);
-  const waiting = await sql<{ n: unknown }>`select count(*) as n from ${sql.id(DEFAULT_PARTITION)}
-    where created_at >= ${lo}::timestamptz and created_at < ${hi}::timestamptz`.execute(trx);
+  await sql`lock table ${fallback} in share row exclusive mode`.execute(trx);
+  const waiting = await sql<{ n: unknown }>`select count(*) as n from ${fallback} where ${inRange}`.execute(
+    trx,
+  );
   const n = Number(waiting.rows[0]?.n ?? 0);
   if (n === 0) {
-    await sql`create table ${sql.id(name)} partition of ${sql.id(PARENT)}
-      for values from (${lo}) to (${hi})`.execute(trx);
+    await sql`create table ${sql.id(name)} partition of ${parent} for values from (${lo}) to (${hi})`.execute(
+      trx,
+    );
     return 0;
   }
-  await sql`create table ${sql.id(name)} (like ${sql.id(PARENT)} including defaults)`.execute(trx);
-  await sql`with moved as (delete from ${sql.id(DEFAULT_PARTITION)}
-      where created_at >= ${lo}::timestamptz and created_at < ${hi}::timestamptz returning *)
+  await sql`create table ${sql.id(name)} (like ${parent} including defaults)`.execute(trx);
+  await sql`with moved as (delete from ${fallback} where ${inRange} returning *)
     insert into ${sql.id(name)} select * from moved`.execute(trx);
-  await sql`alter table ${sql.id(PARENT)} attach partition ${sql.id(name)}
-    for values from (${lo}) to (${hi})`.execute(trx);
+  await sql`alter table ${parent} attach partition ${sql.id(name)} for values from (${lo}) to (${hi})`.execute(
+    trx,
+  );
   return n;
-}
-
-/** Detaches and drops a whole partition, with the rollups of its range (partitions are day-aligned). */
-async function dropPartition(trx: Kysely<object>, p: RangePartition): Promise<true> {
-  await sql`alter table ${sql.id(PARENT)} detach partition ${sql.id(p.name)}`.execute(trx);
-  await sql`drop table ${sql.id(p.name)}`.execute(trx);
-  await sql`delete from inference_log_rollups
-    where bucket_start >= ${new Date(p.from)} and bucket_start < ${new Date(p.to)}`.execute(trx);
-  return true;
 }
 
 /**

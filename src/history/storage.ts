@@ -63,14 +63,14 @@ export async function measureStorage(db: Database, now: Date): Promise<HistorySt
     table_bytes: unknown;
     index_bytes: unknown;
     estimate: unknown;
-  }>`select coalesce(p.relname, c.relname) as table_name, c.relname as part, p.relname is not null as partitioned,
+  }>`select p.relname as table_name, c.relname as part, true as partitioned,
       pg_table_size(c.oid) as table_bytes, pg_indexes_size(c.oid) as index_bytes, c.reltuples as estimate
     from pg_class c
     join pg_namespace ns on ns.oid = c.relnamespace
-    left join pg_inherits i on i.inhrelid = c.oid
-    left join pg_class p on p.oid = i.inhparent
+    join pg_inherits i on i.inhrelid = c.oid
+    join pg_class p on p.oid = i.inhparent
     where ns.nspname = current_schema() and c.relkind = 'r'
-      and (p.relname = 'inference_logs' or c.relname = 'inference_log_rollups')
+      and p.relname in ('inference_logs', 'inference_log_rollups')
     order by 1, 2`.execute(k);
   for (const x of r.rows) {
     const estimate = Number(x.estimate);

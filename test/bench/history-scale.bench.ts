@@ -130,7 +130,8 @@ try {
   await client.end();
   console.log(`COPY ${fmt(ROWS)} rows: ${fmt(loadMs / 1000, 1)} s (${fmt(ROWS / (loadMs / 1000))} rows/s)`);
   const [rollupMs] = await time(async () => {
-    for (const p of await listPartitions(db.kysely)) await rollupUpsert(sql.id(p.name), 1).execute(k);
+    for (const p of await listPartitions(db.kysely, 'inference_logs'))
+      await rollupUpsert(sql.id(p.name), 1).execute(k);
   });
   const [vacuumMs] = await time(() => sql`vacuum analyze`.execute(k));
   const nRollups = Number(
@@ -204,7 +205,7 @@ try {
     autoMaintenance: false,
     partitionsAhead: 0,
   });
-  const partitions = await listPartitions(db.kysely);
+  const partitions = await listPartitions(db.kysely, 'inference_logs');
   const oldest = partitions[0]!;
   const rowsInOldest = Number(
     (await sql<{ n: string }>`select count(*) as n from ${sql.id(oldest.name)}`.execute(k)).rows[0]!.n,

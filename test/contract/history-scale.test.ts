@@ -192,11 +192,13 @@ describe.each(testBackends())('history at scale on %s', (backend) => {
     const second = await p.maintain();
     const left = await rawStats(db, {}, undefined);
     if (db.capabilities.partitioning) {
-      expect(second.dropped).toEqual([
-        'inference_logs_p20260510',
-        'inference_logs_p20260511',
-        'inference_logs_p20260512',
-      ]);
+      expect(second.dropped).toEqual(
+        ['inference_logs', 'inference_log_rollups'].flatMap((t) => [
+          `${t}_p20260510`,
+          `${t}_p20260511`,
+          `${t}_p20260512`,
+        ]),
+      );
       expect(second.deletedRows).toBe(0);
       expect(left.count).toBe(30);
     } else {
