@@ -15,7 +15,7 @@ export type Grain = (typeof GRAINS)[number];
 /** Length of each grain in ms (UTC). @internal */
 export const GRAIN_MS: Record<Grain, number> = { day: 86_400_000, hour: 3_600_000, minute: 60_000 };
 
-/** Latency histogram: bucket 0 is [0, 0.1 ms), bucket i is [0.1·10^((i-1)/24), 0.1·10^(i/24)) ms. @internal */
+/** Latency histogram (sparse and unordered: bucket indexes with their counts): bucket 0 is [0, 0.1 ms), bucket i is [0.1·10^((i-1)/24), 0.1·10^(i/24)) ms. @internal */
 export const HIST_BUCKETS = 194;
 const PER_DECADE = 24;
 const FLOOR_MS = 0.1;
@@ -116,8 +116,8 @@ export function rollupUpsert(source: RawBuilder<unknown>, sign: 1 | -1): RawBuil
       ${s} * sum(n), ${s} * sum(violated), ${s} * sum(sev_low), ${s} * sum(sev_medium), ${s} * sum(sev_high),
       ${s} * sum(sev_critical), ${s} * sum(tokens_in), ${s} * sum(tokens_out), ${s} * sum(latency_n),
       ${s} * sum(latency_sum), ${minMax},
-      coalesce(array_agg(hb order by hb) filter (where hb is not null), '{}'),
-      coalesce(array_agg(${s} * latency_n order by hb) filter (where hb is not null), '{}')
+      coalesce(array_agg(hb) filter (where hb is not null), '{}'),
+      coalesce(array_agg(${s} * latency_n) filter (where hb is not null), '{}')
     from (
       select g.grain, date_trunc(g.grain, l.created_at, 'UTC') as bucket_start, l.use_case,
         coalesce(l.model_id::text, '') as model_id, coalesce(l.variant, '') as variant, l.status,
@@ -152,7 +152,7 @@ export function rollupUpsert(source: RawBuilder<unknown>, sign: 1 | -1): RawBuil
       latency_min = least(inference_log_rollups.latency_min, excluded.latency_min),
       latency_max = greatest(inference_log_rollups.latency_max, excluded.latency_max),
       (latency_buckets, latency_counts) = (
-        select coalesce(array_agg(i order by i), '{}'), coalesce(array_agg(c order by i), '{}')
+        select coalesce(array_agg(i), '{}'), coalesce(array_agg(c), '{}')
         from (select i, sum(c) as c
           from unnest(inference_log_rollups.latency_buckets || excluded.latency_buckets,
             inference_log_rollups.latency_counts || excluded.latency_counts) t(i, c)
