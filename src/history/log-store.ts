@@ -1,6 +1,6 @@
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/index.js';
-import { ROLLUP_SOURCE_COLUMNS, rollupUpsert } from './rollups.js';
+import { ROLLUP_SOURCE_COLUMNS, rollupDeltaInsert, rollupDeltas, rollupUpsert } from './rollups.js';
 import type { InferenceLogRecord, LogFilter, LogRow } from './types.js';
 
 /** Columns of `inference_logs` (migrations/0002_history.sql). @internal */
@@ -69,10 +69,19 @@ export async function insertRows(
 ): Promise<void> {
   if (method === 'unnest') {
     const insert = unnestInsert(rows);
-    await (rollups
-      ? sql`with ins as (${insert} returning ${ROLLUP_SOURCE_COLUMNS}) ${rollupUpsert(sql`ins`, 1)}`
-      : insert
-    ).execute(k);
+    if (!rollups) {
+      await insert.execute(k);
+      return;
+    }
+    // Rollup deltas are aggregated here in JS and applied when every row was inserted (the common
+    // case); none when none was (a retry of a stored batch); for a mix (a spool replay overlapping
+    // stored rows), from the inserted rows in SQL. One statement: rows and rollups commit together.
+    const n = rows.length;
+    await sql`with ins as (${insert} returning ${ROLLUP_SOURCE_COLUMNS}),
+        inserted as (select count(*) as c from ins),
+        whole as (${rollupDeltaInsert(rollupDeltas(rows), sql`(select c from inserted) = ${n}`)}),
+        part as (${rollupUpsert(sql`(select * from ins where (select c from inserted) not in (0, ${n}))`, 1)})
+      select c from inserted`.execute(k);
     return;
   }
   for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
