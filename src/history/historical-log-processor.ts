@@ -71,6 +71,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly maintenanceIntervalMs: number;
   private readonly autoMaintenance: boolean;
   private readonly exactStatsUpTo: number;
+  private readonly closeTimeoutMs: number;
   private cancelMaintenance: (() => void) | undefined;
   private maintenanceStarted = false;
   private maintaining: Promise<MaintenanceReport> | undefined;
@@ -143,6 +144,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       options.maintenanceIntervalMs,
       d.maintenanceIntervalMs,
     );
+    this.closeTimeoutMs = option('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs);
     this.exactStatsUpTo = options.exactStatsUpTo ?? d.exactStatsUpTo;
     if (!Number.isInteger(this.exactStatsUpTo) || this.exactStatsUpTo < 0) {
       throw new ValidationError(
@@ -194,7 +196,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       maxBufferedEntries: this.maxBufferedEntries,
       maxBufferedBytes: option('maxBufferedBytes', options.maxBufferedBytes, d.maxBufferedBytes),
       concurrency: option('concurrency', options.concurrency, d.concurrency),
-      closeTimeoutMs: option('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
+      closeTimeoutMs: this.closeTimeoutMs,
       sizeOf: rowSize,
       clock: this.clock,
       offHeap: options.offHeapBuffer ?? d.offHeapBuffer,
@@ -242,7 +244,21 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       this.cancelMaintenance?.();
       this.cancelMaintenance = undefined;
       await this.writer?.close();
-      await this.maintaining?.catch(() => {});
+      // A maintenance pass in progress gets at most closeTimeoutMs (it may wait on an unreachable database).
+      if (this.maintaining) {
+        let cancel: (() => void) | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          cancel = this.clock.setTimeout(resolve, this.closeTimeoutMs);
+        });
+        await Promise.race([
+          this.maintaining.then(
+            () => {},
+            () => {},
+          ),
+          timeout,
+        ]);
+        cancel?.();
+      }
     })();
     return this.closing;
   }
