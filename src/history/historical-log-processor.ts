@@ -37,6 +37,9 @@ import type {
 
 export { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions } from './history-options.js';
 
+/** A failed maintenance pass is tried again after at most this long. */
+const RETRY_MAINTENANCE_MS = 60_000;
+
 /** `metrics().storage` is measured again when older than this. */
 const STORAGE_REFRESH_MS = 60_000;
 
@@ -73,7 +76,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly exactStatsUpTo: number;
   private readonly closeTimeoutMs: number;
   private cancelMaintenance: (() => void) | undefined;
-  private maintenanceStarted = false;
+  private firstPass: Promise<void> | undefined;
   private maintaining: Promise<MaintenanceReport> | undefined;
   private storageCache: HistoryStorageReport | null = null;
   private storageRefresh: Promise<HistoryStorageReport> | undefined;
@@ -303,7 +306,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   async maintain(): Promise<MaintenanceReport> {
     if (this.maintaining) return this.maintaining;
     const pass = (async () => {
-      const db = await this.database();
+      const db = await this.resolveDatabase();
       try {
         return await maintainPartitions(db, this.partitions, this.clock.now());
       } catch (error) {
@@ -388,11 +391,26 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
     };
   }
 
+  /**
+   * The database, once the first maintenance pass is done: partitions exist before the first write,
+   * and reads never race with rows moving out of the default partition at startup.
+   */
   private async database(): Promise<Database> {
-    if (!this.maintenanceStarted && this.autoMaintenance && !this.closed) {
-      this.maintenanceStarted = true;
-      this.scheduleMaintenance(0);
+    const db = await this.resolveDatabase();
+    if (this.autoMaintenance && !this.closed) {
+      this.firstPass ??= this.maintain().then(
+        () => this.scheduleMaintenance(this.maintenanceIntervalMs),
+        (error: unknown) => {
+          this.emitSafely('history:maintenance_failed', { error });
+          this.scheduleMaintenance(Math.min(this.maintenanceIntervalMs, RETRY_MAINTENANCE_MS));
+        },
+      );
+      await this.firstPass;
     }
+    return db;
+  }
+
+  private async resolveDatabase(): Promise<Database> {
     if (this.db) return this.db;
     if (!this.dbPromise) {
       const pending = Promise.resolve(this.dbSource ?? getDefaultDatabase());
@@ -412,14 +430,17 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
 
   /** Maintenance runs at first use of the database, then every `maintenanceIntervalMs`. */
   private scheduleMaintenance(ms: number): void {
+    if (this.closed) return;
     this.cancelMaintenance = this.clock.setTimeout(() => {
       this.cancelMaintenance = undefined;
       if (this.closed) return;
-      this.maintain()
-        .catch((error: unknown) => this.emitSafely('history:maintenance_failed', { error }))
-        .finally(() => {
-          if (!this.closed) this.scheduleMaintenance(this.maintenanceIntervalMs);
-        });
+      this.maintain().then(
+        () => this.scheduleMaintenance(this.maintenanceIntervalMs),
+        (error: unknown) => {
+          this.emitSafely('history:maintenance_failed', { error });
+          this.scheduleMaintenance(Math.min(this.maintenanceIntervalMs, RETRY_MAINTENANCE_MS));
+        },
+      );
     }, ms);
   }
 
