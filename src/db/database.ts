@@ -26,6 +26,8 @@ export interface DatabaseCapabilities {
   readonly advisoryLocks: boolean;
   /** Several processes may share this database. */
   readonly multiProcess: boolean;
+  /** Declarative table partitioning (`PARTITION BY RANGE`); pg-mem keeps plain tables. */
+  readonly partitioning: boolean;
 }
 
 /**
@@ -287,6 +289,7 @@ function makeHandle(parts: {
     windowFunctions: real,
     advisoryLocks: parts.backend === 'postgres',
     multiProcess: parts.backend === 'postgres',
+    partitioning: real,
   });
   const changes = new ChangeFeed(parts.kysely, parts.transport);
   let closing: Promise<void> | null = null;

@@ -60,6 +60,36 @@ export function splitStatements(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/**
+ * Keeps the parts of a migration this backend can run. Lines `-- @if <capability>`, `-- @else` and
+ * `-- @end` bracket statements that need a capability (e.g. `partitioning`) and their plain fallback,
+ * so a backend lacking a feature gets an explicit alternative instead of a failing statement.
+ */
+export function selectSections(text: string, capabilities: object): string {
+  const caps = capabilities as Record<string, unknown>;
+  const out: string[] = [];
+  let keep = true;
+  let inside = false;
+  for (const line of text.split('\n')) {
+    const directive = /^\s*--\s*@(if\s+([a-zA-Z]+)|else|end)\s*$/.exec(line);
+    if (!directive) {
+      if (keep) out.push(line);
+      continue;
+    }
+    if (directive[2] !== undefined) {
+      if (inside) throw new DatabaseError('Nested `-- @if` sections are not supported in migrations');
+      inside = true;
+      keep = caps[directive[2]] === true;
+    } else if (directive[1] === 'else') {
+      keep = inside && !keep;
+    } else {
+      inside = false;
+      keep = true;
+    }
+  }
+  return out.join('\n');
+}
+
 function checksum(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
@@ -116,7 +146,7 @@ export async function migrate(
           skipped.push(migration.name);
           return;
         }
-        for (const statement of splitStatements(migration.sql)) {
+        for (const statement of splitStatements(selectSections(migration.sql, db.capabilities))) {
           await sql.raw(statement).execute(trx);
         }
         await sql`insert into mms_migrations (name, checksum) values (${migration.name}, ${sum})`.execute(

@@ -13,7 +13,15 @@ import type { HistoryEvents } from './history-events.js';
 import { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions, option } from './history-options.js';
 import { exportLines, purgeLogs, queryLogs, statsOf } from './log-reader.js';
 import { historyKysely, type InsertMethod, insertRows } from './log-store.js';
+import {
+  type MaintenanceReport,
+  maintainPartitions,
+  type PartitionInterval,
+  type PartitionSettings,
+  parseRetention,
+} from './partitions.js';
 import { describe } from './sanitize.js';
+import { type HistoryStorageReport, measureStorage } from './storage.js';
 import type {
   ExportOptions,
   FlushOptions,
@@ -29,6 +37,12 @@ import type {
 } from './types.js';
 
 export { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions } from './history-options.js';
+
+/** A failed maintenance pass is tried again after at most this long. */
+const RETRY_MAINTENANCE_MS = 60_000;
+
+/** `metrics().storage` is measured again when older than this. */
+const STORAGE_REFRESH_MS = 60_000;
 
 /**
  * Logs every inference without blocking and without loss, and reads the history back: paged queries,
@@ -57,6 +71,16 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly threshold: number;
   private readonly insertMethod: InsertMethod | 'auto';
   private readonly maxBufferedEntries: number;
+  private readonly partitions: PartitionSettings;
+  private readonly maintenanceIntervalMs: number;
+  private readonly autoMaintenance: boolean;
+  private readonly exactStatsUpTo: number;
+  private readonly closeTimeoutMs: number;
+  private cancelMaintenance: (() => void) | undefined;
+  private firstPass: Promise<void> | undefined;
+  private maintaining: Promise<MaintenanceReport> | undefined;
+  private storageCache: HistoryStorageReport | null = null;
+  private storageRefresh: Promise<HistoryStorageReport> | undefined;
   private lastAlertAt = Number.NEGATIVE_INFINITY;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -100,6 +124,45 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       });
     }
     this.redact = options.redact;
+    const interval = options.partitionInterval ?? d.partitionInterval;
+    if (!['day', 'week', 'month'].includes(interval)) {
+      throw new ValidationError(
+        `Expected \`partitionInterval\` to be 'day', 'week' or 'month', got ${describe(interval)}`,
+        { field: 'partitionInterval' },
+      );
+    }
+    const ahead = options.partitionsAhead ?? d.partitionsAhead;
+    if (!Number.isInteger(ahead) || ahead < 0 || ahead > 366) {
+      throw new ValidationError(
+        `Expected \`partitionsAhead\` to be an integer from 0 to 366, got ${describe(ahead)}`,
+        { field: 'partitionsAhead' },
+      );
+    }
+    this.partitions = {
+      interval: interval as PartitionInterval,
+      ahead,
+      retentionMs: parseRetention(options.retention),
+    };
+    this.maintenanceIntervalMs = option(
+      'maintenanceIntervalMs',
+      options.maintenanceIntervalMs,
+      d.maintenanceIntervalMs,
+    );
+    this.closeTimeoutMs = option('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs);
+    this.exactStatsUpTo = options.exactStatsUpTo ?? d.exactStatsUpTo;
+    if (!Number.isInteger(this.exactStatsUpTo) || this.exactStatsUpTo < 0) {
+      throw new ValidationError(
+        `Expected \`exactStatsUpTo\` to be a non-negative integer, got ${describe(options.exactStatsUpTo)}`,
+        { field: 'exactStatsUpTo' },
+      );
+    }
+    this.autoMaintenance = options.autoMaintenance ?? true;
+    if (typeof this.autoMaintenance !== 'boolean') {
+      throw new ValidationError(
+        `Expected \`autoMaintenance\` to be a boolean, got ${describe(options.autoMaintenance)}`,
+        { field: 'autoMaintenance' },
+      );
+    }
     this.settings = {
       maxFieldBytes: this.maxFieldBytes,
       redact: this.redact,
@@ -137,9 +200,10 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       maxBufferedEntries: this.maxBufferedEntries,
       maxBufferedBytes: option('maxBufferedBytes', options.maxBufferedBytes, d.maxBufferedBytes),
       concurrency: option('concurrency', options.concurrency, d.concurrency),
-      closeTimeoutMs: option('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
+      closeTimeoutMs: this.closeTimeoutMs,
       sizeOf: rowSize,
       clock: this.clock,
+      offHeap: options.offHeapBuffer ?? d.offHeapBuffer,
       spool: options.spoolDir ? new Spool<LogRow>({ dir: options.spoolDir, clock: this.clock }) : undefined,
       onEvent: (e) => this.onWriterEvent(e),
     });
@@ -206,7 +270,24 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
+      this.cancelMaintenance?.();
+      this.cancelMaintenance = undefined;
       await this.writer?.close();
+      // A maintenance pass in progress gets at most closeTimeoutMs (it may wait on an unreachable database).
+      if (this.maintaining) {
+        let cancel: (() => void) | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          cancel = this.clock.setTimeout(resolve, this.closeTimeoutMs);
+        });
+        await Promise.race([
+          this.maintaining.then(
+            () => {},
+            () => {},
+          ),
+          timeout,
+        ]);
+        cancel?.();
+      }
     })();
     return this.closing;
   }
@@ -223,7 +304,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
 
   /** Count, error/fallback/blocked rates, latency percentiles, violation rates by severity, tokens. */
   async stats(q: StatsQuery = {}): Promise<LogStatsResult> {
-    return statsOf(await this.database(), q);
+    return statsOf(await this.database(), q, this.exactStatsUpTo);
   }
 
   /**
@@ -240,6 +321,53 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   /** Deletes entries created before `olderThan`, `batchSize` rows per statement; safe while logging. */
   async purge(o: PurgeOptions): Promise<{ deleted: number }> {
     return purgeLogs(await this.database(), o);
+  }
+
+  /**
+   * One partition maintenance pass now: creates the partitions ahead, moves rows out of the default
+   * partition, drops partitions older than `retention` (with their rollups). Runs by itself every
+   * `maintenanceIntervalMs`; on PostgreSQL only the replica holding the maintenance lease works
+   * (`leaseAcquired: false` elsewhere). Concurrent calls share one pass.
+   */
+  async maintain(): Promise<MaintenanceReport> {
+    if (this.maintaining) return this.maintaining;
+    const pass = (async () => {
+      const db = await this.resolveDatabase();
+      try {
+        return await maintainPartitions(db, this.partitions, this.clock.now());
+      } catch (error) {
+        throw translateDbError(error, 'maintaining inference log partitions');
+      }
+    })();
+    this.maintaining = pass;
+    try {
+      const report = await pass;
+      if (report.created.length + report.dropped.length + report.movedRows + report.deletedRows > 0) {
+        this.emitSafely('history:maintained', report);
+      }
+      return report;
+    } finally {
+      this.maintaining = undefined;
+    }
+  }
+
+  /**
+   * Bytes (table and indexes), rows and oldest row of every partition of the history tables, measured
+   * now (`metrics().storage` holds the last measurement).
+   */
+  async storage(): Promise<HistoryStorageReport> {
+    this.storageRefresh ??= (async () => {
+      try {
+        const report = await measureStorage(await this.database(), new Date(this.clock.now()));
+        this.storageCache = report;
+        return report;
+      } catch (error) {
+        throw translateDbError(error, 'measuring inference log storage');
+      } finally {
+        this.storageRefresh = undefined;
+      }
+    })();
+    return this.storageRefresh;
   }
 
   /** Health for the host's health endpoint. */
@@ -266,6 +394,8 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   /** Counters since construction, for dashboards. */
   metrics(): HistoryMetrics {
     const s = this.writer?.stats();
+    const age = this.storageCache ? this.clock.now() - this.storageCache.measuredAt.getTime() : Infinity;
+    if (age >= STORAGE_REFRESH_MS && this.db && !this.closed) this.storage().catch(() => {});
     return {
       logged: this.logged,
       queueDepth: s?.buffered ?? 0,
@@ -283,10 +413,30 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       redactionFailures: this.redactionFailures,
       writeLatencyMs: s?.writeLatency ?? { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
       failureRate: this.failures.rate(),
+      storage: this.storageCache,
     };
   }
 
+  /**
+   * The database, once the first maintenance pass is done: partitions exist before the first write,
+   * and reads never race with rows moving out of the default partition at startup.
+   */
   private async database(): Promise<Database> {
+    const db = await this.resolveDatabase();
+    if (this.autoMaintenance && !this.closed) {
+      this.firstPass ??= this.maintain().then(
+        () => this.scheduleMaintenance(this.maintenanceIntervalMs),
+        (error: unknown) => {
+          this.emitSafely('history:maintenance_failed', { error });
+          this.scheduleMaintenance(Math.min(this.maintenanceIntervalMs, RETRY_MAINTENANCE_MS));
+        },
+      );
+      await this.firstPass;
+    }
+    return db;
+  }
+
+  private async resolveDatabase(): Promise<Database> {
     if (this.db) return this.db;
     if (!this.dbPromise) {
       const pending = Promise.resolve(this.dbSource ?? getDefaultDatabase());
@@ -304,12 +454,28 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
     return this.dbPromise;
   }
 
+  /** Maintenance runs at first use of the database, then every `maintenanceIntervalMs`. */
+  private scheduleMaintenance(ms: number): void {
+    if (this.closed) return;
+    this.cancelMaintenance = this.clock.setTimeout(() => {
+      this.cancelMaintenance = undefined;
+      if (this.closed) return;
+      this.maintain().then(
+        () => this.scheduleMaintenance(this.maintenanceIntervalMs),
+        (error: unknown) => {
+          this.emitSafely('history:maintenance_failed', { error });
+          this.scheduleMaintenance(Math.min(this.maintenanceIntervalMs, RETRY_MAINTENANCE_MS));
+        },
+      );
+    }, ms);
+  }
+
   private async write(rows: readonly LogRow[]): Promise<void> {
     const db = await this.database();
     try {
       const method =
         this.insertMethod === 'auto' ? (db.backend === 'pg-mem' ? 'multi-row' : 'unnest') : this.insertMethod;
-      await insertRows(historyKysely(db), rows, method);
+      await insertRows(historyKysely(db), rows, method, db.capabilities.partitioning);
     } catch (error) {
       throw translateDbError(error, `writing ${rows.length} inference log entries`);
     }

@@ -1,4 +1,5 @@
 import type { RedactedField } from './entry-builder.js';
+import type { MaintenanceReport } from './partitions.js';
 
 /** Payload of `history:dropped`: entries lost to a full memory buffer (no spool) or a timed-out close. Coalesced per flush interval. */
 export interface HistoryDropped {
@@ -46,6 +47,10 @@ export interface HistoryEvents {
   }) => void;
   /** The spool could not be read or written. */
   'history:spool_error': (e: { readonly error: unknown }) => void;
+  /** A partition maintenance pass changed something (created or dropped partitions, moved or deleted rows). */
+  'history:maintained': (e: MaintenanceReport) => void;
+  /** A partition maintenance pass failed; it runs again at the next interval. */
+  'history:maintenance_failed': (e: { readonly error: unknown }) => void;
   /** The `redact` hook threw; the field was stored as `[redaction failed]`. */
   'history:redaction_failed': (e: { readonly field: RedactedField; readonly error: unknown }) => void;
 }

@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import type { RedactedField } from './entry-builder.js';
 import type { InsertMethod } from './log-store.js';
+import type { PartitionInterval } from './partitions.js';
 import { describe } from './sanitize.js';
 
 /** Defaults of {@link HistoricalLogProcessorOptions}. */
@@ -18,6 +19,11 @@ export const DEFAULT_HISTORY_OPTIONS = {
   failureRateWindowMs: 60_000,
   closeTimeoutMs: 30_000,
   insertMethod: 'auto' as InsertMethod | 'auto',
+  partitionInterval: 'day' as PartitionInterval,
+  partitionsAhead: 3,
+  maintenanceIntervalMs: 3_600_000,
+  exactStatsUpTo: 10_000,
+  offHeapBuffer: true,
 } as const;
 
 /** Options of {@link HistoricalLogProcessor}. */
@@ -56,6 +62,39 @@ export interface HistoricalLogProcessorOptions {
    * array parameters, measured faster). `auto` picks `unnest` except on pg-mem. @default 'auto'
    */
   insertMethod?: InsertMethod | 'auto';
+  /**
+   * Length of one partition of `inference_logs` (UTC, PostgreSQL and PGlite; pg-mem keeps a plain
+   * table). Changing it later leaves existing partitions as they are. @default 'day'
+   */
+  partitionInterval?: PartitionInterval;
+  /** Partitions kept ready beyond the current one. @default 3 */
+  partitionsAhead?: number;
+  /**
+   * Keep entries at least this long, e.g. `'30d'`, `'12h'`, `'2w'` (or ms). Expired data goes by
+   * detaching and dropping whole partitions (so up to one `partitionInterval` more is kept); pg-mem
+   * deletes rows. `purge()` stays for precise deletes. @default undefined (keep everything)
+   */
+  retention?: string | number;
+  /**
+   * How often partition maintenance (partitions ahead, retention) runs, starting at first use of the
+   * database; on PostgreSQL only the replica holding the maintenance lease works. @default 3600000
+   */
+  maintenanceIntervalMs?: number;
+  /**
+   * `stats()` over at most this many entries is computed exactly from raw rows (cheap); over more,
+   * from rollups (PostgreSQL, PGlite): counts, rates, tokens and mean stay exact, latency percentiles
+   * come from a mergeable histogram within `ROLLUP_PERCENTILE_RELATIVE_ERROR` (4.9 %) of the exact value.
+   * `0` always uses rollups. pg-mem always computes from raw rows. @default 10000
+   */
+  exactStatsUpTo?: number;
+  /**
+   * Batches waiting behind running writes (a backlog during a database outage) are held as encoded
+   * bytes outside the JS heap, so a full `maxBufferedBytes` buffer does not lengthen the host's GC
+   * pauses. `false` keeps them as objects (slightly less CPU per waiting batch). @default true
+   */
+  offHeapBuffer?: boolean;
+  /** Run maintenance on a timer; `false` leaves it to the host calling `maintain()`. @default true */
+  autoMaintenance?: boolean;
   /** @default systemClock */
   clock?: Clock;
 }

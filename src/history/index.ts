@@ -15,6 +15,9 @@ export type {
   HistoryWriteFailed,
 } from './history-events.js';
 export type { InsertMethod } from './log-store.js';
+export type { MaintenanceReport, PartitionInterval } from './partitions.js';
+export { ROLLUP_PERCENTILE_RELATIVE_ERROR } from './rollups.js';
+export type { HistoryStoragePart, HistoryStorageReport } from './storage.js';
 export {
   type ExportOptions,
   type FlushOptions,

@@ -11,6 +11,8 @@ import {
   requireUuid,
 } from '../internal/validate.js';
 import { and, filterConditions, historyKysely, toEntry } from './log-store.js';
+import { deleteRowsBefore } from './partitions.js';
+import { statsFromRollups } from './rollup-stats.js';
 import { describe } from './sanitize.js';
 import {
   type ExportOptions,
@@ -141,13 +143,42 @@ export function percentileCont(sorted: readonly number[], q: number): number | n
 /** Largest row count pg-mem percentiles are computed from (pg-mem is a test double). */
 const MAX_JS_PERCENTILE_ROWS = 1_000_000;
 
-/** Aggregates; SQL percentiles where the backend has them, exact JS percentiles on pg-mem. @internal */
-export async function statsOf(db: Database, q: StatsQuery = {}): Promise<LogStatsResult> {
+/** `stats()` computes exactly from raw rows up to this many matching entries. @internal */
+export const DEFAULT_EXACT_PERCENTILES_UP_TO = 10_000;
+
+/**
+ * Aggregates. Up to `exactPercentilesUpTo` matching entries, exactly from raw rows. Beyond, where the backend keeps rollups (PostgreSQL, PGlite), whole minutes come from them and
+ * only partial edge minutes from raw rows; otherwise (pg-mem, or a filter rollups do not keep) from
+ * raw rows: SQL percentiles where the backend has them, exact JS percentiles on pg-mem. @internal
+ */
+export async function statsOf(
+  db: Database,
+  q: StatsQuery = {},
+  exactPercentilesUpTo = DEFAULT_EXACT_PERCENTILES_UP_TO,
+): Promise<LogStatsResult> {
   const filter = validateFilter(q, ['groupBy']);
   const groupBy =
     q.groupBy === undefined
       ? undefined
       : requireOneOf(q.groupBy, 'groupBy', Object.keys(GROUP_COLUMNS) as StatsGroupBy[]);
+  if (db.capabilities.partitioning) {
+    try {
+      const fromRollups = await statsFromRollups(db.kysely, filter, groupBy);
+      // Few rows: exact percentiles from the raw rows cost little.
+      if (fromRollups && fromRollups.count > exactPercentilesUpTo) return fromRollups;
+    } catch (error) {
+      throw translateDbError(error, 'computing inference log stats');
+    }
+  }
+  return rawStats(db, filter, groupBy);
+}
+
+/** Aggregates over raw rows (exact percentiles). @internal */
+export async function rawStats(
+  db: Database,
+  filter: LogFilter,
+  groupBy: StatsGroupBy | undefined,
+): Promise<LogStatsResult> {
   const where = and(filterConditions(filter));
   const sqlPct = db.capabilities.percentiles;
   const k = historyKysely(db);
@@ -279,24 +310,9 @@ export async function purgeLogs(db: Database, o: PurgeOptions): Promise<{ delete
     o.batchSize === undefined
       ? 1000
       : requireNumber(o.batchSize, 'batchSize', { min: 1, max: 10_000, integer: true });
-  const k = historyKysely(db);
-  let deleted = 0;
   try {
-    for (;;) {
-      const ids = (
-        await k
-          .selectFrom('inference_logs')
-          .select('id')
-          .where('created_at', '<', olderThan)
-          .orderBy('id')
-          .limit(batchSize)
-          .execute()
-      ).map((r) => r.id);
-      if (ids.length === 0) return { deleted };
-      await k.deleteFrom('inference_logs').where('id', 'in', ids).execute();
-      deleted += ids.length;
-      if (ids.length < batchSize) return { deleted };
-    }
+    const rollups = db.capabilities.partitioning;
+    return { deleted: await deleteRowsBefore(db, olderThan.getTime(), { rollups, batchSize }) };
   } catch (error) {
     throw translateDbError(error, 'purging inference logs');
   }

@@ -1,5 +1,6 @@
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/index.js';
+import { ROLLUP_SOURCE_COLUMNS, rollupDeltaInsert, rollupDeltas, rollupUpsert } from './rollups.js';
 import type { InferenceLogRecord, LogFilter, LogRow } from './types.js';
 
 /** Columns of `inference_logs` (migrations/0002_history.sql). @internal */
@@ -55,16 +56,37 @@ function jsonb(text: string | null) {
   return text === null ? null : sql<unknown>`cast(${text} as jsonb)`;
 }
 
-/** Inserts rows idempotently (`ON CONFLICT (id) DO NOTHING`), chunked under the bind-parameter limit. @internal */
+/**
+ * Inserts rows idempotently (`ON CONFLICT DO NOTHING`), chunked under the bind-parameter limit. With
+ * `rollups`, the same statement adds the rows it actually inserted to `inference_log_rollups` (a
+ * retried batch is not counted twice). @internal
+ */
 export async function insertRows(
   k: HistoryKysely,
   rows: readonly LogRow[],
   method: InsertMethod,
+  rollups = false,
 ): Promise<void> {
-  if (method === 'unnest') return insertUnnest(k, rows);
+  if (method === 'unnest') {
+    const insert = unnestInsert(rows);
+    if (!rollups) {
+      await insert.execute(k);
+      return;
+    }
+    // Rollup deltas are aggregated here in JS and applied when every row was inserted (the common
+    // case); none when none was (a retry of a stored batch); for a mix (a spool replay overlapping
+    // stored rows), from the inserted rows in SQL. One statement: rows and rollups commit together.
+    const n = rows.length;
+    await sql`with ins as (${insert} returning ${ROLLUP_SOURCE_COLUMNS}),
+        inserted as (select count(*) as c from ins),
+        whole as (${rollupDeltaInsert(rollupDeltas(rows), sql`(select c from inserted) = ${n}`)}),
+        part as (${rollupUpsert(sql`(select * from ins where (select c from inserted) not in (0, ${n}))`, 1)})
+      select c from inserted`.execute(k);
+    return;
+  }
   for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + MAX_ROWS_PER_INSERT);
-    await k
+    const insert = k
       .insertInto('inference_logs')
       .values(
         chunk.map((r) => ({
@@ -92,15 +114,35 @@ export async function insertRows(
           truncated: r.truncated,
         })),
       )
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+      .onConflict((oc) => oc.doNothing());
+    if (rollups) {
+      await sql`with ins as (${insert.returning(ROLLUP_SOURCE_COLUMNS_LIST)}) ${rollupUpsert(sql`ins`, 1)}`.execute(
+        k,
+      );
+    } else {
+      await insert.execute();
+    }
   }
 }
 
+const ROLLUP_SOURCE_COLUMNS_LIST = [
+  'created_at',
+  'use_case',
+  'model_id',
+  'variant',
+  'status',
+  'deployment_id',
+  'latency_ms',
+  'tokens_in',
+  'tokens_out',
+  'violation_count',
+  'max_severity',
+] as const;
+
 /** One statement with 22 array parameters, whatever the batch size (PostgreSQL and PGlite only). */
-async function insertUnnest(k: HistoryKysely, rows: readonly LogRow[]): Promise<void> {
+function unnestInsert(rows: readonly LogRow[]): RawBuilder<unknown> {
   const col = <V>(f: (r: LogRow) => V): V[] => rows.map(f);
-  await sql`insert into inference_logs (id, created_at, model_id, use_case, status, variant, deployment_id,
+  return sql`insert into inference_logs (id, created_at, model_id, use_case, status, variant, deployment_id,
       prompt, generated_output, context, metadata, error, latency_ms, tokens_in, tokens_out, player_id,
       session_id, conversation_id, guardrails, violation_count, max_severity, truncated)
     select * from unnest(${col((r) => r.id)}::uuid[], ${col((r) => new Date(r.createdAt).toISOString())}::timestamptz[],
@@ -111,7 +153,7 @@ async function insertUnnest(k: HistoryKysely, rows: readonly LogRow[]): Promise<
       ${col((r) => r.tokensOut)}::int4[], ${col((r) => r.playerId)}::text[], ${col((r) => r.sessionId)}::text[],
       ${col((r) => r.conversationId)}::text[], ${col((r) => r.guardrails)}::jsonb[],
       ${col((r) => r.violationCount)}::int4[], ${col((r) => r.maxSeverity)}::text[], ${col((r) => r.truncated)}::bool[])
-    on conflict (id) do nothing`.execute(k);
+    on conflict do nothing`;
 }
 
 const FILTER_COLUMNS = {

@@ -1,5 +1,6 @@
 import type { Severity } from '../guardrails/types.js';
 import type { HistogramSummary } from '../internal/histogram.js';
+import type { HistoryStorageReport } from './storage.js';
 
 /** Outcome of one inference call. */
 export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
@@ -227,4 +228,6 @@ export interface HistoryMetrics {
   writeLatencyMs: HistogramSummary;
   /** Failed share of write attempts in the sliding window. */
   failureRate: number;
+  /** Bytes, rows and oldest row per partition; cached, refreshed at most every 60 s; null until first measured. */
+  storage: HistoryStorageReport | null;
 }

@@ -45,6 +45,11 @@ export interface BatchWriterOptions<T> {
   spool?: Spool<T>;
   /** @default systemClock */
   clock?: Clock;
+  /**
+   * Batches waiting behind running writes are held as JSON bytes outside the JS heap, so a large
+   * backlog does not lengthen GC pauses. Rows must then be JSON-serialisable. @default false
+   */
+  offHeap?: boolean;
   /** Receives every {@link BatchWriterEvent}; must not throw. */
   onEvent?: (event: BatchWriterEvent<T>) => void;
 }

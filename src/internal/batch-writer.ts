@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import pRetry from 'p-retry';
 import { ClosedError, isRetryable, ValidationError } from '../errors.js';
+import { Batch } from './batch.js';
 import {
   type BatchWriterEvent,
   type BatchWriterOptions,
@@ -21,12 +22,6 @@ export {
 
 /** After `closeTimeoutMs`, writes still running get this long before their rows are counted as dropped. */
 const CLOSE_GRACE_MS = 1_000;
-
-interface Batch<T> {
-  rows: T[];
-  bytes: number;
-  acceptedAt: number;
-}
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -108,6 +103,7 @@ export class BatchWriter<T> {
       closeTimeoutMs: positiveInt('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs),
       isRetryable: options.isRetryable ?? isRetryable,
       clock: options.clock ?? systemClock,
+      offHeap: options.offHeap ?? false,
     };
     this.spool = options.spool;
     const onEvent = options.onEvent;
@@ -303,7 +299,7 @@ export class BatchWriter<T> {
       return;
     }
     // The flush timer stays armed: the next row re-uses it (no timer per batch under load).
-    this.ready.push({ rows: this.buffer, bytes: this.bufferBytes, acceptedAt: this.bufferAcceptedAt });
+    this.ready.push(new Batch(this.buffer, this.bufferBytes, this.bufferAcceptedAt));
     this.buffer = [];
     this.bufferBytes = 0;
     if (this.ready.length === 1) queueMicrotask(this.startReadyFn);
@@ -323,7 +319,7 @@ export class BatchWriter<T> {
     this.cancelTimer = undefined;
     this.startReady();
     if (this.buffer.length === 0) return;
-    const batch: Batch<T> = { rows: this.buffer, bytes: this.bufferBytes, acceptedAt: this.bufferAcceptedAt };
+    const batch = new Batch(this.buffer, this.bufferBytes, this.bufferAcceptedAt);
     this.buffer = [];
     this.bufferBytes = 0;
     this.start(batch);
@@ -341,6 +337,8 @@ export class BatchWriter<T> {
       return;
     }
     this.inflight.add(batch);
+    // A batch that must wait behind others waits off the JS heap (decoded when its write starts).
+    if (this.o.offHeap && (this.queue.size > 0 || this.queue.pending >= this.o.concurrency)) batch.encode();
     const done = this.queue
       .add(() => this.writeDirect(batch))
       .finally(() => {

@@ -1,16 +1,21 @@
 /**
  * HistoricalLogProcessor figures, each beside the raw limit measured in the same run:
  * 1. `logInference` call latency p50/p99 while the batch writer is storing (target p99 ≤ 20 µs);
- * 2. sustained stored rows/s for ~1.6 KB rows vs a raw Kysely multi-row INSERT loop and a raw
- *    `unnest` INSERT loop (COPY: pg-copy-streams is not a dependency) — target ≥ 70% of the faster;
- *    on local PostgreSQL (when MMS_TEST_DATABASE_URL is set) and on PGlite;
+ * 2. sustained stored rows/s for ~1.6 KB rows vs a raw Kysely multi-row INSERT loop, a raw `unnest`
+ *    INSERT loop, a raw COPY loop (pg-copy-streams, no idempotence, no rollups) and COPY into a temp
+ *    staging table + `INSERT … SELECT … ON CONFLICT DO NOTHING` (what an idempotent COPY path costs);
+ *    ours writes rollups too on PostgreSQL/PGlite; on local PostgreSQL (MMS_TEST_DATABASE_URL) and PGlite;
  * 3. bytes of heap per buffered entry.
  * Run: `npx tsx test/bench/history.bench.ts` (bounded: < 60 s on 2 cores).
  */
 import { loadavg } from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Database, DatabaseBackend } from '../../src/db/index.js';
 import { buildRow } from '../../src/history/entry-builder.js';
 import {
@@ -84,6 +89,82 @@ async function rawLoop(
   return rows.length / ((performance.now() - t0) / 1000);
 }
 
+const esc = (v: string | null) =>
+  v === null
+    ? '\\N'
+    : v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+const num = (v: number | null) => (v === null ? '\\N' : String(v));
+/** COPY text format of rows, in the column order of inference_logs. */
+function copyText(rows: readonly LogRow[]): string {
+  let out = '';
+  for (const r of rows) {
+    out += `${[
+      r.id,
+      new Date(r.createdAt).toISOString(),
+      esc(r.modelId),
+      esc(r.useCase),
+      r.status,
+      esc(r.variant),
+      esc(r.deploymentId),
+      esc(r.prompt),
+      esc(r.generatedOutput),
+      esc(r.context),
+      esc(r.metadata),
+      esc(r.error),
+      num(r.latencyMs),
+      num(r.tokensIn),
+      num(r.tokensOut),
+      esc(r.playerId),
+      esc(r.sessionId),
+      esc(r.conversationId),
+      esc(r.guardrails),
+      String(r.violationCount),
+      esc(r.maxSeverity),
+      r.truncated ? 't' : 'f',
+    ].join('\t')}\n`;
+  }
+  return out;
+}
+
+/**
+ * Raw COPY loop, 500 rows per COPY, 2 connections: straight into inference_logs (`direct`), or into a
+ * temp staging table then `INSERT … SELECT … ON CONFLICT DO NOTHING` in one transaction (`staged`).
+ */
+async function copyLoop(db: Database, rows: LogRow[], mode: 'direct' | 'staged'): Promise<number> {
+  await clear(db);
+  const batches: string[] = [];
+  for (let i = 0; i < rows.length; i += 500) batches.push(copyText(rows.slice(i, i + 500)));
+  const clients = await Promise.all(
+    [0, 1].map(async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`set search_path to "${db.schema}"`);
+      await c.query('create temp table staging (like inference_logs) on commit delete rows');
+      return c;
+    }),
+  );
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (next < batches.length) {
+        const text = batches[next++]!;
+        if (mode === 'direct') {
+          await pipeline(Readable.from([text]), c.query(copyFrom('copy inference_logs from stdin')));
+          continue;
+        }
+        await c.query('begin');
+        await pipeline(Readable.from([text]), c.query(copyFrom('copy staging from stdin')));
+        await c.query('insert into inference_logs select * from staging on conflict do nothing');
+        await c.query('commit');
+      }
+    }),
+  );
+  const perSec = rows.length / ((performance.now() - t0) / 1000);
+  await Promise.all(clients.map((c) => c.end()));
+  return perSec;
+}
+
 /** Ours: rows/s from the first logInference to flush() resolving (every row stored). */
 async function processorRun(
   db: Database,
@@ -129,6 +210,8 @@ async function throughput(backend: DatabaseBackend, n: number, rounds: number): 
       rawMulti1: [] as number[],
       rawMulti2: [] as number[],
       rawUnnest2: [] as number[],
+      copy: [] as number[],
+      copyStaged: [] as number[],
       ours: [] as number[],
       oursUnnest: [] as number[],
       p50: [] as number[],
@@ -140,6 +223,10 @@ async function throughput(backend: DatabaseBackend, n: number, rounds: number): 
       r.rawMulti2.push(await rawLoop(db, rows, 'multi-row', 2));
       const oursUnnest = await processorRun(db, n, 'unnest');
       r.rawUnnest2.push(await rawLoop(db, rows, 'unnest', 2));
+      if (backend === 'postgres') {
+        r.copy.push(await copyLoop(db, rows, 'direct'));
+        r.copyStaged.push(await copyLoop(db, rows, 'staged'));
+      }
       r.ours.push(ours.rowsPerSec);
       r.oursUnnest.push(oursUnnest.rowsPerSec);
       r.p50.push(ours.p50, oursUnnest.p50);
@@ -155,14 +242,22 @@ async function throughput(backend: DatabaseBackend, n: number, rounds: number): 
     line('raw Kysely multi-row INSERT loop (500/stmt, 1 in flight)', median(r.rawMulti1));
     line('raw Kysely multi-row INSERT loop (500/stmt, 2 in flight)', median(r.rawMulti2));
     line('raw unnest INSERT loop (500/stmt, 2 in flight)', median(r.rawUnnest2));
-    console.log('  raw COPY: not measured (pg-copy-streams is not a dependency)');
+    if (backend === 'postgres') {
+      line('raw COPY loop (500/COPY, 2 connections; no idempotence)', median(r.copy));
+      line('COPY into temp staging + INSERT…SELECT ON CONFLICT (2 conns)', median(r.copyStaged));
+    }
     line('HistoricalLogProcessor, multi-row', median(r.ours));
     console.log(
       `    = ${((median(r.ours) / rawMulti) * 100).toFixed(0)}% of the raw multi-row loop, ${((median(r.ours) / best) * 100).toFixed(0)}% of the fastest raw`,
     );
     line('HistoricalLogProcessor, unnest (default on this backend)', median(r.oursUnnest));
     console.log(
-      `    = ${((median(r.oursUnnest) / best) * 100).toFixed(0)}% of the fastest raw (target ≥ 70%)`,
+      `    = ${((median(r.oursUnnest) / best) * 100).toFixed(0)}% of the fastest raw INSERT (target ≥ 70%)` +
+        (backend === 'postgres'
+          ? `, ${((median(r.oursUnnest) / median(r.copy)) * 100).toFixed(0)}% of raw COPY (issue 14 target ≥ 90%), ${(
+              (median(r.oursUnnest) / median(r.copyStaged)) * 100
+            ).toFixed(0)}% of staged COPY`
+          : ''),
     );
     console.log(
       `  logInference while the writer runs: p50 ${median(r.p50).toFixed(1)} µs, p99 ${median(r.p99).toFixed(1)} µs (target p99 ≤ 20 µs)`,
