@@ -6,7 +6,7 @@
 import { configFromEnv, type Env } from './config.js';
 import { ServiceCoordinator } from './coordination/service-coordinator.js';
 import type { ServiceCoordinatorOptions } from './coordination/types.js';
-import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
+import { createDatabase, type Database, type DatabaseOptions, warnEmbeddedDefault } from './db/index.js';
 import { DeploymentManager } from './deployment/deployment-manager.js';
 import type { DeploymentManagerOptions } from './deployment/deployment-manager-options.js';
 import type { RollbackManager } from './deployment/rollback-manager.js';
@@ -215,14 +215,7 @@ createModelManagement.fromEnv = async (
   overrides: ModelManagementOptions = {},
 ): Promise<ModelManagement> => {
   const config = configFromEnv(env);
-  if (!config.database && overrides.db === undefined) {
-    process.emitWarning(
-      `No DATABASE_URL or POSTGRES_HOST set: model-management-sdk uses the embedded PGlite database ${
-        config.embeddedDataDir ? `in ${config.embeddedDataDir}` : 'in memory (nothing persists)'
-      }. Set POSTGRES_HOST/PORT/DB/USER/PASSWORD for production.`,
-      { code: 'MMS_EMBEDDED_DEFAULT' },
-    );
-  }
+  if (!config.database && overrides.db === undefined) warnEmbeddedDefault(config.embeddedDataDir);
   return createModelManagement({
     db: config.database ?? { embedded: config.embeddedDataDir ? { dataDir: config.embeddedDataDir } : {} },
     modelRegistryEnabled: config.modelRegistryEnabled,

@@ -1,9 +1,8 @@
-import { show } from '../deployment/plan.js';
-import type { Rollback } from '../deployment/rollback-types.js';
-import type { Deployment } from '../deployment/types.js';
+import type { Deployment, Rollback } from '../deployment/index.js';
 import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { describe } from '../internal/validate.js';
 import {
   DEFAULT_SERVICE_COORDINATOR_OPTIONS,
   validateCoordinateInput,
@@ -82,7 +81,7 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
       const current = await registry.getCurrentModel(useCase);
       if ((current?.id ?? null) !== currentModelId) {
         throw new ConflictError(
-          `Expected model ${show(currentModelId)} to be current for '${useCase}', but it is ${show(current?.id ?? null)}; re-read the registry and retry`,
+          `Expected model ${describe(currentModelId)} to be current for '${useCase}', but it is ${describe(current?.id ?? null)}; re-read the registry and retry`,
           { details: { useCase, expected: currentModelId, actual: current?.id ?? null } },
         );
       }
@@ -122,7 +121,7 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
     if (d.stableModelId !== currentModelId) {
       await this.dm.abort(d.id, { actor, reason: 'Current model changed before the deployment started' });
       throw new ConflictError(
-        `Expected model ${show(currentModelId)} to be current for '${useCase}', but it is ${show(d.stableModelId)}; the deployment was aborted`,
+        `Expected model ${describe(currentModelId)} to be current for '${useCase}', but it is ${describe(d.stableModelId)}; the deployment was aborted`,
         { details: { useCase, expected: currentModelId, actual: d.stableModelId, deploymentId: d.id } },
       );
     }

@@ -3,16 +3,19 @@
  * @module
  */
 
-import type { ValidationResult } from '../deployment/deployment-driver.js';
-import type { DeploymentManager } from '../deployment/deployment-manager.js';
-import type { AnalysisConfigInput, DeploymentPlanInput } from '../deployment/plan.js';
-import type { Model } from '../deployment/registry-port.js';
-import type { RollbackManager } from '../deployment/rollback-manager.js';
-import type { Rollback } from '../deployment/rollback-types.js';
-import type { Deployment, DeploymentStrategy } from '../deployment/types.js';
+import type {
+  AnalysisConfigInput,
+  Deployment,
+  DeploymentManager,
+  DeploymentPlanInput,
+  DeploymentStrategy,
+  Rollback,
+  RollbackManager,
+  ValidationResult,
+} from '../deployment/index.js';
 import type { Clock } from '../internal/clock.js';
-import type { LLMClient } from '../llm/llm-client.js';
-import type { GuardrailsLike } from '../llm/types.js';
+import type { GuardrailsLike, LLMClient } from '../llm/index.js';
+import type { Model } from '../registry/index.js';
 import type { SmokeCase, SmokeProbe, SmokeReport } from './smoke.js';
 
 /** What the coordinator needs from a `DeploymentManager` (a narrow slice, so fakes are trivial). */

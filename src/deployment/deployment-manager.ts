@@ -1,10 +1,10 @@
-import type { Database } from '../db/index.js';
-import { getDefaultDatabase } from '../default-database.js';
+import { resolveDatabase } from '../db/index.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
-import { ModelRegistry } from '../registry/model-registry.js';
+import { describe, nonEmptyString } from '../internal/validate.js';
+import { ModelRegistry } from '../registry/index.js';
 import { type DriverContext, driveOnce, restoreStableIfEnded } from './deployment-driver.js';
 import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';
 import {
@@ -15,15 +15,7 @@ import {
 } from './deployment-manager-options.js';
 import { DeploymentStore } from './deployment-store.js';
 import { DeploymentWriter, type TransitionDecision } from './deployment-writer.js';
-import {
-  assertStrategy,
-  DEFAULT_STRATEGY,
-  nonEmptyString,
-  positive,
-  resolveAnalysis,
-  resolvePlan,
-  show,
-} from './plan.js';
+import { assertStrategy, DEFAULT_STRATEGY, positive, resolveAnalysis, resolvePlan } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
 import { RollbackManager } from './rollback-manager.js';
 import { TrafficRouter } from './traffic-router.js';
@@ -80,7 +72,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   constructor(options: DeploymentManagerOptions = {}) {
     super();
     if (typeof options !== 'object' || options === null)
-      throw new ValidationError(`Expected options to be an object, got ${show(options)}`, {
+      throw new ValidationError(`Expected options to be an object, got ${describe(options)}`, {
         field: 'options',
       });
     const o: Resolved = { ...DEFAULT_DEPLOYMENT_MANAGER_OPTIONS, ...stripUndefined(options) };
@@ -88,7 +80,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     positive(o.leaseMs, 'leaseMs');
     if (o.defaultStrategy !== undefined) assertStrategy(o.defaultStrategy, 'defaultStrategy');
     if (o.validate !== undefined && typeof o.validate !== 'function') {
-      throw new ValidationError(`Expected \`validate\` to be a function, got ${show(o.validate)}`, {
+      throw new ValidationError(`Expected \`validate\` to be a function, got ${describe(o.validate)}`, {
         field: 'validate',
       });
     }
@@ -99,7 +91,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     this.options = o;
     this.clock = o.clock ?? systemClock;
     this.owner = o.owner ?? uuidv7();
-    const db: Database | Promise<Database> = o.db ?? getDefaultDatabase();
+    const db = resolveDatabase(o.db);
     const ownRegistry = o.registry ? null : new ModelRegistry({ db, clock: this.clock });
     this.registry = o.registry ?? (ownRegistry as ModelRegistry);
     this.owned = { router: !o.router, rollbacks: !o.rollbacks, registry: ownRegistry };
@@ -131,7 +123,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     this.assertOpen();
     if (typeof input !== 'object' || input === null) {
       throw new ValidationError(
-        `Expected deployment input such as { useCase, newModelId }, got ${show(input)}`,
+        `Expected deployment input such as { useCase, newModelId }, got ${describe(input)}`,
       );
     }
     nonEmptyString(input.useCase, 'useCase');

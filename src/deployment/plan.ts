@@ -3,6 +3,7 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
+import { describe } from '../internal/validate.js';
 import { type AnalysisConfig, DEFAULT_ANALYSIS, type LatencyThreshold, type RateThreshold } from './judge.js';
 import { DEPLOYMENT_STRATEGIES, type DeploymentPlan, type DeploymentStrategy } from './types.js';
 
@@ -35,7 +36,7 @@ export interface AnalysisConfigInput {
 export function assertStrategy(value: unknown, field = 'strategy'): asserts value is DeploymentStrategy {
   if (!DEPLOYMENT_STRATEGIES.includes(value as DeploymentStrategy)) {
     throw new ValidationError(
-      `Expected \`${field}\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${show(value)}`,
+      `Expected \`${field}\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`,
       { field },
     );
   }
@@ -47,7 +48,7 @@ export function resolvePlan(
   base: DeploymentPlan = DEFAULT_PLAN,
 ): DeploymentPlan {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw new ValidationError(`Expected \`plan\` to be an object, got ${show(input)}`, { field: 'plan' });
+    throw new ValidationError(`Expected \`plan\` to be an object, got ${describe(input)}`, { field: 'plan' });
   }
   const plan: DeploymentPlan = {
     ...base,
@@ -56,7 +57,7 @@ export function resolvePlan(
   };
   if (!Array.isArray(input?.steps ?? base.steps) || plan.steps.length === 0) {
     throw new ValidationError(
-      `Expected \`plan.steps\` to be a non-empty array of weights, got ${show(input?.steps)}`,
+      `Expected \`plan.steps\` to be a non-empty array of weights, got ${describe(input?.steps)}`,
       {
         field: 'plan.steps',
       },
@@ -64,13 +65,16 @@ export function resolvePlan(
   }
   plan.steps.forEach((w, i) => {
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0 || w > 100) {
-      throw new ValidationError(`Expected \`plan.steps[${i}]\` to be a weight in (0, 100], got ${show(w)}`, {
-        field: `plan.steps[${i}]`,
-      });
+      throw new ValidationError(
+        `Expected \`plan.steps[${i}]\` to be a weight in (0, 100], got ${describe(w)}`,
+        {
+          field: `plan.steps[${i}]`,
+        },
+      );
     }
     if (i > 0 && w <= plan.steps[i - 1]!) {
       throw new ValidationError(
-        `Expected \`plan.steps\` to be strictly increasing, got ${show(w)} after ${show(plan.steps[i - 1])}`,
+        `Expected \`plan.steps\` to be strictly increasing, got ${describe(w)} after ${describe(plan.steps[i - 1])}`,
         { field: `plan.steps[${i}]` },
       );
     }
@@ -84,7 +88,7 @@ export function resolvePlan(
 /** Merges analysis input over the defaults and validates it. */
 export function resolveAnalysis(input: AnalysisConfigInput | undefined): AnalysisConfig {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw new ValidationError(`Expected \`analysis\` to be an object, got ${show(input)}`, {
+    throw new ValidationError(`Expected \`analysis\` to be an object, got ${describe(input)}`, {
       field: 'analysis',
     });
   }
@@ -101,7 +105,7 @@ export function resolveAnalysis(input: AnalysisConfigInput | undefined): Analysi
   };
   if (typeof out.alpha !== 'number' || !(out.alpha > 0 && out.alpha < 1)) {
     throw new ValidationError(
-      `Expected \`analysis.alpha\` to be a number in (0, 1), got ${show(out.alpha)}`,
+      `Expected \`analysis.alpha\` to be a number in (0, 1), got ${describe(out.alpha)}`,
       {
         field: 'analysis.alpha',
       },
@@ -124,7 +128,7 @@ export function resolveAnalysis(input: AnalysisConfigInput | undefined): Analysi
 /** Throws unless `value` is a finite number ≥ 0. */
 export function nonNegative(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ValidationError(`Expected \`${field}\` to be a non-negative number, got ${show(value)}`, {
+    throw new ValidationError(`Expected \`${field}\` to be a non-negative number, got ${describe(value)}`, {
       field,
     });
   }
@@ -133,29 +137,9 @@ export function nonNegative(value: unknown, field: string): void {
 /** Throws unless `value` is a finite number > 0. */
 export function positive(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ValidationError(`Expected \`${field}\` to be a positive number, got ${show(value)}`, { field });
-  }
-}
-
-/** Throws unless `value` is a non-empty string. */
-export function nonEmptyString(value: unknown, field: string): asserts value is string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new ValidationError(`Expected \`${field}\` to be a non-empty string, got ${show(value)}`, {
+    throw new ValidationError(`Expected \`${field}\` to be a positive number, got ${describe(value)}`, {
       field,
     });
-  }
-}
-
-/** Renders a value for an error message. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return String(value);
-  }
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
   }
 }
 

@@ -4,11 +4,12 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { bucketOf } from '../internal/hashing.js';
 import { uuidv7 } from '../internal/ids.js';
+import { describe } from '../internal/validate.js';
 import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
 import { OutcomeAggregator, type OutcomeInput, validateOutcome } from './outcome-aggregator.js';
-import { positive, show } from './plan.js';
+import { positive } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import { buildRouteTable, ROUTING_BUCKETS, type RouteEntry } from './route-table.js';
 import type { Deployment } from './types.js';
@@ -174,7 +175,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
       const d = this.plain.get(useCase);
       if (d !== undefined) return d;
       if (typeof useCase !== 'string' || useCase === '') {
-        throw new ValidationError(`Expected \`useCase\` to be a non-empty string, got ${show(useCase)}`, {
+        throw new ValidationError(`Expected \`useCase\` to be a non-empty string, got ${describe(useCase)}`, {
           field: 'useCase',
         });
       }

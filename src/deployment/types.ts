@@ -2,13 +2,10 @@
  * Shared types of progressive delivery: strategies, the deployment state machine, plans and audit events.
  * @module
  */
+import type { DeploymentStrategy } from '../deployment-strategy.js';
 import type { AnalysisConfig, Verdict } from './judge.js';
 
-/** How a new model version reaches traffic. */
-export type DeploymentStrategy = 'blue_green' | 'canary' | 'all_at_once';
-
-/** Every strategy the SDK knows, in the order the docs list them. */
-export const DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = ['blue_green', 'canary', 'all_at_once'];
+export { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment-strategy.js';
 
 /**
  * The persisted state of a deployment. Active states: `pending`, `validating`, `progressing`, `paused`,

@@ -8,6 +8,7 @@ import { translateDbError } from '../db/pg-errors.js';
 import { ConflictError, ModelManagementError, NotFoundError, ValidationError } from '../errors.js';
 import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
 import { isUuid } from '../internal/ids.js';
+import { isSeverity } from '../severity.js';
 import type { Severity } from './types.js';
 import {
   fromRow,
@@ -57,7 +58,6 @@ export interface ViolationCount {
 }
 
 const STATUSES = new Set(['pending', 'resolved', 'not_required']);
-const SEVERITIES = new Set(['low', 'medium', 'high', 'critical']);
 
 /**
  * Review queue of stored violations (available when the monitor has a `db`).
@@ -90,7 +90,7 @@ export class ReviewQueue {
         },
       );
     }
-    if (query.severity !== undefined && !SEVERITIES.has(query.severity)) {
+    if (query.severity !== undefined && !isSeverity(query.severity)) {
       throw new ValidationError(
         `Expected \`severity\` to be low/medium/high/critical, got ${JSON.stringify(query.severity)}`,
         {

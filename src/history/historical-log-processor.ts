@@ -1,6 +1,5 @@
-import type { Database } from '../db/index.js';
+import { type Database, resolveDatabase } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
-import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { BatchWriter, type BatchWriterEvent } from '../internal/batch-writer.js';
@@ -263,7 +262,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private async database(): Promise<Database> {
     if (this.db) return this.db;
     if (!this.dbPromise) {
-      const pending = Promise.resolve(this.dbSource ?? getDefaultDatabase());
+      const pending = resolveDatabase(this.dbSource);
       this.dbPromise = pending;
       // A failed default-database attempt is retried by the next call (getDefaultDatabase does not cache failures).
       pending.then(

@@ -1,14 +1,11 @@
-import type { Severity } from '../guardrails/types.js';
 import type { HistogramSummary } from '../internal/histogram.js';
+import { SEVERITIES, type Severity } from '../severity.js';
 
 /** Outcome of one inference call. */
 export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
 /** Which side of a rollout served the call. */
 export type InferenceVariant = 'stable' | 'candidate';
-/** Guardrail severities ranked low → critical (others are stored but not ranked). */
-export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
-/** A guardrail severity. */
-export type { Severity };
+export { SEVERITIES, type Severity };
 
 /** One guardrail violation attached to a logged call (the guardrails module's shape is accepted as is). */
 export interface LoggedViolation {

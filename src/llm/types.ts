@@ -4,9 +4,10 @@
  * client calls, so fakes are trivial and the real parts satisfy them structurally.
  * @module
  */
-import type { Variant } from '../deployment/judge.js';
-import type { InferenceStatus } from '../history/types.js';
-import type { Model as RegistryModel } from '../registry/types.js';
+import type { Variant } from '../deployment/index.js';
+import type { InferenceStatus } from '../history/index.js';
+import type { Model as RegistryModel } from '../registry/index.js';
+import type { Severity } from '../severity.js';
 
 export type { InferenceStatus, Variant };
 
@@ -83,12 +84,15 @@ export interface RouterLike {
   activeDeployment?(useCase: string): ActiveDeploymentLike | null | undefined;
 }
 
-/** Severity of a guardrail violation. */
-export type ViolationSeverity = 'low' | 'medium' | 'high' | 'critical';
+/**
+ * Severity of a guardrail violation.
+ * @deprecated Use {@link Severity} (one scale for every part); this alias goes in the next release.
+ */
+export type ViolationSeverity = Severity;
 
 /** One guardrail violation. */
 export interface GuardrailViolation {
-  severity: ViolationSeverity;
+  severity: Severity;
   category: string;
   checkId: string;
   /** The offending text, PII and secrets replaced (the `GuardrailsMonitor` gives it). */

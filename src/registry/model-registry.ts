@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Database } from '../db/database.js';
+import { type Database, resolveDatabase } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
-import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, NotFoundError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
@@ -83,7 +82,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     );
     this.providers = [...(options.providers ?? DEFAULT_PROVIDERS), ...(options.extraProviders ?? [])];
     this.actor = requireString(options.actor ?? DEFAULT_REGISTRY_OPTIONS.actor, 'actor', ID_RULES.actor);
-    this.opened = Promise.resolve(options.db ?? getDefaultDatabase()).then((db) => {
+    this.opened = resolveDatabase(options.db).then((db) => {
       const cache = new RegistryCache(db, this.clock, pollIntervalMs, alertMs, {
         changed: (useCase, version) => this.emitSafely('registry:changed', { useCase, version }),
         unavailable: (since, error) =>
