@@ -6,7 +6,7 @@
 
 import { translateDbError } from '../db/pg-errors.js';
 import { ConflictError, ModelManagementError, NotFoundError, ValidationError } from '../errors.js';
-import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
+import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import { isUuid } from '../internal/ids.js';
 import { isSeverity } from '../severity.js';
 import type { Severity } from './types.js';
@@ -36,12 +36,11 @@ export interface ReviewListQuery {
   readonly cursor?: string;
 }
 
-/** One page, newest first. */
-export interface ReviewPage {
-  readonly items: readonly ViolationRecord[];
-  /** Pass as `cursor` for the next page; `null` on the last page. */
-  readonly nextCursor: string | null;
-}
+/**
+ * One page of review items, newest first.
+ * @deprecated Use `Page<ViolationRecord>`; this alias goes in the next release.
+ */
+export type ReviewPage = Page<ViolationRecord>;
 
 /** Input of {@link ReviewQueue.resolve}. */
 export interface ReviewResolution {
@@ -74,7 +73,7 @@ export class ReviewQueue {
   ) {}
 
   /** Lists stored violations, newest first, with keyset pagination. */
-  async list(query: ReviewListQuery = {}): Promise<ReviewPage> {
+  async list(query: ReviewListQuery = {}): Promise<Page<ViolationRecord>> {
     const store = this.requireStore();
     const limit = query.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {

@@ -4,6 +4,7 @@ import { ClosedError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { BatchWriter, type BatchWriterEvent } from '../internal/batch-writer.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { Page } from '../internal/cursor.js';
 import { FailureWindow } from '../internal/failure-window.js';
 import { uuidv7 } from '../internal/ids.js';
 import { Spool } from '../internal/spool.js';
@@ -18,7 +19,7 @@ import type {
   HistoryHealth,
   HistoryMetrics,
   InferenceLogInput,
-  LogPage,
+  InferenceLogRecord,
   LogQuery,
   LogRow,
   LogStatsResult,
@@ -190,7 +191,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   }
 
   /** Entries matching the filter, newest first, `limit` per page (keyset pagination via `cursor`). */
-  async query(q: LogQuery = {}): Promise<LogPage> {
+  async query(q: LogQuery = {}): Promise<Page<InferenceLogRecord>> {
     return queryLogs(await this.database(), q);
   }
 

@@ -2,7 +2,7 @@ import { type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
-import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
+import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import {
   requireDate,
   requireNumber,
@@ -14,10 +14,10 @@ import { and, filterConditions, historyKysely, toEntry } from './log-store.js';
 import { describe } from './sanitize.js';
 import {
   type ExportOptions,
+  type InferenceLogRecord,
   type InferenceStatus,
   type InferenceVariant,
   type LogFilter,
-  type LogPage,
   type LogQuery,
   type LogStats,
   type LogStatsResult,
@@ -81,7 +81,7 @@ export function validateFilter(f: unknown, extra: readonly string[] = []): LogFi
 }
 
 /** Keyset pagination, newest first (UUIDv7 ids are time-ordered). @internal */
-export async function queryLogs(db: Database, q: LogQuery = {}): Promise<LogPage> {
+export async function queryLogs(db: Database, q: LogQuery = {}): Promise<Page<InferenceLogRecord>> {
   const filter = validateFilter(q, ['limit', 'cursor']);
   const limit =
     q.limit === undefined ? 100 : requireNumber(q.limit, 'limit', { min: 1, max: 1000, integer: true });

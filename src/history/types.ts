@@ -1,3 +1,4 @@
+import type { Page } from '../internal/cursor.js';
 import type { HistogramSummary } from '../internal/histogram.js';
 import { SEVERITIES, type Severity } from '../severity.js';
 
@@ -129,12 +130,11 @@ export interface LogQuery extends LogFilter {
   cursor?: string;
 }
 
-/** One page of `query()`, newest first. */
-export interface LogPage {
-  items: InferenceLogRecord[];
-  /** Pass as `cursor` to the next `query()`; `null` on the last page. */
-  nextCursor: string | null;
-}
+/**
+ * One page of `query()`, newest first.
+ * @deprecated Use `Page<InferenceLogRecord>`; this alias goes in the next release.
+ */
+export type LogPage = Page<InferenceLogRecord>;
 
 /** Grouping of `stats()`. */
 export type StatsGroupBy = 'modelId' | 'useCase' | 'deploymentId' | 'variant' | 'status';

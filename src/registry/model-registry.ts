@@ -4,6 +4,7 @@ import { translateDbError } from '../db/pg-errors.js';
 import { ClosedError, NotFoundError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { Page } from '../internal/cursor.js';
 import { Histogram } from '../internal/histogram.js';
 import { KeyedMutex } from '../internal/keyed-mutex.js';
 import {
@@ -27,7 +28,6 @@ import type {
   JsonObject,
   ListModelsQuery,
   Model,
-  ModelPage,
   ModelStatus,
   RegisterModelInput,
   RegistrySnapshot,
@@ -198,7 +198,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
   }
 
   /** Models matching the filters, newest first, with keyset pagination. */
-  async listModels(query: ListModelsQuery = {}): Promise<ModelPage> {
+  async listModels(query: ListModelsQuery = {}): Promise<Page<Model>> {
     const { db } = await this.open();
     return listModels(db.kysely.withTables<RegistryTables>(), query, this.providers);
   }
