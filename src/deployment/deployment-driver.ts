@@ -29,6 +29,8 @@ export interface DriverContext {
   validate: ValidateModel | undefined;
   actor: string;
   onVerdict(d: Deployment, v: Verdict): void;
+  /** Called once per step when it reaches its maximum duration without its minimum samples. */
+  onLowTraffic(d: Deployment, v: Verdict): void;
   onError(d: Deployment, error: unknown): void;
 }
 
@@ -148,15 +150,33 @@ async function step(ctx: DriverContext, d: Deployment): Promise<void> {
         minDurationMs: canary ? d.plan.stepMinDurationMs : d.plan.rollbackWindowMs,
         minSamples: canary ? d.plan.stepMinSamples : 0,
         config: d.analysis,
+        baselineModelId: d.stableModelId,
+        ...(canary && d.plan.stepMaxDurationMs !== undefined
+          ? { maxDurationMs: d.plan.stepMaxDurationMs }
+          : {}),
+        onLowTraffic: d.plan.onLowTraffic ?? 'hold',
       });
       ctx.onVerdict(d, verdict);
+      const firstLowTraffic =
+        verdict.lowTraffic !== undefined &&
+        !(d.lastVerdict?.lowTraffic && d.lastVerdict.at >= d.stepStartedAt.getTime());
+      if (firstLowTraffic) ctx.onLowTraffic(d, verdict);
       if (verdict.verdict === 'fail') {
-        await ctx.rollbacks.rollbackDeployment(d, { reason: verdict.reason, trigger: 'automatic', actor });
+        await ctx.rollbacks.rollbackDeployment(
+          d,
+          { reason: verdict.reason, trigger: 'automatic', actor },
+          { verdict },
+        );
         return;
       }
       if (verdict.verdict === 'inconclusive') {
-        // Store the latest figures without an audit event (those are kept for decisions).
-        await ctx.store.transition(d, { lastVerdict: verdict }, actor, now);
+        // Store the latest figures; only the first low-traffic hold of a step leaves an audit event.
+        await ctx.store.transition(
+          d,
+          firstLowTraffic ? { lastVerdict: verdict, reason: verdict.reason } : { lastVerdict: verdict },
+          actor,
+          now,
+        );
         return;
       }
       if (canary && d.stepIndex < d.plan.steps.length - 1) {

@@ -5,7 +5,7 @@
 import type { Database } from '../db/index.js';
 import type { Clock } from '../internal/clock.js';
 import type { ValidateModel } from './deployment-driver.js';
-import type { Verdict } from './judge.js';
+import type { LowTrafficAction, Verdict } from './judge.js';
 import type { AnalysisConfigInput, DeploymentPlanInput } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
 import type { RollbackManager } from './rollback-manager.js';
@@ -83,6 +83,15 @@ export interface DeploymentManagerEvents {
   'deployment:transition': (e: { readonly deployment: Deployment; readonly from: DeploymentStatus }) => void;
   /** The judge looked at a deployment. */
   'deployment:verdict': (e: { readonly deploymentId: string; readonly verdict: Verdict }) => void;
+  /**
+   * A step reached `plan.stepMaxDurationMs` without `plan.stepMinSamples` (once per step); `action` is
+   * `plan.onLowTraffic` and the verdict says what was done.
+   */
+  'deployment:low_traffic': (e: {
+    readonly deploymentId: string;
+    readonly action: LowTrafficAction;
+    readonly verdict: Verdict;
+  }) => void;
   /** A deployment finished with the candidate promoted. */
   'deployment:succeeded': (e: { readonly deployment: Deployment }) => void;
   /** A rollback completed: traffic is back on the previous model. */

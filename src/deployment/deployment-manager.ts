@@ -278,6 +278,12 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
         ...{ store, writer, registry: this.registry, router: this.router, rollbacks: this.rollbacks },
         ...{ clock: this.clock, validate: this.options.validate, actor: this.options.actor },
         onVerdict: (x, verdict) => this.emitSafely('deployment:verdict', { deploymentId: x.id, verdict }),
+        onLowTraffic: (x, verdict) =>
+          this.emitSafely('deployment:low_traffic', {
+            deploymentId: x.id,
+            action: verdict.lowTraffic ?? 'hold',
+            verdict,
+          }),
         onError: (x, error) => this.emitSafely('deployment:error', { deploymentId: x.id, error }),
       };
       const moved = await driveOnce(ctx, d.id, this.owner, this.options.leaseMs);

@@ -13,16 +13,19 @@ export {
 } from './deployment-manager-options.js';
 export {
   type AnalysisConfig,
+  type BaselineKind,
   DEFAULT_ANALYSIS,
   type JudgeInput,
   judge,
   type LatencyThreshold,
+  type LowTrafficAction,
   type MetricFigures,
   type MetricName,
   type MetricWindow,
   type RateThreshold,
   type Variant,
   type Verdict,
+  type VerdictBaseline,
   type VerdictKind,
 } from './judge.js';
 export type { OutcomeInput } from './outcome-aggregator.js';
@@ -31,6 +34,7 @@ export {
   DEFAULT_PLAN,
   DEFAULT_STRATEGY,
   type DeploymentPlanInput,
+  LOW_TRAFFIC_ACTIONS,
 } from './plan.js';
 export type { DeploymentRegistry } from './registry-port.js';
 export {

@@ -1,12 +1,12 @@
 /**
- * The canary judge: compares candidate with stable on error, guardrail-violation, critical-violation
- * and fallback rates and on p95 latency, with anytime-valid sequential tests (see
- * `sequential-test.ts`), so repeated looks at a healthy candidate do not inflate false rollbacks and a
- * clearly bad one is stopped early. Pure: no I/O, no clock.
+ * The judge of every strategy: compares the candidate with a baseline of the previous model on error,
+ * guardrail-violation, critical-violation and fallback rates and on tail latency, with anytime-valid
+ * sequential tests (see `sequential-test.ts`), so repeated looks at a healthy candidate do not inflate
+ * false rollbacks and a clearly bad one is stopped early. Which baseline each window is compared with
+ * is explained in `judge-metrics.ts`. Pure: no I/O, no clock.
  * @module
  */
-import { HISTOGRAM_BOUNDS_MS, Histogram } from '../internal/histogram.js';
-import { type BernoulliBatch, conditionalBatch, logEValue } from './sequential-test.js';
+import { latencyFigures, type Pair, RATE_FIELDS, rateFigures } from './judge-metrics.js';
 
 /** Which arm of a deployment served a request. */
 export type Variant = 'stable' | 'candidate';
@@ -45,7 +45,9 @@ export interface LatencyThreshold {
   absoluteMs: number;
   /**
    * Allowed relative increase of the share of candidate requests slower than the stable p95 (the
-   * quantity the sequential test runs on; 1 = twice the stable share).
+   * quantity the sequential test runs on; 0.1 = 1.1 times the stable share). The test only says the tail
+   * is heavier; the failure also needs the candidate's p95 past `relative` and `absoluteMs` with
+   * confidence, so +25 % on p95 with an unchanged median fails and +10 % does not.
    */
   exceedanceRelative: number;
   /** p95 ceiling in ms used when there is no stable traffic; none by default. */
@@ -72,7 +74,7 @@ export const DEFAULT_ANALYSIS: AnalysisConfig = {
   violationRate: { relative: 0.5, absolute: 0.005, limit: 0.05 },
   criticalViolationRate: { relative: 0, absolute: 0.001, limit: 0.002 },
   fallbackRate: { relative: 0.5, absolute: 0.01, limit: 0.1 },
-  latencyP95: { relative: 0.2, absoluteMs: 20, exceedanceRelative: 1 },
+  latencyP95: { relative: 0.2, absoluteMs: 20, exceedanceRelative: 0.1 },
   minStableLatencySamples: 200,
 };
 
@@ -87,14 +89,25 @@ export type MetricName =
 /** Outcome of a judgement. */
 export type VerdictKind = 'pass' | 'fail' | 'inconclusive';
 
+/**
+ * What a metric was compared with: the previous model in the same windows (`concurrent`: canary split
+ * or holdback), the previous model in earlier windows (`pre_switch`), fixed limits (`ceiling`), or
+ * nothing yet (`none`).
+ */
+export type BaselineKind = 'concurrent' | 'pre_switch' | 'ceiling' | 'none';
+
+/** What to do when a step reaches its maximum duration without its minimum samples. */
+export type LowTrafficAction = 'promote' | 'hold' | 'rollback';
+
 /** Figures of one metric in a verdict. */
 export interface MetricFigures {
   metric: MetricName;
   /** Candidate value (a rate 0–1, or ms for latency). */
   candidate: number;
-  /** Stable value, or null when stable had no traffic. */
+  /** Baseline value, or null when judged against a ceiling. */
   stable: number | null;
   candidateSamples: number;
+  /** Requests of the baseline the metric was compared with. */
   stableSamples: number;
   /** Current e-value against "candidate within thresholds". */
   evidence: number;
@@ -102,11 +115,28 @@ export interface MetricFigures {
   evidenceNeeded: number;
   /** True when the evidence and the absolute gate both say the candidate is worse. */
   breached: boolean;
+  /** What the candidate was compared with (absent in verdicts stored before it existed). */
+  baseline?: BaselineKind;
+}
+
+/** The baseline a verdict compared the candidate with. */
+export interface VerdictBaseline {
+  /** The strongest kind used by any metric. */
+  kind: BaselineKind;
+  /** The previous model, when there is one. */
+  modelId: string | null;
+  /** Previous-model requests in the same windows as candidate requests. */
+  concurrentRequests: number;
+  /** Previous-model requests in windows without candidate traffic (before the switch or step). */
+  preSwitchRequests: number;
+  /** The same in plain words, as it appears in `reason`. */
+  description: string;
 }
 
 /** A judgement with its figures and a reason in plain words. */
 export interface Verdict {
   verdict: VerdictKind;
+  /** Why, in plain words, naming the baseline compared against. */
   reason: string;
   metrics: MetricFigures[];
   candidateSamples: number;
@@ -116,6 +146,10 @@ export interface Verdict {
   stepElapsedMs: number;
   /** Epoch ms of the judgement. */
   at: number;
+  /** What the candidate was compared with (absent in verdicts stored before it existed). */
+  baseline?: VerdictBaseline;
+  /** Set when the step reached its maximum duration without its minimum samples. */
+  lowTraffic?: LowTrafficAction;
 }
 
 /** Input of {@link judge}. */
@@ -126,15 +160,14 @@ export interface JudgeInput {
   minDurationMs: number;
   minSamples: number;
   config: AnalysisConfig;
+  /** The previous model's id, named in reasons. */
+  baselineModelId?: string | null;
+  /** Longest a step waits for `minSamples`; then `onLowTraffic` applies. @default Infinity */
+  maxDurationMs?: number;
+  /** @default 'hold' */
+  onLowTraffic?: LowTrafficAction;
 }
 
-type RateMetric = Exclude<MetricName, 'latencyP95'>;
-const RATE_FIELDS: Record<RateMetric, 'errors' | 'violations' | 'criticalViolations' | 'fallbacks'> = {
-  errorRate: 'errors',
-  violationRate: 'violations',
-  criticalViolationRate: 'criticalViolations',
-  fallbackRate: 'fallbacks',
-};
 const LABELS: Record<MetricName, string> = {
   errorRate: 'error rate',
   violationRate: 'guardrail violation rate',
@@ -143,14 +176,8 @@ const LABELS: Record<MetricName, string> = {
   latencyP95: 'p95 latency',
 };
 
-interface Pair {
-  windowStart: number;
-  c: MetricWindow | undefined;
-  s: MetricWindow | undefined;
-}
-
 /**
- * Judges a candidate against stable from windowed counts.
+ * Judges a candidate against the previous model from windowed counts.
  * @example
  * ```ts
  * const v = judge({ windows, stepStartedAt, now, minDurationMs: 120_000, minSamples: 500, config: DEFAULT_ANALYSIS });
@@ -161,36 +188,100 @@ export function judge(input: JudgeInput): Verdict {
   const pairs = pairWindows(input.windows);
   const needed = 5 / input.config.alpha;
   const metrics: MetricFigures[] = [
-    ...(Object.keys(RATE_FIELDS) as RateMetric[]).map((m) => rateFigures(m, pairs, input.config[m], needed)),
+    ...(Object.keys(RATE_FIELDS) as (keyof typeof RATE_FIELDS)[]).map((m) =>
+      rateFigures(m, pairs, input.config[m], needed),
+    ),
     latencyFigures(pairs, input.config, needed),
   ];
   let candidateSamples = 0;
   let stableSamples = 0;
   let stepSamples = 0;
+  let concurrentRequests = 0;
+  let preSwitchRequests = 0;
   for (const p of pairs) {
-    candidateSamples += p.c?.requests ?? 0;
-    stableSamples += p.s?.requests ?? 0;
-    if (p.windowStart >= input.stepStartedAt) stepSamples += p.c?.requests ?? 0;
+    const c = p.c?.requests ?? 0;
+    const s = p.s?.requests ?? 0;
+    candidateSamples += c;
+    stableSamples += s;
+    if (c > 0) concurrentRequests += s;
+    else preSwitchRequests += s;
+    if (p.windowStart >= input.stepStartedAt) stepSamples += c;
   }
+  const baseline = describeBaseline(
+    metrics,
+    input.baselineModelId ?? null,
+    concurrentRequests,
+    preSwitchRequests,
+  );
   const stepElapsedMs = Math.max(0, input.now - input.stepStartedAt);
-  const base = { metrics, candidateSamples, stableSamples, stepSamples, stepElapsedMs, at: input.now };
+  const base = {
+    metrics,
+    candidateSamples,
+    stableSamples,
+    stepSamples,
+    stepElapsedMs,
+    at: input.now,
+    baseline,
+  };
+  const against = `Baseline: ${baseline.description}.`;
   const breached = metrics.filter((m) => m.breached);
   if (breached.length > 0) {
-    return { ...base, verdict: 'fail', reason: breached.map(describeBreach).join('; ') };
+    return { ...base, verdict: 'fail', reason: `${breached.map(describeBreach).join('; ')}. ${against}` };
   }
+  const minimums = `(minimum ${input.minSamples} requests, ${seconds(input.minDurationMs)})`;
   if (stepSamples >= input.minSamples && stepElapsedMs >= input.minDurationMs) {
     return {
       ...base,
       verdict: 'pass',
-      reason: `No metric is worse on the candidate after ${stepSamples} requests over ${seconds(stepElapsedMs)} in this step (minimum ${input.minSamples} requests, ${seconds(input.minDurationMs)}).`,
+      reason: `No metric is worse on the candidate after ${stepSamples} requests over ${seconds(stepElapsedMs)} in this step ${minimums}. ${against}`,
     };
+  }
+  const max = input.maxDurationMs ?? Number.POSITIVE_INFINITY;
+  if (stepElapsedMs >= max && stepElapsedMs >= input.minDurationMs) {
+    const action = input.onLowTraffic ?? 'hold';
+    const low = `Low traffic: ${stepSamples} of ${input.minSamples} candidate requests after ${seconds(stepElapsedMs)}, past the maximum step duration of ${seconds(max)}; no metric shows harm`;
+    const then =
+      action === 'promote'
+        ? "plan.onLowTraffic is 'promote': the step passes on the data it has"
+        : action === 'rollback'
+          ? "plan.onLowTraffic is 'rollback': the candidate is rolled back"
+          : "plan.onLowTraffic is 'hold': the step keeps waiting for its minimum samples";
+    const verdict: VerdictKind =
+      action === 'promote' ? 'pass' : action === 'rollback' ? 'fail' : 'inconclusive';
+    return { ...base, verdict, lowTraffic: action, reason: `${low}; ${then}. ${against}` };
   }
   const strongest = metrics.reduce((a, b) => (b.evidence > a.evidence ? b : a));
   return {
     ...base,
     verdict: 'inconclusive',
-    reason: `Waiting for data: ${stepSamples} of ${input.minSamples} candidate requests and ${seconds(stepElapsedMs)} of ${seconds(input.minDurationMs)} in this step; no metric shows harm yet (strongest evidence: ${LABELS[strongest.metric]} ${round(strongest.evidence)} of ${round(needed)} needed).`,
+    reason: `Waiting for data: ${stepSamples} of ${input.minSamples} candidate requests and ${seconds(stepElapsedMs)} of ${seconds(input.minDurationMs)} in this step; no metric shows harm yet (strongest evidence: ${LABELS[strongest.metric]} ${round(strongest.evidence)} of ${round(needed)} needed). ${against}`,
   };
+}
+
+function describeBaseline(
+  metrics: MetricFigures[],
+  modelId: string | null,
+  concurrentRequests: number,
+  preSwitchRequests: number,
+): VerdictBaseline {
+  const kinds = new Set(metrics.map((m) => m.baseline));
+  const kind: BaselineKind = kinds.has('concurrent')
+    ? 'concurrent'
+    : kinds.has('pre_switch')
+      ? 'pre_switch'
+      : kinds.has('ceiling')
+        ? 'ceiling'
+        : 'none';
+  const model = modelId ? `previous model ${modelId}` : 'the previous model';
+  const description =
+    kind === 'concurrent'
+      ? `${model}, ${concurrentRequests} requests served beside the candidate in the same windows${preSwitchRequests > 0 ? ` (plus ${preSwitchRequests} before them)` : ''}`
+      : kind === 'pre_switch'
+        ? `${model}, ${preSwitchRequests} requests before the switch (no concurrent control: an incident after the switch is not told apart)`
+        : kind === 'ceiling'
+          ? 'fixed ceilings of the analysis settings (no previous model traffic to compare with)'
+          : `${model}, no comparable traffic yet`;
+  return { kind, modelId, concurrentRequests, preSwitchRequests, description };
 }
 
 function pairWindows(windows: readonly MetricWindow[]): Pair[] {
@@ -220,114 +311,12 @@ function sumWindows(a: MetricWindow, b: MetricWindow): MetricWindow {
   };
 }
 
-function rateFigures(metric: RateMetric, pairs: Pair[], t: RateThreshold, needed: number): MetricFigures {
-  const field = RATE_FIELDS[metric];
-  const batches: BernoulliBatch[] = [];
-  let xC = 0;
-  let nC = 0;
-  let xS = 0;
-  let nS = 0;
-  let xC1 = 0;
-  let nC1 = 0;
-  for (const p of pairs) {
-    const c = p.c;
-    if (!c || c.requests === 0) continue;
-    const s = p.s;
-    if (s && s.requests > 0) {
-      xC += c[field];
-      nC += c.requests;
-      xS += s[field];
-      nS += s.requests;
-      if (c[field] + s[field] > 0)
-        batches.push(conditionalBatch(c[field], c.requests, s[field], s.requests, 1 + t.relative));
-    } else if (t.limit !== undefined) {
-      xC1 += c[field];
-      nC1 += c.requests;
-      batches.push({ x: c[field], n: c.requests, p0: t.limit });
-    }
-  }
-  const evidence = Math.exp(Math.min(700, logEValue(batches)));
-  const twoArm = nC > 0 && nS > 0;
-  const candidate = twoArm ? xC / nC : nC1 > 0 ? xC1 / nC1 : 0;
-  const stable = nS > 0 ? xS / nS : null;
-  const gate = twoArm ? candidate - (stable ?? 0) > t.absolute : t.limit !== undefined && candidate > t.limit;
-  return {
-    metric,
-    candidate,
-    stable,
-    candidateSamples: twoArm ? nC : nC1,
-    stableSamples: nS,
-    evidence,
-    evidenceNeeded: needed,
-    breached: evidence >= needed && gate,
-  };
-}
-
-function latencyFigures(pairs: Pair[], config: AnalysisConfig, needed: number): MetricFigures {
-  const t = config.latencyP95;
-  const batches: BernoulliBatch[] = [];
-  const stableSoFar = new Histogram();
-  const cand2 = new Histogram();
-  const cand1 = new Histogram();
-  const limitIdx = t.limitMs === undefined ? -1 : bucketAtOrAbove(t.limitMs);
-  for (const p of pairs) {
-    const c = p.c;
-    const s = p.s;
-    if (c && c.requests > 0 && s && s.requests > 0) {
-      cand2.merge({ counts: c.latency as number[] });
-      // The bound comes from earlier windows only (predictable), so each batch stays a valid test.
-      if (stableSoFar.count >= config.minStableLatencySamples) {
-        const idx = bucketAtOrAbove(stableSoFar.quantile(0.95));
-        const xc = countAbove(c.latency, idx);
-        const xs = countAbove(s.latency, idx);
-        if (xc + xs > 0)
-          batches.push(conditionalBatch(xc, sum(c.latency), xs, sum(s.latency), 1 + t.exceedanceRelative));
-      }
-      stableSoFar.merge({ counts: s.latency as number[] });
-    } else if (c && c.requests > 0 && limitIdx >= 0) {
-      cand1.merge({ counts: c.latency as number[] });
-      batches.push({ x: countAbove(c.latency, limitIdx), n: sum(c.latency), p0: 0.05 });
-    }
-  }
-  const evidence = Math.exp(Math.min(700, logEValue(batches)));
-  const twoArm = cand2.count > 0 && stableSoFar.count > 0;
-  const candidate = twoArm ? cand2.quantile(0.95) : cand1.quantile(0.95);
-  const stable = stableSoFar.count > 0 ? stableSoFar.quantile(0.95) : null;
-  const gate = twoArm
-    ? candidate > (stable ?? 0) * (1 + t.relative) && candidate - (stable ?? 0) > t.absoluteMs
-    : t.limitMs !== undefined && candidate > t.limitMs;
-  return {
-    metric: 'latencyP95',
-    candidate,
-    stable,
-    candidateSamples: twoArm ? cand2.count : cand1.count,
-    stableSamples: stableSoFar.count,
-    evidence,
-    evidenceNeeded: needed,
-    breached: evidence >= needed && gate,
-  };
-}
-
-function bucketAtOrAbove(ms: number): number {
-  const i = HISTOGRAM_BOUNDS_MS.findIndex((b) => b >= ms);
-  return i < 0 ? HISTOGRAM_BOUNDS_MS.length : i;
-}
-
-function countAbove(counts: readonly number[], idx: number): number {
-  let n = 0;
-  for (let i = idx + 1; i < counts.length; i++) n += counts[i] ?? 0;
-  return n;
-}
-
-function sum(counts: readonly number[]): number {
-  let n = 0;
-  for (const c of counts) n += c;
-  return n;
-}
-
 function describeBreach(m: MetricFigures): string {
   const fmt = (v: number) => (m.metric === 'latencyP95' ? `${round(v)} ms` : `${round(v * 100)}%`);
-  const against = m.stable === null ? 'its ceiling' : `stable ${fmt(m.stable)} (${m.stableSamples} requests)`;
+  const against =
+    m.stable === null
+      ? 'its ceiling'
+      : `${m.baseline === 'pre_switch' ? 'the pre-switch baseline' : 'stable'} ${fmt(m.stable)} (${m.stableSamples} requests)`;
   return `Candidate ${LABELS[m.metric]} ${fmt(m.candidate)} (${m.candidateSamples} requests) is worse than ${against}: evidence ${round(m.evidence)} ≥ ${round(m.evidenceNeeded)} needed`;
 }
 

@@ -4,16 +4,32 @@
  */
 import { ValidationError } from '../errors.js';
 import { describe } from '../internal/validate.js';
-import { type AnalysisConfig, DEFAULT_ANALYSIS, type LatencyThreshold, type RateThreshold } from './judge.js';
+import {
+  type AnalysisConfig,
+  DEFAULT_ANALYSIS,
+  type LatencyThreshold,
+  type LowTrafficAction,
+  type RateThreshold,
+} from './judge.js';
 import { DEPLOYMENT_STRATEGIES, type DeploymentPlan, type DeploymentStrategy } from './types.js';
 
-/** Default rollout plan: canary 5 → 25 → 50 → 100, each step ≥ 2 min and ≥ 500 candidate requests. */
+/**
+ * Default rollout plan: canary 5 → 25 → 50 → 100, each step ≥ 2 min and ≥ 500 candidate requests
+ * (a step still short of them after 30 min holds and says so); 10 % of players stay on the previous
+ * model while a switched candidate is analysed.
+ */
 export const DEFAULT_PLAN: Readonly<DeploymentPlan> = Object.freeze({
   steps: [5, 25, 50, 100],
   stepMinDurationMs: 120_000,
   stepMinSamples: 500,
   rollbackWindowMs: 600_000,
+  holdbackPercent: 10,
+  stepMaxDurationMs: 1_800_000,
+  onLowTraffic: 'hold' as const,
 });
+
+/** Values of `plan.onLowTraffic`. */
+export const LOW_TRAFFIC_ACTIONS: readonly LowTrafficAction[] = ['promote', 'hold', 'rollback'];
 
 /** Strategy used when neither the call nor the manager's options name one. */
 export const DEFAULT_STRATEGY: DeploymentStrategy = 'blue_green';
@@ -82,6 +98,28 @@ export function resolvePlan(
   nonNegative(plan.stepMinDurationMs, 'plan.stepMinDurationMs');
   nonNegative(plan.stepMinSamples, 'plan.stepMinSamples');
   nonNegative(plan.rollbackWindowMs, 'plan.rollbackWindowMs');
+  const holdback = plan.holdbackPercent;
+  if (holdback !== undefined && (typeof holdback !== 'number' || !(holdback >= 0 && holdback < 50))) {
+    throw new ValidationError(
+      `Expected \`plan.holdbackPercent\` to be a percentage in [0, 50), got ${describe(holdback)}`,
+      { field: 'plan.holdbackPercent' },
+    );
+  }
+  if (plan.stepMaxDurationMs !== undefined) {
+    nonNegative(plan.stepMaxDurationMs, 'plan.stepMaxDurationMs');
+    if (plan.stepMaxDurationMs < plan.stepMinDurationMs) {
+      throw new ValidationError(
+        `Expected \`plan.stepMaxDurationMs\` to be at least \`plan.stepMinDurationMs\` (${plan.stepMinDurationMs}), got ${describe(plan.stepMaxDurationMs)}`,
+        { field: 'plan.stepMaxDurationMs' },
+      );
+    }
+  }
+  if (plan.onLowTraffic !== undefined && !LOW_TRAFFIC_ACTIONS.includes(plan.onLowTraffic)) {
+    throw new ValidationError(
+      `Expected \`plan.onLowTraffic\` to be one of ${LOW_TRAFFIC_ACTIONS.map((a) => `'${a}'`).join(', ')}, got ${describe(plan.onLowTraffic)}`,
+      { field: 'plan.onLowTraffic' },
+    );
+  }
   return plan;
 }
 

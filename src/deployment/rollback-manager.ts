@@ -7,12 +7,19 @@ import { ModelRegistry } from '../registry/index.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import { DeploymentWriter } from './deployment-writer.js';
+import type { Verdict } from './judge.js';
 import type { DeploymentRegistry } from './registry-port.js';
 import { executeRollback, usableTarget } from './rollback-execution.js';
 import { RollbackStore } from './rollback-store.js';
 import type { Rollback, RollbackOptions, RolledBackEvent } from './rollback-types.js';
 import type { TrafficRouter } from './traffic-router.js';
 import type { Deployment } from './types.js';
+
+/** The failing verdict that triggered an automatic rollback (stored on the deployment), else null. */
+function failing(d: Deployment | null, options: RollbackOptions): Verdict | null {
+  const v = d?.lastVerdict;
+  return options.trigger === 'automatic' && v?.verdict === 'fail' ? v : null;
+}
 
 /** Options of {@link RollbackManager}. Every field is optional: `new RollbackManager()` works. */
 export interface RollbackManagerOptions {
@@ -170,11 +177,11 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
   async rollbackDeployment(
     d: Deployment,
     options: RollbackOptions,
-    internal: { resume?: boolean } = {},
+    internal: { resume?: boolean; verdict?: Verdict } = {},
   ): Promise<Rollback> {
     const running = this.running.get(d.id);
     if (running) return running;
-    const work = this.claimAndExecute(d, options, internal.resume === true);
+    const work = this.claimAndExecute(d, options, internal.resume === true, internal.verdict);
     this.running.set(d.id, work);
     try {
       return await work;
@@ -183,7 +190,12 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     }
   }
 
-  private async claimAndExecute(d: Deployment, options: RollbackOptions, resume: boolean): Promise<Rollback> {
+  private async claimAndExecute(
+    d: Deployment,
+    options: RollbackOptions,
+    resume: boolean,
+    verdict: Verdict | undefined,
+  ): Promise<Rollback> {
     const { writer, store } = await this.opened;
     const actor = options.actor ?? this.actor;
     const startedAt = this.clock.now();
@@ -192,7 +204,9 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     const moving = await writer.update(d.id, (cur) => {
       if (cur.status === 'rolling_back') return null;
       claimed = true;
-      return { patch: { status: 'rolling_back', weight: 0, reason: options.reason }, actor };
+      // The failing verdict (with its figures) is stored on the row and its `rolling_back` event.
+      const patch = { status: 'rolling_back' as const, weight: 0, reason: options.reason };
+      return { patch: verdict ? { ...patch, lastVerdict: verdict } : patch, actor };
     });
     const startRecord = () =>
       this.execute(
@@ -256,7 +270,8 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
         writer,
         clock: this.clock,
         actor: options.actor ?? this.actor,
-        onDone: (rollback) => this.emitSafely('deployment:rolled_back', { rollback }),
+        onDone: (rollback) =>
+          this.emitSafely('deployment:rolled_back', { rollback, verdict: failing(d, options) }),
         onFailed: (rollback, error) => this.emitSafely('deployment:rollback_failed', { rollback, error }),
       },
       { deployment: d, useCase, from, to, options, startedAt, resumed },

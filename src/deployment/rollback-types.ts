@@ -1,3 +1,5 @@
+import type { Verdict } from './judge.js';
+
 /** Who started a rollback: the SDK itself (failed verdict, failed validation, error) or a person/tool. */
 export type RollbackTrigger = 'automatic' | 'manual';
 
@@ -39,4 +41,6 @@ export interface RollbackOptions {
 /** Payload of `deployment:rolled_back`. */
 export interface RolledBackEvent {
   readonly rollback: Rollback;
+  /** The failing verdict (with its figures) that triggered an automatic rollback; null otherwise. */
+  readonly verdict?: Verdict | null;
 }

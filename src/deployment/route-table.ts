@@ -20,6 +20,18 @@ export interface RouteEntry {
 }
 
 /**
+ * The candidate share actually routed: the deployment's weight, except while a full-weight candidate is
+ * under analysis, when `plan.holdbackPercent` of players (the last buckets, so the same players a
+ * canary kept on stable) stay on the previous model as the judge's concurrent control.
+ * @internal
+ */
+export function routedWeight(d: Deployment): number {
+  const holdback = d.plan.holdbackPercent ?? 0;
+  const analysing = d.status === 'progressing' || d.status === 'paused';
+  return analysing && d.weight >= 100 && d.stableModelId !== null ? 100 - holdback : d.weight;
+}
+
+/**
  * Builds the table from active deployments and the registry snapshot (models missing from the snapshot
  * come from `modelCache`). A deployment whose models are unknown is left out (its use case routes plainly).
  * @internal
@@ -38,7 +50,7 @@ export function buildRouteTable(
     const noStable = d.stableModelId === null;
     entries.set(d.useCase, {
       deploymentId: d.id,
-      threshold: noStable ? ROUTING_BUCKETS : Math.round(d.weight * (ROUTING_BUCKETS / 100)),
+      threshold: noStable ? ROUTING_BUCKETS : Math.round(routedWeight(d) * (ROUTING_BUCKETS / 100)),
       rollingBack: d.status === 'rolling_back' && !noStable,
       stable: Object.freeze({
         model: stableModel,

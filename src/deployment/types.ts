@@ -3,7 +3,7 @@
  * @module
  */
 import type { DeploymentStrategy } from '../deployment-strategy.js';
-import type { AnalysisConfig, Verdict } from './judge.js';
+import type { AnalysisConfig, LowTrafficAction, Verdict } from './judge.js';
 
 export { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment-strategy.js';
 
@@ -70,6 +70,21 @@ export interface DeploymentPlan {
    * switch (the rollback window).
    */
   rollbackWindowMs: number;
+  /**
+   * Percent of players kept on the previous model while a switched candidate is under analysis (the
+   * blue-green and all-at-once rollback window, the canary's 100 % step): the concurrent control the
+   * judge compares with, so an incident that hits both models does not roll back a healthy candidate.
+   * 0 turns it off (then the judge compares with the previous model's earlier windows, or ceilings).
+   * Stored plans without it behave as 0. @default 10
+   */
+  holdbackPercent?: number;
+  /**
+   * Longest a canary step waits for `stepMinSamples`; then `onLowTraffic` applies (and
+   * `deployment:low_traffic` is emitted). @default 1_800_000 (30 min)
+   */
+  stepMaxDurationMs?: number;
+  /** What a step that reached `stepMaxDurationMs` without its minimum samples does. @default 'hold' */
+  onLowTraffic?: LowTrafficAction;
 }
 
 /** A deployment as stored. */

@@ -137,6 +137,9 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     expect(rb!.reason).toMatch(/error rate/);
     expect(rb!.durationMs).toBeGreaterThanOrEqual(0);
     expect(seen).toHaveLength(1);
+    // #10.3: the failing verdict that triggered it is stored, not the last inconclusive one.
+    expect(end.lastVerdict).toMatchObject({ verdict: 'fail', reason: rb!.reason });
+    expect(seen[0]!.verdict).toEqual(end.lastVerdict);
     expect(manager.router.route(USE_CASE, { stickyKey: 'x' }).model.id).toBe(stableId);
     const events = await manager.getEvents(d.id);
     expect(events.map((e) => e.toStatus).slice(-2)).toEqual(['rolling_back', 'rolled_back']);
@@ -227,6 +230,116 @@ describe.each(testBackends())('deployments on %s', (backend) => {
     expect((await registry.getModel(candidateId)).status).toBe('current');
     const trail = (await manager.getEvents(d.id)).map((e) => `${e.toStatus}:${e.actor}`);
     expect(trail).toEqual(expect.arrayContaining(['paused:alice', 'promoting:bob']));
+  });
+
+  /** Requests with exact per-arm error rates (every arm counts its own requests). */
+  async function armTraffic(n: number, errors: { candidate: number; stable: number }) {
+    const seen = { candidate: 0, stable: 0 };
+    for (let i = 0; i < n; i++) {
+      const r = manager.router.route(USE_CASE, { stickyKey: `p${i}-${clock.now()}` });
+      if (!r.deploymentId) continue;
+      const k = seen[r.variant]++;
+      manager.router.recordOutcome({
+        deploymentId: r.deploymentId,
+        variant: r.variant,
+        ok: k % 100 >= errors[r.variant] * 100,
+        latencyMs: 100 + (i % 7),
+      });
+    }
+    clock.advance(10_000);
+    await manager.tick();
+  }
+
+  async function blueGreenUnder(errors: { candidate: number; stable: number }, seen: RolledBackEvent[]) {
+    manager.on('deployment:rolled_back', (e) => seen.push(e));
+    const d = await manager.startDeployment({
+      useCase: USE_CASE,
+      newModelId: candidateId,
+      strategy: 'blue_green',
+      plan: { rollbackWindowMs: 600_000 },
+    });
+    await manager.tick();
+    await manager.tick();
+    expect(await manager.getDeployment(d.id)).toMatchObject({ status: 'progressing', weight: 100 });
+    for (let i = 0; i < 70; i++) {
+      const s = (await manager.getDeployment(d.id)).status;
+      if (s === 'rolled_back' || s === 'succeeded') break;
+      await armTraffic(1000, errors);
+    }
+    return manager.getDeployment(d.id);
+  }
+
+  it('blue-green keeps a holdback on the previous model and rolls back 5% errors against its 1% (#11)', async () => {
+    const seen: RolledBackEvent[] = [];
+    const d = await blueGreenUnder({ candidate: 0.05, stable: 0.01 }, seen);
+    expect(d.status).toBe('rolled_back');
+    expect((await registry.getModel(stableId)).status).toBe('current');
+    // #10.3: the failing verdict, with its figures, is what the deployment and its events keep.
+    const v = d.lastVerdict!;
+    expect(v.verdict).toBe('fail');
+    expect(v.baseline).toMatchObject({ kind: 'concurrent', modelId: stableId });
+    expect(v.reason).toContain(`previous model ${stableId}`);
+    const errorRate = v.metrics.find((m) => m.metric === 'errorRate')!;
+    expect(errorRate).toMatchObject({ breached: true, baseline: 'concurrent' });
+    expect(errorRate.candidate).toBeCloseTo(0.05, 2);
+    expect(errorRate.stable).toBeCloseTo(0.01, 2);
+    expect(errorRate.stableSamples).toBeGreaterThan(0);
+    expect(errorRate.evidence).toBeGreaterThanOrEqual(errorRate.evidenceNeeded);
+    const events = await manager.getEvents(d.id);
+    const rollingBack = events.find((e) => e.toStatus === 'rolling_back')!;
+    expect(rollingBack.verdict).toEqual(v);
+    expect(rollingBack.reason).toBe(v.reason);
+    expect(events.at(-1)!.verdict?.verdict).toBe('fail');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.verdict).toEqual(v);
+    const [rb] = await manager.rollbacks.listRollbacks({ deploymentId: d.id });
+    expect(rb!.reason).toBe(v.reason);
+  });
+
+  it('blue-green keeps a healthy candidate through an incident that hits both models (#11)', async () => {
+    const seen: RolledBackEvent[] = [];
+    // 6% errors on both arms: above the 5% ceiling, which alone would have rolled the candidate back.
+    const d = await blueGreenUnder({ candidate: 0.06, stable: 0.06 }, seen);
+    expect(d.status).toBe('succeeded');
+    expect(seen).toHaveLength(0);
+    expect(d.lastVerdict).toMatchObject({ verdict: 'pass', baseline: { kind: 'concurrent' } });
+    expect(d.lastVerdict!.reason).toContain(`previous model ${stableId}`);
+    expect((await registry.getModel(candidateId)).status).toBe('current');
+  });
+
+  it('low traffic: a step past plan.stepMaxDurationMs holds (default) or promotes, and says so once', async () => {
+    const lows: Array<{ deploymentId: string; action: string }> = [];
+    manager.on('deployment:low_traffic', (e) => lows.push(e));
+    const plan = {
+      steps: [10, 100],
+      stepMinSamples: 100_000,
+      stepMinDurationMs: 20_000,
+      stepMaxDurationMs: 40_000,
+    };
+    const held = await manager.startDeployment({
+      useCase: USE_CASE,
+      newModelId: candidateId,
+      strategy: 'canary',
+      plan,
+    });
+    for (let i = 0; i < 8; i++) await traffic(50, 0);
+    expect(await manager.getDeployment(held.id)).toMatchObject({ status: 'progressing', weight: 10 });
+    expect(lows).toEqual([expect.objectContaining({ deploymentId: held.id, action: 'hold' })]);
+    const said = (await manager.getEvents(held.id)).filter((e) => e.reason?.startsWith('Low traffic'));
+    expect(said).toHaveLength(1);
+    expect(said[0]!.verdict).toMatchObject({ verdict: 'inconclusive', lowTraffic: 'hold' });
+    expect(said[0]!.reason).toMatch(/plan.onLowTraffic is 'hold'.*Baseline: previous model/);
+    await manager.abort(held.id, { reason: 'next case' });
+
+    const promoted = await manager.startDeployment({
+      useCase: USE_CASE,
+      newModelId: candidateId,
+      strategy: 'canary',
+      plan: { ...plan, onLowTraffic: 'promote' },
+    });
+    for (let i = 0; i < 6; i++) await traffic(50, 0);
+    expect(await manager.getDeployment(promoted.id)).toMatchObject({ status: 'progressing', weight: 100 });
+    expect(lows.at(-1)).toMatchObject({ deploymentId: promoted.id, action: 'promote' });
   });
 
   it('allows one active deployment per use case (ConflictError for the loser)', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routedWeight } from '../../../src/deployment/route-table.js';
 import { isCandidateBucket, ROUTING_BUCKETS, TrafficRouter } from '../../../src/deployment/traffic-router.js';
 import type { Deployment } from '../../../src/deployment/types.js';
 import { bucketOf } from '../../../src/internal/hashing.js';
@@ -164,5 +165,46 @@ describe('TrafficRouter', () => {
     expect(() => new TrafficRouter({ registry: fakeRegistry(), flushIntervalMs: -1 })).toThrow(
       /flushIntervalMs/,
     );
+  });
+});
+
+describe('holdback while a switched candidate is analysed (#11)', () => {
+  const withPlan = (status: Deployment['status'], weight: number, holdbackPercent?: number) =>
+    fakeDeployment({
+      status,
+      weight,
+      candidateModelId: CAND.id,
+      stableModelId: STABLE.id,
+      plan: { steps: [100], stepMinDurationMs: 0, stepMinSamples: 0, rollbackWindowMs: 0, holdbackPercent },
+    });
+
+  it('keeps holdbackPercent of players on the previous model at weight 100, only while analysing', () => {
+    expect(routedWeight(withPlan('progressing', 100, 10))).toBe(90);
+    expect(routedWeight(withPlan('paused', 100, 10))).toBe(90);
+    expect(routedWeight(withPlan('progressing', 50, 10))).toBe(50);
+    expect(routedWeight(withPlan('promoting', 100, 10))).toBe(100);
+    expect(routedWeight(withPlan('progressing', 100))).toBe(100); // plans stored before the option
+    const first = fakeDeployment({
+      status: 'progressing',
+      weight: 100,
+      candidateModelId: CAND.id,
+      stableModelId: null,
+    });
+    expect(routedWeight({ ...first, plan: { ...first.plan, holdbackPercent: 10 } })).toBe(100);
+  });
+
+  it('routes the holdback share of sticky keys to the previous model, the same players every time', async () => {
+    const reg = fakeRegistry();
+    const router = new TrafficRouter({ registry: reg });
+    await router.setActiveDeployments([withPlan('progressing', 100, 10)]);
+    let stable = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const r = router.route('npc', { stickyKey: `p${i}` });
+      if (r.variant === 'stable') stable++;
+      expect(r.model.id).toBe(r.variant === 'stable' ? STABLE.id : CAND.id);
+      expect(isCandidateBucket(r.deploymentId!, `p${i}`, 90)).toBe(r.variant === 'candidate');
+    }
+    expect(stable / 20_000).toBeGreaterThan(0.09);
+    expect(stable / 20_000).toBeLessThan(0.11);
   });
 });
