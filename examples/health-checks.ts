@@ -14,7 +14,7 @@ try {
     provider: 'ollama',
     useCase: 'foundation_layer',
     version: '1.0',
-    configuration: { endpoint: 'http://localhost:8001/generate' },
+    configuration: { endpoint: 'http://localhost:11434' },
   });
   await mm.registry.updateModelStatus(model.id, 'current');
 

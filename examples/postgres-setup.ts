@@ -55,7 +55,7 @@ try {
       ...wanted,
       modelType: 'self_hosted',
       provider: 'ollama',
-      configuration: { endpoint: 'http://localhost:8001/generate' },
+      configuration: { endpoint: 'http://localhost:11434' },
     }));
   if (model.status !== 'current') await mm.registry.updateModelStatus(model.id, 'current');
   const current = await mm.registry.getCurrentModel('foundation_layer');

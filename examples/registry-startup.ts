@@ -19,7 +19,7 @@ try {
       ...wanted,
       modelType: 'self_hosted',
       provider: 'ollama',
-      configuration: { endpoint: 'http://localhost:8001/generate' },
+      configuration: { endpoint: 'http://localhost:11434' },
     }));
   console.log(`registered ${model.modelName} ${model.version} (${model.id}), status '${model.status}'`);
 

@@ -30,4 +30,14 @@ export {
   type PartHealth,
 } from './observability/health.js';
 export { type MetricsTree, toPrometheus } from './observability/prometheus.js';
+export {
+  type GenAiInstruments,
+  genAiInstruments,
+  getMeter,
+  getTracer,
+  INSTRUMENTATION_NAME,
+  OTEL_ATTRIBUTES,
+  OTEL_METRICS,
+  OTEL_SPANS,
+} from './observability/tracing.js';
 export * from './registry/index.js';

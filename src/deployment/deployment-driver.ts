@@ -1,5 +1,6 @@
 import { isRetryable } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../observability/tracing.js';
 import type { DeploymentStore } from './deployment-store.js';
 import type { DeploymentWriter } from './deployment-writer.js';
 import { judge, type Verdict } from './judge.js';
@@ -62,7 +63,7 @@ export async function driveOnce(
  */
 export async function advance(ctx: DriverContext, d: Deployment): Promise<void> {
   try {
-    await step(ctx, d);
+    await step({ ...ctx, writer: tracedWriter(ctx.writer, d) }, d);
   } catch (error) {
     ctx.onError(d, error);
     if (isRetryable(error)) return; // the database is away: try again on the next tick
@@ -79,6 +80,30 @@ export async function advance(ctx: DriverContext, d: Deployment): Promise<void> 
       });
     }
   }
+}
+
+/** The step's writer, with a `mms.deployment.transition` span around each state change (OpenTelemetry). */
+function tracedWriter(writer: DeploymentWriter, d: Deployment): DeploymentWriter {
+  const traced = Object.create(writer) as DeploymentWriter;
+  traced.update = (id, decide) =>
+    inSpan(
+      OTEL_SPANS.DEPLOYMENT_TRANSITION,
+      {
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: d.id,
+        [OTEL_ATTRIBUTES.MMS_USE_CASE]: d.useCase,
+        [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_STRATEGY]: d.strategy,
+        'mms.deployment.from_status': d.status,
+      },
+      async (span) => {
+        const next = await writer.update(id, decide);
+        span.setAttributes({
+          [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_STATUS]: next.status,
+          'mms.deployment.weight': next.weight,
+        });
+        return next;
+      },
+    );
+  return traced;
 }
 
 async function step(ctx: DriverContext, d: Deployment): Promise<void> {

@@ -3,6 +3,7 @@ import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../e
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { describe, nonEmptyString } from '../internal/validate.js';
+import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../observability/tracing.js';
 import { ModelRegistry } from '../registry/index.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
@@ -263,18 +264,26 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     resumed?: Rollback,
   ): Promise<Rollback> {
     const { store, writer } = await this.opened;
-    return executeRollback(
-      {
-        registry: this.registry,
-        store,
-        writer,
-        clock: this.clock,
-        actor: options.actor ?? this.actor,
-        onDone: (rollback) =>
-          this.emitSafely('deployment:rolled_back', { rollback, verdict: failing(d, options) }),
-        onFailed: (rollback, error) => this.emitSafely('deployment:rollback_failed', { rollback, error }),
-      },
-      { deployment: d, useCase, from, to, options, startedAt, resumed },
+    const attributes = {
+      [OTEL_ATTRIBUTES.MMS_USE_CASE]: useCase,
+      [OTEL_ATTRIBUTES.MMS_ROLLBACK_TRIGGER]: options.trigger ?? 'manual',
+      'mms.rollback.from_model_id': from,
+      ...(d ? { [OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID]: d.id } : {}),
+      ...(to ? { 'mms.rollback.to_model_id': to } : {}),
+    };
+    return inSpan(OTEL_SPANS.ROLLBACK, attributes, () =>
+      executeRollback(
+        {
+          registry: this.registry,
+          store,
+          writer,
+          clock: this.clock,
+          actor: options.actor ?? this.actor,
+          onDone: (rollback) => this.emitSafely('deployment:rolled_back', { rollback, verdict: failing(d, options) }),
+          onFailed: (rollback, error) => this.emitSafely('deployment:rollback_failed', { rollback, error }),
+        },
+        { deployment: d, useCase, from, to, options, startedAt, resumed },
+      ),
     );
   }
 

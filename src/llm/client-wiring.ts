@@ -6,9 +6,10 @@ import type { LLMClientEvents } from './llm-events.js';
 import type { LLMCounters } from './llm-metrics.js';
 import { DEFAULT_LLM_CLIENT_OPTIONS, type LLMClientOptions } from './llm-options.js';
 import { ProviderRegistry } from './provider-registry.js';
-import { errorCode } from './request-pipeline.js';
+import { errorCode } from './request-path.js';
 import { DEFAULT_RETRY_OPTIONS } from './retry.js';
 import { processEnvSecrets } from './secrets.js';
+import type { HttpTransport } from './transport.js';
 
 /** The client's providers as a registry (an array is added to the built-ins). @internal */
 export function providerRegistry(providers: LLMClientOptions['providers']): ProviderRegistry {
@@ -28,9 +29,11 @@ export function createEndpointCaller(
   clock: Clock,
   counters: LLMCounters,
   emitter: TypedEmitter<LLMClientEvents>,
+  transport: HttpTransport,
 ): EndpointCaller {
   return new EndpointCaller({
     providers,
+    transport,
     secrets: options.secrets ?? processEnvSecrets,
     retry: { ...DEFAULT_RETRY_OPTIONS, ...options.retry },
     breaker: { ...DEFAULT_CIRCUIT_BREAKER_OPTIONS, ...options.circuitBreaker },

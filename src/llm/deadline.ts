@@ -4,24 +4,27 @@
  * Listeners on the parents are removed by `dispose()`, so a long-lived caller signal does not leak.
  */
 export class Deadline {
-  readonly signal: AbortSignal;
   /** When the deadline expires (ms since epoch, real time); `Infinity` without a timeout. */
   readonly expiresAt: number;
-  private readonly controller = new AbortController();
+  // Made on first use of `signal`: a request deadline whose children carry the provider's signal never needs one.
+  private controller: AbortController | undefined;
+  private abortedWith: { reason: unknown } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly parents: AbortSignal[] = [];
   private expired = false;
+  /** Deadlines made by {@link Deadline.child}: aborted with this one, without an event listener each. */
+  private children: Set<Deadline> | undefined;
+  private parentDeadline: Deadline | undefined;
   private readonly onParentAbort = (event: Event): void => {
-    this.controller.abort((event.target as AbortSignal).reason);
+    this.abort((event.target as AbortSignal).reason);
   };
 
   constructor(parents: ReadonlyArray<AbortSignal | undefined>, timeoutMs: number | undefined) {
-    this.signal = this.controller.signal;
     this.expiresAt = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     for (const parent of parents) {
       if (!parent) continue;
       if (parent.aborted) {
-        this.controller.abort(parent.reason);
+        this.abort(parent.reason);
         return;
       }
       parent.addEventListener('abort', this.onParentAbort, { once: true });
@@ -30,10 +33,52 @@ export class Deadline {
     if (timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs <= 2_147_483_647) {
       this.timer = setTimeout(() => {
         this.expired = true;
-        this.controller.abort(new DeadlineExpired(timeoutMs));
+        this.abort(new DeadlineExpired(timeoutMs));
       }, timeoutMs);
       this.timer.unref?.();
     }
+  }
+
+  /**
+   * A deadline inside this one (an attempt inside a request): aborted when this one aborts, linked
+   * directly rather than through an `abort` listener (cheaper on the hot path).
+   */
+  child(timeoutMs: number | undefined): Deadline {
+    const c = new Deadline([], timeoutMs);
+    if (this.abortedWith) {
+      c.abort(this.abortedWith.reason);
+      return c;
+    }
+    c.parentDeadline = this;
+    this.children ??= new Set();
+    this.children.add(c);
+    return c;
+  }
+
+  /** Fires when a parent aborts or the timeout passes. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Whether the deadline fired (as `signal.aborted`, without making the signal). */
+  get aborted(): boolean {
+    return this.abortedWith !== undefined;
+  }
+
+  /** Why it fired (as `signal.reason`). */
+  get reason(): unknown {
+    return this.abortedWith?.reason;
+  }
+
+  private abort(reason: unknown): void {
+    if (this.abortedWith) return;
+    this.abortedWith = { reason };
+    this.controller?.abort(reason);
+    if (this.children) for (const c of this.children) c.abort(reason);
   }
 
   /** True when this deadline's own timeout fired (not a parent's abort). */
@@ -57,6 +102,8 @@ export class Deadline {
     this.clearTimer();
     for (const parent of this.parents) parent.removeEventListener('abort', this.onParentAbort);
     this.parents.length = 0;
+    this.parentDeadline?.children?.delete(this);
+    this.parentDeadline = undefined;
   }
 }
 

@@ -1,12 +1,14 @@
-import { ProviderError, ProviderTimeoutError } from '../errors.js';
+import { type Context, SpanKind } from '@opentelemetry/api';
+import { type ModelManagementError, ProviderError, ProviderTimeoutError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { endSpanWithError, getTracer, OTEL_ATTRIBUTES, startSpan } from '../observability/tracing.js';
 import {
   CircuitBreaker,
   type CircuitBreakerOptions,
   type CircuitState,
   type CircuitTransition,
 } from './circuit-breaker.js';
-import { Deadline } from './deadline.js';
+import type { Deadline } from './deadline.js';
 import type { ParsedModelConfiguration } from './model-config.js';
 import type { Provider, ProviderRequest } from './provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -17,7 +19,8 @@ import {
   toProviderError,
   withRetry,
 } from './retry.js';
-import { redactSecrets, type SecretResolver } from './secrets.js';
+import { redactorFor, type SecretResolver } from './secrets.js';
+import type { HttpTransport } from './transport.js';
 import type { ChatMessage, Model, Variant } from './types.js';
 
 /** One place an answer can come from: a registry model or a fallback endpoint. */
@@ -56,6 +59,18 @@ export interface EndpointCallerSettings {
   clock: Clock;
   attemptTimeoutMs: number;
   hooks: CallerHooks;
+  /** The keep-alive HTTP transport handed to providers. */
+  transport: HttpTransport;
+}
+
+/** Options of one {@link EndpointCaller.call}. */
+export interface CallOptions {
+  /** Return the successful attempt's deadline undisposed (its timer cleared) so a stream stays abortable. */
+  keepDeadline?: boolean;
+  /** Overrides the policy's retries (and the model configuration's `maxRetries`), e.g. for probes. */
+  retries?: number;
+  /** Parent context of the attempt spans and the chain step they serve. */
+  trace?: { parent: Context; step: string };
 }
 
 /** Breaker state of one endpoint, for `metrics()`. */
@@ -77,17 +92,17 @@ export class EndpointCaller {
   constructor(private readonly settings: EndpointCallerSettings) {}
 
   /**
-   * Runs `run` against `target` with retries. When `keepDeadline` is set, the successful attempt's
-   * deadline is returned undisposed (its timer cleared) so a stream stays abortable; the caller disposes it.
-   * `retries` overrides the policy's (and the model configuration's `maxRetries`), e.g. for probes.
+   * Runs `run` against `target` with retries, one `{operation} {model}` span per attempt. Returns the
+   * value, the kept attempt deadline (see {@link CallOptions.keepDeadline}; the caller disposes it) and
+   * the call's redactor (every form of its API key).
    */
   async call<T>(
     target: Target,
     input: CallInput,
     deadline: Deadline,
     run: (provider: Provider, request: ProviderRequest) => Promise<T>,
-    options: { keepDeadline?: boolean; retries?: number } = {},
-  ): Promise<{ value: T; attemptDeadline: Deadline | null }> {
+    options: CallOptions = {},
+  ): Promise<{ value: T; attemptDeadline: Deadline | null; redact: (text: string) => string }> {
     const keepDeadline = options.keepDeadline ?? false;
     const provider = this.settings.providers.get(target.provider);
     const { config } = target;
@@ -107,7 +122,7 @@ export class EndpointCaller {
       const header = (config.apiKeyHeader ?? 'authorization').toLowerCase();
       headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
     }
-    const redact = (text: string) => redactSecrets(text, secrets);
+    const redact = redactorFor(secrets);
     const breaker = this.breakerFor(target.provider, config.endpointLabel);
     const retries = options.retries ?? config.maxRetries;
     const policy = retries === undefined ? this.settings.retry : { ...this.settings.retry, retries };
@@ -118,8 +133,9 @@ export class EndpointCaller {
     const details = { endpoint: config.endpointLabel, provider: target.provider };
     let kept: Deadline | null = null;
 
+    const tracer = options.trace ? getTracer() : null;
     const value = await withRetry(
-      async () => {
+      async (attemptNo) => {
         if (!breaker.tryAcquire()) {
           throw new ProviderError(`${where}: circuit open, retry in ${breaker.retryInMs()} ms`, {
             code: 'PROVIDER_CIRCUIT_OPEN',
@@ -127,7 +143,7 @@ export class EndpointCaller {
             details: { ...details, retryInMs: breaker.retryInMs() },
           });
         }
-        const attempt = new Deadline([deadline.signal], timeoutMs);
+        const attempt = deadline.child(timeoutMs);
         const request: ProviderRequest = {
           endpoint: config.endpoint,
           model: target.providerModel,
@@ -135,6 +151,7 @@ export class EndpointCaller {
           configuration: config.raw,
           signal: attempt.signal,
           redact,
+          transport: this.settings.transport,
         };
         // Copy only the generation fields: the caller's own `signal`/`timeoutMs` must not reach the provider.
         if (input.prompt !== undefined) request.prompt = input.prompt;
@@ -142,8 +159,27 @@ export class EndpointCaller {
         if (input.maxTokens !== undefined) request.maxTokens = input.maxTokens;
         if (input.temperature !== undefined) request.temperature = input.temperature;
         let keep = false;
+        const span = tracer
+          ? startSpan(
+              tracer,
+              `${operation(input, target.provider)} ${target.providerModel}`,
+              attemptAttributes(target, input, attemptNo, options.trace!.step),
+              options.trace!.parent,
+              SpanKind.CLIENT,
+            )
+          : null;
         try {
           const result = await run(provider, request);
+          if (span) {
+            const usage = (result as { usage?: { tokensIn: number; tokensOut: number } }).usage;
+            if (usage && span.isRecording()) {
+              span.setAttributes({
+                [OTEL_ATTRIBUTES.GEN_AI_USAGE_INPUT_TOKENS]: usage.tokensIn,
+                [OTEL_ATTRIBUTES.GEN_AI_USAGE_OUTPUT_TOKENS]: usage.tokensOut,
+              });
+            }
+            span.end();
+          }
           breaker.onSuccess();
           if (keepDeadline) {
             attempt.clearTimer();
@@ -152,8 +188,9 @@ export class EndpointCaller {
           }
           return result;
         } catch (error) {
-          if (deadline.signal.aborted) {
+          if (deadline.aborted) {
             breaker.onNeutral();
+            if (span) endSpanWithError(span, error, 'ABORTED');
             throw error;
           }
           const typed = attempt.timedOut
@@ -162,6 +199,7 @@ export class EndpointCaller {
                 details,
               })
             : toProviderError(error, where, details);
+          if (span) endSpanWithError(span, typed, errorType(typed));
           if (countsAgainstBreaker(typed)) breaker.onFailure();
           else breaker.onNeutral();
           throw typed;
@@ -171,12 +209,15 @@ export class EndpointCaller {
       },
       policy,
       {
-        signal: deadline.signal,
+        // A getter: the request's signal is made only if a retry has to wait.
+        get signal() {
+          return deadline.signal;
+        },
         remainingMs: () => deadline.remainingMs(),
         onRetry: (info) => this.settings.hooks.onRetry(target, info),
       },
     );
-    return { value, attemptDeadline: kept };
+    return { value, attemptDeadline: kept, redact };
   }
 
   /** Breaker states of every endpoint called so far. */
@@ -203,4 +244,42 @@ export class EndpointCaller {
     }
     return entry.breaker;
   }
+}
+
+/** `gen_ai.operation.name` of a provider call. */
+function operation(input: CallInput, provider: string): string {
+  return input.messages !== undefined || provider === 'openai' ? 'chat' : 'text_completion';
+}
+
+/** The GenAI attributes of one attempt (given at span creation, as the conventions ask). */
+function attemptAttributes(target: Target, input: CallInput, attempt: number, step: string) {
+  const attributes: Record<string, string | number> = {
+    [OTEL_ATTRIBUTES.GEN_AI_OPERATION_NAME]: operation(input, target.provider),
+    [OTEL_ATTRIBUTES.GEN_AI_PROVIDER_NAME]: target.provider,
+    [OTEL_ATTRIBUTES.GEN_AI_SYSTEM]: target.provider,
+    [OTEL_ATTRIBUTES.GEN_AI_REQUEST_MODEL]: target.providerModel,
+    [OTEL_ATTRIBUTES.MMS_USE_CASE]: target.useCase,
+    [OTEL_ATTRIBUTES.MMS_CHAIN_STEP]: step,
+    [OTEL_ATTRIBUTES.MMS_ATTEMPT]: attempt,
+  };
+  if (target.variant) attributes[OTEL_ATTRIBUTES.MMS_VARIANT] = target.variant;
+  if (target.deploymentId) attributes[OTEL_ATTRIBUTES.MMS_DEPLOYMENT_ID] = target.deploymentId;
+  if (target.model) attributes[OTEL_ATTRIBUTES.MMS_MODEL_ID] = target.model.id;
+  if (input.maxTokens !== undefined) attributes[OTEL_ATTRIBUTES.GEN_AI_REQUEST_MAX_TOKENS] = input.maxTokens;
+  if (input.temperature !== undefined)
+    attributes[OTEL_ATTRIBUTES.GEN_AI_REQUEST_TEMPERATURE] = input.temperature;
+  try {
+    const u = new URL(target.config.endpoint);
+    attributes[OTEL_ATTRIBUTES.SERVER_ADDRESS] = u.hostname;
+    if (u.port) attributes[OTEL_ATTRIBUTES.SERVER_PORT] = Number(u.port);
+  } catch {
+    // simulated and custom endpoints need not be URLs
+  }
+  return attributes;
+}
+
+/** `error.type`: the HTTP status when the provider answered one, else the SDK's error code. */
+function errorType(error: ModelManagementError): string {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? String(status) : error.code;
 }

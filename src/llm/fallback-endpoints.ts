@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { checkProviderEndpoint } from '../internal/provider-endpoint.js';
 import type { FallbackEndpoint, LLMClientOptions } from './llm-options.js';
 import { type ParsedModelConfiguration, parseModelConfiguration } from './model-config.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -41,10 +42,16 @@ export function parseFallbacks(
           );
         }
         const { provider: _p, ...config } = obj ?? {};
-        return {
-          provider,
-          config: parseModelConfiguration(config, field, { endpointOptional: provider === 'simulated' }),
-        };
+        const parsed = parseModelConfiguration(config, field, { endpointOptional: provider === 'simulated' });
+        checkProviderEndpoint(provider, parsed.endpoint, `${field}.endpoint`);
+        if (provider === 'openai' && parsed.model === undefined) {
+          // There is no registry model to name it: every call would send `"model": ""`.
+          throw new ValidationError(
+            `Expected \`${field}.model\` for the 'openai' provider (the model name sent on every call, e.g. 'gpt-4o-mini')`,
+            { field: `${field}.model` },
+          );
+        }
+        return { provider, config: parsed };
       }),
     );
   }

@@ -47,6 +47,12 @@ export type { RetryOptions } from './retry.js';
 export { countsAgainstBreaker, DEFAULT_RETRY_OPTIONS, isRetryableFailure } from './retry.js';
 export type { SecretResolver } from './secrets.js';
 export { processEnvSecrets } from './secrets.js';
+export {
+  HttpTransport,
+  type HttpTransportOptions,
+  type TransportBody,
+  type TransportResponse,
+} from './transport.js';
 export type {
   ActiveDeploymentLike,
   ChatMessage,

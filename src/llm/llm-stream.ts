@@ -1,16 +1,13 @@
-import { ModelManagementError, ProviderTimeoutError } from '../errors.js';
-import { Deadline } from './deadline.js';
-import type { EndpointCaller } from './endpoint-caller.js';
-import type { GenerateInput, GenerateResult, GenerateSource } from './llm-options.js';
+import { ModelManagementError } from '../errors.js';
+import type { Deadline } from './deadline.js';
+import type { GenerateInput, GenerateResult } from './llm-options.js';
 import type { ProviderResponse, ProviderStreamChunk } from './provider.js';
-import type { RequestPipeline } from './request-pipeline.js';
+import type { Call, RequestPath } from './request-path.js';
 import { toProviderError } from './retry.js';
 import type {
   GuardrailCheckResult,
   GuardrailsLike,
   GuardrailViolation,
-  InferenceLogEntry,
-  RouteDecision,
   StreamCheckerLike,
   Usage,
 } from './types.js';
@@ -23,39 +20,23 @@ export interface LLMStream extends AsyncIterable<string> {
   readonly result: Promise<GenerateResult>;
 }
 
-/** What a stream needs from its client. @internal */
-export interface StreamDeps {
-  pipeline: RequestPipeline;
-  caller: EndpointCaller;
-  guardrails: GuardrailsLike | undefined;
-  requestTimeoutMs: number;
-  prepare(input: GenerateInput): Promise<GenerateInput | { blocked: GuardrailCheckResult }>;
-  blockedInput(input: GenerateInput, verdict: GuardrailCheckResult, t0: number): Promise<GenerateResult>;
-  entry(
-    input: GenerateInput,
-    fields: Omit<
-      InferenceLogEntry,
-      'useCase' | 'prompt' | 'context' | 'playerId' | 'sessionId' | 'conversationId'
-    >,
-  ): InferenceLogEntry;
-  completed(
-    useCase: string,
-    modelId: string | null,
-    variant: GenerateResult['variant'],
-    source: GenerateSource,
-    latencyMs: number,
-  ): void;
-  failed(input: GenerateInput, route: RouteDecision | null, error: unknown, t0: number): void;
-}
-
 interface Opened {
   it: AsyncIterator<ProviderStreamChunk>;
   first: IteratorResult<ProviderStreamChunk>;
 }
 
-/** Starts a stream (lazily: nothing is called before the first `next()`). @internal */
-export function openStream(input: GenerateInput, deps: StreamDeps): LLMStream {
-  let settle!: { resolve: (r: GenerateResult) => void; reject: (e: unknown) => void };
+type Settle = { resolve: (r: GenerateResult) => void; reject: (e: unknown) => void };
+
+/**
+ * Starts a stream (lazily: nothing is called before the first `next()`). The steps are the request
+ * path's ({@link Call}); only the chunk loop with its stream checker is the stream's own. @internal
+ */
+export function openStream(
+  input: GenerateInput,
+  path: RequestPath,
+  guardrails: GuardrailsLike | undefined,
+): LLMStream {
+  let settle!: Settle;
   const result = new Promise<GenerateResult>((resolve, reject) => {
     settle = { resolve, reject };
   });
@@ -67,61 +48,53 @@ export function openStream(input: GenerateInput, deps: StreamDeps): LLMStream {
       if (started)
         throw new ModelManagementError('STREAM_CONSUMED', 'An LLMStream can be iterated only once');
       started = true;
-      return run(input, deps, settle)[Symbol.asyncIterator]();
+      return run(input, path, guardrails, settle)[Symbol.asyncIterator]();
     },
   };
 }
 
 async function* run(
   input: GenerateInput,
-  deps: StreamDeps,
-  settle: { resolve: (r: GenerateResult) => void; reject: (e: unknown) => void },
+  path: RequestPath,
+  guardrails: GuardrailsLike | undefined,
+  settle: Settle,
 ): AsyncGenerator<string> {
-  const t0 = performance.now();
-  const budgetMs = input.timeoutMs ?? deps.requestTimeoutMs;
   const stop = new AbortController();
-  const deadline = new Deadline([input.signal, stop.signal], budgetMs);
-  let route: RouteDecision | null = null;
+  const call: Call = path.open(input, true, stop.signal);
   let opened: (Opened & { ad: Deadline | null }) | null = null;
   let done = false;
   try {
-    const prepared = await deps.prepare(input);
-    if ('blocked' in prepared) {
-      const r = await deps.blockedInput(input, prepared.blocked, t0);
+    const guarded = await call.guardInput();
+    if ('blocked' in guarded) {
       done = true;
-      settle.resolve(r);
-      yield r.text;
+      settle.resolve(guarded.blocked);
+      yield guarded.blocked.text;
       return;
     }
-    route = deps.pipeline.route(input);
-    const served = await deps.pipeline.serve(prepared, route, deadline, budgetMs, async (target) => {
-      const { value, attemptDeadline } = await deps.caller.call(
-        target,
-        prepared,
-        deadline,
-        async (provider, req): Promise<Opened> => {
-          const source = provider.stream ? provider.stream(req) : single(provider.generate(req));
-          const it = source[Symbol.asyncIterator]();
-          try {
-            return { it, first: await it.next() };
-          } catch (error) {
-            await it.return?.().catch(() => undefined);
-            throw error;
-          }
-        },
-        { keepDeadline: true },
-      );
-      return { ...value, ad: attemptDeadline };
-    });
-    opened = served.value;
+    call.routeRequest();
+    const served = await call.serve(
+      guarded.input,
+      async (provider, req): Promise<Opened> => {
+        const source = provider.stream ? provider.stream(req) : single(provider.generate(req));
+        const it = source[Symbol.asyncIterator]();
+        try {
+          return { it, first: await it.next() };
+        } catch (error) {
+          await it.return?.().catch(() => undefined);
+          throw error;
+        }
+      },
+      { keepDeadline: true },
+    );
+    opened = { ...served.value, ad: served.attemptDeadline };
     const { target } = served;
     const modelId = target.model?.id;
-    const checker = deps.guardrails?.createStreamChecker?.({
+    const checker = guardrails?.createStreamChecker?.({
       useCase: input.useCase,
       modelId,
       context: input.context,
     });
-    const bufferAll = deps.guardrails !== undefined && checker === undefined;
+    const bufferAll = guardrails !== undefined && checker === undefined;
     const violations: GuardrailViolation[] = [];
     let emitted = '';
     let held = '';
@@ -166,8 +139,7 @@ async function* run(
       try {
         step = await opened.it.next();
       } catch (error) {
-        if (deadline.signal.aborted)
-          throw deadline.timedOut ? budgetError(input, budgetMs, error) : deadline.signal.reason;
+        if (call.deadline.aborted) throw call.abortError(error);
         throw toProviderError(error, `${target.provider} ${target.config.endpointLabel}`, {
           endpoint: target.config.endpointLabel,
         });
@@ -185,69 +157,25 @@ async function* run(
         yield tail;
       }
     } else if (bufferAll) {
-      verdict = await deps.pipeline.check(raw, 'output', input, modelId);
-      stopped = !verdict.allowed || verdict.fallbackUsed;
-      violations.push(...verdict.violations);
-      emitted = verdict.text;
+      verdict = await call.guardOutput(raw, modelId);
+      if (verdict) {
+        stopped = !verdict.allowed || verdict.fallbackUsed;
+        violations.push(...verdict.violations);
+        emitted = verdict.text;
+      } else emitted = raw;
       if (emitted !== '') yield emitted;
     }
     const action = verdict?.action ?? (stopped ? 'block' : violations.length > 0 ? 'flag' : 'allow');
-    if (stopped) {
-      deps.pipeline.blocked(input, 'output', modelId ?? null, {
-        allowed: false,
-        action,
-        text: emitted,
-        violations,
-        fallbackUsed: true,
-      });
-    }
-    const source: GenerateSource = stopped
-      ? 'fallback_content'
-      : target.kind === 'model'
-        ? 'model'
-        : 'fallback_endpoint';
-    const latencyMs = performance.now() - t0;
-    const routedServed = route !== null && target.model === route.model;
-    deps.pipeline.recordOutcome(route, input.useCase, {
-      ok: routedServed,
-      latencyMs,
-      violations: routedServed ? violations.length : 0,
-      criticalViolations: routedServed ? violations.filter((v) => v.severity === 'critical').length : 0,
-      fallback: !routedServed || stopped,
-    });
-    const guardrails = deps.guardrails ? { action, violations } : null;
-    const logId = await deps.pipeline.log(
-      deps.entry(input, {
-        modelId: modelId ?? null,
-        generatedOutput: emitted,
-        latencyMs,
-        status: stopped ? 'blocked' : source === 'model' && served.failures.length === 0 ? 'ok' : 'fallback',
-        error: null,
-        deploymentId: target.deploymentId,
-        variant: target.variant,
-        tokensIn: usage.tokensIn,
-        tokensOut: usage.tokensOut,
-        guardrails,
-        metadata: { ...input.metadata, source, stream: true, provider: target.provider },
-      }),
-    );
-    done = true;
-    deps.completed(input.useCase, modelId ?? null, target.variant, source, latencyMs);
-    settle.resolve({
+    const result = await call.finish(served, {
       text: emitted,
-      modelId: modelId ?? null,
-      modelVersion: target.model?.version ?? null,
-      variant: target.variant,
-      deploymentId: target.deploymentId,
-      latencyMs,
       usage,
-      logId,
-      guardrails: guardrails ? { ...guardrails, fallbackUsed: stopped } : null,
-      source,
+      verdict: guardrails ? { allowed: !stopped, action, violations, fallbackUsed: stopped } : null,
     });
+    done = true;
+    settle.resolve(result);
   } catch (error) {
     done = true;
-    deps.failed(input, route, error, t0);
+    call.fail(error);
     settle.reject(error);
     throw error;
   } finally {
@@ -256,27 +184,17 @@ async function* run(
       const cancelled = new DOMException('The stream was cancelled by its consumer', 'AbortError');
       stop.abort(cancelled);
       await opened?.it.return?.().catch(() => undefined);
-      deps.failed(input, route, cancelled, t0);
+      call.fail(cancelled);
       settle.reject(cancelled);
     }
     opened?.ad?.dispose();
-    deadline.dispose();
+    call.dispose();
   }
 }
 
 async function* single(pending: Promise<ProviderResponse>): AsyncGenerator<ProviderStreamChunk> {
   const r = await pending;
   yield { text: r.text, usage: r.usage };
-}
-
-function budgetError(input: GenerateInput, budgetMs: number, cause: unknown): ProviderTimeoutError {
-  return new ProviderTimeoutError(
-    `generateStream() for use case '${input.useCase}' ran out of its ${budgetMs} ms budget`,
-    {
-      cause,
-      details: { useCase: input.useCase, timeoutMs: budgetMs },
-    },
-  );
 }
 
 /** Characters held back behind a verdict-only stream checker (longer than any listed term). */

@@ -1,3 +1,4 @@
+import { checkProviderEndpoint } from '../internal/provider-endpoint.js';
 import type { Target } from './endpoint-caller.js';
 import { type ParsedModelConfiguration, parseModelConfiguration } from './model-config.js';
 import type { Model } from './types.js';
@@ -15,9 +16,11 @@ export function modelTarget(
   let config = parsedConfigs.get(model);
   if (config === undefined) {
     try {
-      config = parseModelConfiguration(model.configuration, `models[${model.id}].configuration`, {
+      const field = `models[${model.id}].configuration`;
+      config = parseModelConfiguration(model.configuration, field, {
         endpointOptional: model.provider === 'simulated',
       });
+      checkProviderEndpoint(model.provider, config.endpoint, `${field}.endpoint`);
     } catch (error) {
       config = error as Error;
     }

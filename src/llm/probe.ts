@@ -3,12 +3,11 @@ import { Deadline } from './deadline.js';
 import type { EndpointCaller } from './endpoint-caller.js';
 import type { LLMCounters } from './llm-metrics.js';
 import { type GenerateInput, validateGenerateInput } from './llm-options.js';
-import { logEntry } from './log-entry.js';
 import { describe } from './model-config.js';
 import { modelTarget } from './model-target.js';
 import type { ProviderResponse } from './provider.js';
-import { errorCode, type RequestPipeline } from './request-pipeline.js';
-import type { ChatMessage, GuardrailCheckResult, Model, Usage } from './types.js';
+import { errorCode, type RequestPath } from './request-path.js';
+import type { ChatMessage, GuardrailCheckResult, InferenceLogEntry, Model, Usage } from './types.js';
 
 /** Input of {@link LLMClient.probe}: exactly one of `prompt` and `messages`. */
 export interface ProbeInput {
@@ -42,7 +41,7 @@ export interface ProbeResult {
 /** What a probe needs from its client. @internal */
 export interface ProbeDeps {
   caller: EndpointCaller;
-  pipeline: RequestPipeline;
+  path: RequestPath;
   counters: LLMCounters;
   requestTimeoutMs: number;
   outputGuardrails: boolean;
@@ -70,8 +69,9 @@ export async function runProbe(d: ProbeDeps, model: Model, input: ProbeInput): P
     const target = modelTarget(model, model.useCase, null, null);
     fields = { provider: target.provider, endpoint: target.config.endpointLabel };
     let value: ProviderResponse;
+    let redact = (text: string) => text;
     try {
-      ({ value } = await d.caller.call(target, input, deadline, (p, req) => p.generate(req), {
+      ({ value, redact } = await d.caller.call(target, input, deadline, (p, req) => p.generate(req), {
         retries: input.retries,
       }));
     } catch (error) {
@@ -86,12 +86,12 @@ export async function runProbe(d: ProbeDeps, model: Model, input: ProbeInput): P
     }
     const check = input.guardrails ?? d.outputGuardrails;
     const verdict =
-      check && d.hasGuardrails ? await d.pipeline.check(value.text, 'output', request, model.id) : null;
+      check && d.hasGuardrails ? await d.path.check(value.text, 'output', request, model.id) : null;
     const latencyMs = performance.now() - t0;
-    void d.pipeline.log(
-      logEntry(request, {
+    void d.path.log(
+      probeEntry(request, {
         modelId: model.id,
-        generatedOutput: value.text,
+        generatedOutput: redact(value.text),
         latencyMs,
         status: verdict && !verdict.allowed ? 'blocked' : 'ok',
         error: null,
@@ -113,8 +113,8 @@ export async function runProbe(d: ProbeDeps, model: Model, input: ProbeInput): P
     d.counters.probeFailures++;
     if (!(error instanceof ValidationError)) {
       const message = error instanceof Error ? error.message : String(error);
-      void d.pipeline.log(
-        logEntry(request, {
+      void d.path.log(
+        probeEntry(request, {
           modelId: model.id,
           generatedOutput: '',
           latencyMs: performance.now() - t0,
@@ -133,6 +133,26 @@ export async function runProbe(d: ProbeDeps, model: Model, input: ProbeInput): P
   } finally {
     deadline.dispose();
   }
+}
+
+/** The log entry of a probe (no player, session or conversation: it is not player traffic). */
+function probeEntry(
+  request: GenerateInput,
+  fields: Omit<
+    InferenceLogEntry,
+    'useCase' | 'prompt' | 'context' | 'playerId' | 'sessionId' | 'conversationId'
+  >,
+): InferenceLogEntry {
+  const prompt = request.prompt ?? (request.messages ?? []).map((m) => `${m.role}: ${m.content}`).join('\n');
+  return {
+    useCase: request.useCase,
+    prompt,
+    context: {},
+    playerId: null,
+    sessionId: null,
+    conversationId: null,
+    ...fields,
+  };
 }
 
 /** Throws a `ValidationError` naming the first wrong field of a probe's model or input. */

@@ -1,3 +1,4 @@
+import type { HttpTransport } from './transport.js';
 import type { ChatMessage, Usage } from './types.js';
 
 /**
@@ -20,10 +21,12 @@ export interface ProviderRequest {
   headers: Record<string, string>;
   /** The whole model configuration, for provider-specific settings (e.g. the simulated provider's rates). */
   configuration: Readonly<Record<string, unknown>>;
-  /** Aborts the call (attempt timeout or caller abort). Providers must pass it to `fetch`. */
+  /** Aborts the call (attempt timeout or caller abort). Providers must pass it to their HTTP call. */
   signal: AbortSignal;
-  /** Removes this request's secrets (the API key) from text a provider puts into an error. */
+  /** Removes this request's secrets (the API key, in every encoding) from text a provider puts into an error. */
   redact(text: string): string;
+  /** The client's keep-alive HTTP transport (built-in providers post through it). */
+  transport?: HttpTransport;
 }
 
 /** A provider's complete answer. */

@@ -1,4 +1,3 @@
-import pRetry, { AbortError } from 'p-retry';
 import {
   ModelManagementError,
   ProviderError,
@@ -126,54 +125,40 @@ export interface RetryInfo {
 }
 
 /**
- * Runs `fn` with p-retry under `policy`: retries only {@link isRetryableFailure} failures, waits at
- * least `Retry-After` on a 429 (unless longer than `maxRetryAfterMs` or the time left), stops at once
- * when `signal` aborts.
+ * Runs `fn` under `policy`: the first attempt is a plain call (no retry machinery on the hot path);
+ * retries only {@link isRetryableFailure} failures with exponential backoff (`minTimeoutMs ×
+ * factor^(n-1)`, capped at `maxTimeoutMs`, ×1–2 when `randomize`), waits at least `Retry-After` on a
+ * 429 (unless longer than `maxRetryAfterMs` or the time left, then the failure is thrown), and stops
+ * at once when `signal` aborts (rejecting with its reason).
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   policy: Required<RetryOptions>,
   context: { signal: AbortSignal; remainingMs: () => number; onRetry?: (info: RetryInfo) => void },
 ): Promise<T> {
-  if (policy.retries === 0) return fn(1);
-  return pRetry(
-    async (attempt) => {
-      try {
-        return await fn(attempt);
-      } catch (error) {
-        // p-retry retries network TypeErrors on its own; only our classification decides here.
-        if (!isRetryableFailure(error) || context.signal.aborted) throw new AbortError(asError(error));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      if (attempt > policy.retries || !isRetryableFailure(error) || context.signal.aborted) throw error;
+      const retryAfterMs = error instanceof ProviderRateLimitError ? error.retryAfterMs : undefined;
+      if (
+        retryAfterMs !== undefined &&
+        (retryAfterMs > policy.maxRetryAfterMs || retryAfterMs >= context.remainingMs())
+      ) {
         throw error;
       }
-    },
-    {
-      retries: policy.retries,
-      minTimeout: policy.minTimeoutMs,
-      maxTimeout: policy.maxTimeoutMs,
-      factor: policy.factor,
-      randomize: policy.randomize,
-      signal: context.signal,
-      shouldRetry: async ({ error, attemptNumber }) => {
-        const retryAfterMs = error instanceof ProviderRateLimitError ? error.retryAfterMs : undefined;
-        if (retryAfterMs !== undefined) {
-          if (retryAfterMs > policy.maxRetryAfterMs || retryAfterMs >= context.remainingMs()) return false;
-          context.onRetry?.({ attempt: attemptNumber, error, retryAfterMs });
-          await abortableSleep(retryAfterMs, context.signal);
-          return true;
-        }
-        context.onRetry?.({ attempt: attemptNumber, error, retryAfterMs });
-        return true;
-      },
-    },
-  ).catch((error: unknown) => {
-    throw unwrap(error);
-  });
+      context.onRetry?.({ attempt, error, retryAfterMs });
+      await abortableSleep(Math.max(retryAfterMs ?? 0, backoffMs(policy, attempt)), context.signal);
+    }
+  }
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function unwrap(error: unknown): unknown {
-  return error instanceof AbortError ? error.originalError : error;
+/** The wait before retry number `attempt` (p-retry's formula). */
+function backoffMs(policy: Required<RetryOptions>, attempt: number): number {
+  const random = policy.randomize ? 1 + Math.random() : 1;
+  return Math.min(
+    policy.maxTimeoutMs,
+    Math.round(random * policy.minTimeoutMs * policy.factor ** (attempt - 1)),
+  );
 }

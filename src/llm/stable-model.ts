@@ -4,7 +4,7 @@
  * @module
  */
 import { ModelManagementError, NotFoundError } from '../errors.js';
-import type { ChainFailure, PipelineDeps } from './request-pipeline.js';
+import type { ChainFailure, PipelineDeps } from './request-path.js';
 import type { Model, RouteDecision } from './types.js';
 
 /** What the stable step needs from the pipeline. @internal */

@@ -51,7 +51,7 @@ import {
  * const registry = new ModelRegistry({ db });
  * const model = await registry.registerModel({ modelName: 'foundation-model-v1', modelType: 'self_hosted',
  *   provider: 'ollama', useCase: 'foundation_layer', version: '1.0',
- *   configuration: { endpoint: 'http://localhost:8001/generate' } });
+ *   configuration: { endpoint: 'http://localhost:11434' } });
  * await registry.updateModelStatus(model.id, 'current');
  * const current = await registry.getCurrentModel('foundation_layer');
  * ```

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { checkProviderEndpoint } from '../internal/provider-endpoint.js';
 import {
   describe,
   optionalString,
@@ -178,13 +179,19 @@ export function validateRegistration(input: unknown, providers: readonly string[
       { field: 'provider' },
     );
   }
+  const configurationJson = validateConfiguration(i.configuration ?? {});
+  checkProviderEndpoint(
+    provider,
+    (i.configuration as { endpoint?: unknown })?.endpoint,
+    'configuration.endpoint',
+  );
   return {
     modelName: requireString(i.modelName, 'modelName', ID_RULES.modelName),
     modelType: requireString(i.modelType, 'modelType', ID_RULES.modelType),
     provider,
     useCase: requireUseCase(i.useCase),
     version: requireString(i.version, 'version', ID_RULES.version),
-    configurationJson: validateConfiguration(i.configuration ?? {}),
+    configurationJson,
     tags: validateTags(i.tags ?? []),
     metadataJson: validateMetadata(i.metadata ?? {}),
     actor: optionalString(i.actor, 'actor', ID_RULES.actor),

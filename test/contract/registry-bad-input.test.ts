@@ -10,7 +10,7 @@ const good: RegisterModelInput = {
   provider: 'ollama',
   useCase: 'foundation_layer',
   version: '1.0',
-  configuration: { endpoint: 'http://localhost:8001/generate' },
+  configuration: { endpoint: 'http://localhost:11434' },
 };
 
 const circular: Record<string, unknown> = { a: 1 };

@@ -11,7 +11,7 @@ const base: RegisterModelInput = {
   provider: 'ollama',
   useCase: 'foundation_layer',
   version: '1.0',
-  configuration: { endpoint: 'http://localhost:8001/generate' },
+  configuration: { endpoint: 'http://localhost:11434' },
 };
 
 describe.each(testBackends())('ModelRegistry on %s', (backend) => {
@@ -32,7 +32,7 @@ describe.each(testBackends())('ModelRegistry on %s', (backend) => {
   it('registers a candidate, promotes it, and serves it as current (the host guide flow)', async () => {
     const model = await registry.registerModel(base);
     expect(model.status).toBe('candidate');
-    expect(model.configuration).toEqual({ endpoint: 'http://localhost:8001/generate' });
+    expect(model.configuration).toEqual({ endpoint: 'http://localhost:11434' });
     expect(await registry.getCurrentModel('foundation_layer')).toBeNull();
     const current = await registry.updateModelStatus(model.id, 'current', { reason: 'launch', actor: 'ops' });
     expect(current.status).toBe('current');

@@ -57,12 +57,22 @@ describe('provider wire formats over real HTTP', () => {
     });
   });
 
-  it('ollama: the host guide endpoint with its own path is used as given', async () => {
+  // Endpoint convention (issue #10 item 17): an ollama endpoint is Ollama's base URL (a proxy prefix
+  // is kept); the host guide's `/generate` path, which Ollama answers 404, is refused up front.
+  it('ollama: the endpoint is the base URL (a prefix is kept); a path Ollama answers 404 is refused', async () => {
     const s = await stub('ollama');
-    const model = makeModel({ provider: 'ollama', configuration: { endpoint: `${s.url}/generate` } });
-    const llm = new LLMClient({ ...fast, modelRegistry: new FakeRegistry({ foundation_layer: model }) });
+    const prefixed = makeModel({ provider: 'ollama', configuration: { endpoint: `${s.url}/ollama/` } });
+    const llm = new LLMClient({ ...fast, modelRegistry: new FakeRegistry({ foundation_layer: prefixed }) });
     await llm.generate({ useCase: 'foundation_layer', prompt: 'x' });
-    expect(s.requests[0]?.path).toBe('/generate');
+    expect(s.requests[0]?.path).toBe('/ollama/api/generate');
+    const wrong = makeModel({ provider: 'ollama', configuration: { endpoint: `${s.url}/generate` } });
+    const llm2 = new LLMClient({ ...fast, modelRegistry: new FakeRegistry({ foundation_layer: wrong }) });
+    const err = (await llm2
+      .generate({ useCase: 'foundation_layer', prompt: 'x' })
+      .catch((e) => e)) as ProviderError;
+    expect(err.details['failures']).toEqual([expect.objectContaining({ code: 'VALIDATION_ERROR' })]);
+    expect((err.cause as Error).message).toMatch(/Ollama's base URL/);
+    expect(s.requests).toHaveLength(1);
   });
 
   it('openai: /v1/chat/completions with a Bearer key read from the env reference', async () => {

@@ -1,12 +1,13 @@
 import { ProviderError } from '../../errors.js';
 import { endpointLabel } from '../model-config.js';
 import type { Provider, ProviderRequest, ProviderResponse, ProviderStreamChunk } from '../provider.js';
-import { badResponse, count, lines, postJson, readJson } from './http-util.js';
+import { badResponse, count, lines, postJson, readJson, truncatedStream } from './http-util.js';
 
 /**
  * Ollama's native API: `POST /api/generate` for a prompt, `POST /api/chat` for messages; NDJSON when
- * streaming. An endpoint without a path gets the right one; an endpoint ending in `/api/generate` or
- * `/api/chat` is switched to match the input; any other path is used as given.
+ * streaming. The endpoint is Ollama's base URL (`http://localhost:11434`, or a proxy prefix such as
+ * `https://gw.example/ollama`); the client appends `/api/generate` or `/api/chat`. An endpoint that
+ * already ends in one of those is switched to match the input.
  * @example
  * ```ts
  * configuration: { endpoint: 'http://localhost:11434', model: 'llama3.1:8b' }
@@ -23,7 +24,6 @@ export class OllamaProvider implements Provider {
 
   async *stream(request: ProviderRequest): AsyncGenerator<ProviderStreamChunk> {
     const response = await postJson(ollamaUrl(request), ollamaBody(request, true), request, this.name);
-    if (!response.body) throw badResponse(request, this.name, 'empty stream');
     for await (const line of lines(response.body)) {
       if (line.trim() === '') continue;
       let json: Record<string, unknown>;
@@ -48,15 +48,28 @@ export class OllamaProvider implements Provider {
       }
       if (text !== '') yield { text };
     }
+    // Ollama ends every complete stream with `done: true`; a body that stops before it was cut off.
+    throw truncatedStream(request, this.name);
   }
 }
 
+const urls = new Map<string, string>();
 function ollamaUrl(request: ProviderRequest): string {
-  const u = new URL(request.endpoint);
   const want = request.messages ? '/api/chat' : '/api/generate';
-  if (u.pathname === '/' || u.pathname === '') u.pathname = want;
-  else if (/\/api\/(generate|chat)\/?$/.test(u.pathname))
-    u.pathname = u.pathname.replace(/\/api\/(generate|chat)\/?$/, want);
+  const key = `${want} ${request.endpoint}`;
+  let url = urls.get(key);
+  if (url === undefined) {
+    url = apiUrl(request.endpoint, want);
+    if (urls.size >= 1_000) urls.clear();
+    urls.set(key, url);
+  }
+  return url;
+}
+
+function apiUrl(endpoint: string, want: string): string {
+  const u = new URL(endpoint);
+  const base = u.pathname.replace(/\/api\/(generate|chat)\/?$/, '').replace(/\/+$/, '');
+  u.pathname = `${base}${want}`;
   return u.toString();
 }
 

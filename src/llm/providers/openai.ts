@@ -2,12 +2,14 @@ import { ProviderError } from '../../errors.js';
 import { endpointLabel } from '../model-config.js';
 import type { Provider, ProviderRequest, ProviderResponse, ProviderStreamChunk } from '../provider.js';
 import type { ChatMessage } from '../types.js';
-import { badResponse, count, lines, postJson, readJson } from './http-util.js';
+import { badResponse, count, lines, postJson, readJson, truncatedStream } from './http-util.js';
 
 /**
  * OpenAI-compatible chat completions (`POST /v1/chat/completions`; SSE when streaming): OpenAI, vLLM,
- * llama.cpp server, LM Studio. An endpoint without a path gets `/v1/chat/completions`, one ending in
- * `/v1` gets `/chat/completions`; any other path is used as given. A prompt is sent as one user message.
+ * llama.cpp server, LM Studio. The endpoint is the base URL, as the OpenAI SDK's `baseURL`
+ * (`https://api.openai.com/v1`): the client appends `/chat/completions`; an endpoint without a path
+ * gets `/v1/chat/completions`; one already ending in `/chat/completions` is used as given. A prompt is
+ * sent as one user message.
  * @example
  * ```ts
  * configuration: { endpoint: 'https://api.openai.com/v1', model: 'gpt-4o-mini', apiKeyEnv: 'OPENAI_API_KEY' }
@@ -38,12 +40,15 @@ export class OpenAIProvider implements Provider {
       request,
       this.name,
     );
-    if (!response.body) throw badResponse(request, this.name, 'empty stream');
     let usage: ProviderStreamChunk['usage'];
+    let complete = false;
     for await (const line of lines(response.body)) {
       if (!line.startsWith('data:')) continue; // comments, event names, blank separators
       const data = line.slice(5).trim();
-      if (data === '[DONE]') break;
+      if (data === '[DONE]') {
+        complete = true;
+        break;
+      }
       let json: Record<string, unknown>;
       try {
         json = JSON.parse(data) as Record<string, unknown>;
@@ -58,18 +63,33 @@ export class OpenAIProvider implements Provider {
         );
       }
       if (json['usage']) usage = usageOf(json['usage']);
-      const delta = firstChoice(json)?.['delta'] as { content?: unknown } | undefined;
+      const choice = firstChoice(json);
+      if (typeof choice?.['finish_reason'] === 'string') complete = true;
+      const delta = choice?.['delta'] as { content?: unknown } | undefined;
       if (typeof delta?.content === 'string' && delta.content !== '') yield { text: delta.content };
     }
+    // A complete stream names a `finish_reason` and ends with `data: [DONE]`; neither means it was cut off.
+    if (!complete) throw truncatedStream(request, this.name);
     yield { text: '', usage: usage ?? { tokensIn: 0, tokensOut: 0 } };
   }
 }
 
+const urls = new Map<string, string>();
 function openaiUrl(endpoint: string): string {
+  let url = urls.get(endpoint);
+  if (url === undefined) {
+    url = chatCompletionsUrl(endpoint);
+    if (urls.size >= 1_000) urls.clear();
+    urls.set(endpoint, url);
+  }
+  return url;
+}
+
+function chatCompletionsUrl(endpoint: string): string {
   const u = new URL(endpoint);
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/chat/completions';
-  else if (/\/v1\/?$/.test(u.pathname))
-    u.pathname = u.pathname.replace(/\/?$/, '/chat/completions').replace('//', '/');
+  else if (!/\/chat\/completions\/?$/.test(u.pathname))
+    u.pathname = `${u.pathname.replace(/\/+$/, '')}/chat/completions`;
   return u.toString();
 }
 
