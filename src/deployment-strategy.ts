@@ -4,8 +4,16 @@
  * @module
  */
 
-/** How a new model reaches production. */
-export type DeploymentStrategy = 'blue_green' | 'canary' | 'all_at_once';
+/**
+ * How a new model reaches production. `shadow` exposes no player: a share of live requests is also sent
+ * to the candidate in the background and judged pair by pair (see `DeploymentPlan.shadowRate`).
+ */
+export type DeploymentStrategy = 'blue_green' | 'canary' | 'all_at_once' | 'shadow';
 
 /** Every {@link DeploymentStrategy}. */
-export const DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = ['blue_green', 'canary', 'all_at_once'];
+export const DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = [
+  'blue_green',
+  'canary',
+  'all_at_once',
+  'shadow',
+];

@@ -120,7 +120,27 @@ export function resolvePlan(
       { field: 'plan.onLowTraffic' },
     );
   }
+  validateShadowPlan(plan);
   return plan;
+}
+
+/** Default share of live requests a `shadow` deployment sends to the candidate too. */
+export const DEFAULT_SHADOW_RATE = 0.1;
+
+function validateShadowPlan(plan: DeploymentPlan): void {
+  const rate = plan.shadowRate;
+  if (rate !== undefined && (typeof rate !== 'number' || !(rate > 0 && rate <= 1))) {
+    throw new ValidationError(`Expected \`plan.shadowRate\` to be a share in (0, 1], got ${describe(rate)}`, {
+      field: 'plan.shadowRate',
+    });
+  }
+  const next = plan.shadowFollowUp;
+  if (next !== undefined && (next === ('shadow' as string) || !DEPLOYMENT_STRATEGIES.includes(next))) {
+    throw new ValidationError(
+      `Expected \`plan.shadowFollowUp\` to be one of 'blue_green', 'canary', 'all_at_once', got ${describe(next)}`,
+      { field: 'plan.shadowFollowUp' },
+    );
+  }
 }
 
 /** Merges analysis input over the defaults and validates it. */

@@ -9,9 +9,11 @@ import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
 import { OutcomeAggregator, type OutcomeInput, validateOutcome } from './outcome-aggregator.js';
-import { positive } from './plan.js';
+import { DEFAULT_SHADOW_RATE, positive } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import { buildRouteTable, ROUTING_BUCKETS, type RouteEntry } from './route-table.js';
+import { ShadowAggregator, type ShadowPairInput } from './shadow-aggregator.js';
+import { ShadowStore } from './shadow-store.js';
 import type { Deployment } from './types.js';
 
 export { ROUTING_BUCKETS };
@@ -70,6 +72,12 @@ export interface RouteDecision {
   readonly weight: number;
 }
 
+/** A request sampled for shadowing: the candidate to call in the background. */
+export interface ShadowTarget {
+  readonly deploymentId: string;
+  readonly model: Model;
+}
+
 /** Events of {@link TrafficRouter}. */
 export interface TrafficRouterEvents {
   /** The routing table changed (a deployment started, moved, rolled back or ended). */
@@ -104,6 +112,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
   private store: DeploymentStore | undefined;
   private readonly opened: Promise<DeploymentStore | undefined>;
   private readonly aggregator: OutcomeAggregator;
+  private readonly shadows: ShadowAggregator;
   private readonly random: () => number;
   private readonly maxPins: number;
   private readonly flushIntervalMs: number;
@@ -143,6 +152,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
     this.refreshIntervalMs = o.refreshIntervalMs;
     this.replicaId = options.replicaId ?? uuidv7();
     this.aggregator = new OutcomeAggregator(this.replicaId, o.metricsWindowMs);
+    this.shadows = new ShadowAggregator(o.metricsWindowMs);
     if (options.db) {
       this.opened = Promise.resolve(options.db).then((db) => {
         this.store = new DeploymentStore(db);
@@ -207,6 +217,26 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
     this.aggregator.record(outcome, this.clock.now());
   }
 
+  /**
+   * Whether this request is also sent to a `shadow` deployment's candidate (sampled at
+   * `plan.shadowRate`): the candidate model and its deployment, or null. Synchronous and I/O-free; the
+   * request itself still routes to the previous model.
+   */
+  shadowTarget(useCase: string): ShadowTarget | null {
+    const d = this.activeDeployment(useCase);
+    if (d === undefined || d.strategy !== 'shadow' || d.status !== 'progressing') return null;
+    if (this.random() >= (d.plan.shadowRate ?? DEFAULT_SHADOW_RATE)) return null;
+    const model =
+      this.registry.snapshot().models.get(d.candidateModelId) ?? this.modelCache.get(d.candidateModelId);
+    return model ? { deploymentId: d.id, model } : null;
+  }
+
+  /** Records what both models did with one shadowed prompt (in memory; flushed with the outcomes). */
+  recordShadowPair(pair: ShadowPairInput): void {
+    if (this.closed) throw new ClosedError('TrafficRouter is closed');
+    this.shadows.record(pair, this.clock.now());
+  }
+
   /** Replaces the set of active deployments (the manager and the refresh loop call this). */
   async setActiveDeployments(deployments: readonly Deployment[]): Promise<void> {
     const snap = this.registry.snapshot();
@@ -260,15 +290,20 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
       const store = await this.opened;
       if (!store) return;
       const rows = this.aggregator.drain();
-      if (rows.length === 0) return;
+      const pairs = this.shadows.drain();
+      if (rows.length === 0 && pairs.length === 0) return;
       const now = this.clock.now();
       try {
         await store.upsertMetrics(rows, new Date(now));
+        const shadowStore = new ShadowStore(store.db);
+        for (const p of pairs)
+          await shadowStore.upsertWindows(p.deploymentId, this.replicaId, [p.window], new Date(now));
       } catch (error) {
         this.emitSafely('deployment:router_error', { operation: 'flush', error });
         throw error;
       }
       this.aggregator.written(rows, now);
+      this.shadows.written(pairs, now);
     };
     const next = (this.flushing ?? Promise.resolve()).catch(() => {}).then(run);
     this.flushing = next;

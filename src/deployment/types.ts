@@ -9,7 +9,8 @@ export { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment-st
 
 /**
  * The persisted state of a deployment. Active states: `pending`, `validating`, `progressing`, `paused`,
- * `promoting`, `rolling_back`; terminal states: `succeeded`, `rolled_back`, `failed`, `aborted`.
+ * `promoting`, `rolling_back`; terminal states: `succeeded`, `shadow_passed` (a shadow
+ * deployment's candidate passed without serving players), `rolled_back`, `failed`, `aborted`.
  */
 export type DeploymentStatus =
   | 'pending'
@@ -18,6 +19,7 @@ export type DeploymentStatus =
   | 'paused'
   | 'promoting'
   | 'succeeded'
+  | 'shadow_passed'
   | 'rolling_back'
   | 'rolled_back'
   | 'failed'
@@ -37,11 +39,21 @@ export const ACTIVE_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
 export const DEPLOYMENT_TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   pending: ['validating', 'progressing', 'promoting', 'paused', 'rolling_back', 'aborted', 'failed'],
   validating: ['progressing', 'rolling_back', 'aborted', 'failed'],
-  progressing: ['progressing', 'paused', 'promoting', 'rolling_back', 'aborted', 'failed', 'succeeded'],
+  progressing: [
+    'progressing',
+    'paused',
+    'promoting',
+    'rolling_back',
+    'aborted',
+    'failed',
+    'succeeded',
+    'shadow_passed',
+  ],
   paused: ['progressing', 'promoting', 'rolling_back', 'aborted'],
   promoting: ['succeeded', 'rolling_back', 'failed'],
   rolling_back: ['rolled_back', 'failed'],
   succeeded: [],
+  shadow_passed: [],
   rolled_back: [],
   failed: [],
   aborted: [],
@@ -85,6 +97,16 @@ export interface DeploymentPlan {
   stepMaxDurationMs?: number;
   /** What a step that reached `stepMaxDurationMs` without its minimum samples does. @default 'hold' */
   onLowTraffic?: LowTrafficAction;
+  /**
+   * Share of live requests (0–1] also sent to the candidate in the background by the `shadow` strategy.
+   * @default 0.1
+   */
+  shadowRate?: number;
+  /**
+   * Strategy started for the same candidate once a `shadow` deployment ends `shadow_passed` (e.g.
+   * `'canary'`); none by default: the candidate then stays a candidate.
+   */
+  shadowFollowUp?: Exclude<DeploymentStrategy, 'shadow'>;
 }
 
 /** A deployment as stored. */

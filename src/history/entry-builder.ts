@@ -130,8 +130,8 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
   const status = input.status ?? 'ok';
   if (!isStatus(status)) fail('status', 'one of ok, error, fallback, blocked', status);
   const variant = input.variant ?? null;
-  if (variant !== null && variant !== 'stable' && variant !== 'candidate') {
-    fail('variant', 'stable or candidate', variant);
+  if (variant !== null && variant !== 'stable' && variant !== 'candidate' && variant !== 'shadow') {
+    fail('variant', 'stable, candidate or shadow', variant);
   }
   const latency = input.latencyMs ?? null;
   if (latency !== null && (typeof latency !== 'number' || !Number.isFinite(latency) || latency < 0)) {

@@ -66,7 +66,7 @@ export function validateFilter(f: unknown, extra: readonly string[] = []): LogFi
     if (src[key] !== undefined) out[key] = requireString(src[key], key, { max: 256 });
   }
   if (src.variant !== undefined)
-    out.variant = requireOneOf<InferenceVariant>(src.variant, 'variant', ['stable', 'candidate']);
+    out.variant = requireOneOf<InferenceVariant>(src.variant, 'variant', ['stable', 'candidate', 'shadow']);
   if (src.status !== undefined)
     out.status = requireOneOf<InferenceStatus>(src.status, 'status', ['ok', 'error', 'fallback', 'blocked']);
   if (src.from !== undefined) out.from = requireDate(src.from, 'from');

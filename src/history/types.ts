@@ -4,8 +4,11 @@ import { SEVERITIES, type Severity } from '../severity.js';
 
 /** Outcome of one inference call. */
 export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
-/** Which side of a rollout served the call. */
-export type InferenceVariant = 'stable' | 'candidate';
+/**
+ * Which side of a rollout served the call; `shadow` is a shadow deployment's background call to the
+ * candidate (never shown to a player, not player traffic).
+ */
+export type InferenceVariant = 'stable' | 'candidate' | 'shadow';
 export { SEVERITIES, type Severity };
 
 /** One guardrail violation attached to a logged call (the guardrails module's shape is accepted as is). */

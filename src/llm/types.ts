@@ -82,6 +82,17 @@ export interface RouterLike {
    * all-at-once switch the registry's current model is the candidate itself.
    */
   activeDeployment?(useCase: string): ActiveDeploymentLike | null | undefined;
+  /**
+   * Whether this request is also sent, in the background, to a `shadow` deployment's candidate
+   * (optional; the `TrafficRouter` has it).
+   */
+  shadowTarget?(useCase: string): { readonly deploymentId: string; readonly model: Model } | null;
+  /** Records the outcomes of both models on one shadowed prompt (optional; the `TrafficRouter` has it). */
+  recordShadowPair?(pair: {
+    deploymentId: string;
+    stable: Omit<RouteOutcome, 'deploymentId' | 'variant'>;
+    candidate: Omit<RouteOutcome, 'deploymentId' | 'variant'>;
+  }): void;
 }
 
 /**
@@ -174,7 +185,8 @@ export interface InferenceLogEntry {
   status: InferenceStatus;
   error: string | null;
   deploymentId: string | null;
-  variant: Variant | null;
+  /** `'shadow'` for a shadow deployment's background call (not player traffic). */
+  variant: Variant | 'shadow' | null;
   playerId: string | null;
   sessionId: string | null;
   conversationId: string | null;
