@@ -4,6 +4,7 @@
  * @module
  */
 import { configFromEnv, type Env } from './config.js';
+import { createHistoryReplayer } from './coordination/history-replayer.js';
 import { ServiceCoordinator } from './coordination/service-coordinator.js';
 import type { ServiceCoordinatorOptions } from './coordination/types.js';
 import { createDatabase, type Database, type DatabaseOptions, warnEmbeddedDefault } from './db/index.js';
@@ -134,7 +135,9 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       enabled: options.guardrailsMonitoringEnabled ?? true,
     });
     owned.push(() => guardrails.close());
-    const deployments = new DeploymentManager({
+    const deployments: DeploymentManager = new DeploymentManager({
+      // Replay reads history and calls the candidate through the client built below (bound at call time).
+      replayer: createHistoryReplayer({ history: logProcessor, llm: { probe: (m, i) => llm.probe(m, i) } }),
       ...options.deployments,
       db,
       registry,
@@ -142,7 +145,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       defaultStrategy: options.deploymentStrategyDefault ?? 'blue_green',
     });
     owned.push(() => deployments.close());
-    const llm = new LLMClient({
+    const llm: LLMClient = new LLMClient({
       ...options.llm,
       modelRegistry: registry,
       router: deployments.router,
