@@ -32,6 +32,7 @@ export type { OutcomeInput } from './outcome-aggregator.js';
 export {
   type AnalysisConfigInput,
   DEFAULT_PLAN,
+  DEFAULT_SHADOW_MIN_PAIRS,
   DEFAULT_SHADOW_RATE,
   DEFAULT_STRATEGY,
   type DeploymentPlanInput,

@@ -127,6 +127,9 @@ export function resolvePlan(
 /** Default share of live requests a `shadow` deployment sends to the candidate too. */
 export const DEFAULT_SHADOW_RATE = 0.1;
 
+/** Default pairs a `shadow` deployment needs before it may pass. */
+export const DEFAULT_SHADOW_MIN_PAIRS = 3000;
+
 function validateShadowPlan(plan: DeploymentPlan): void {
   const rate = plan.shadowRate;
   if (rate !== undefined && (typeof rate !== 'number' || !(rate > 0 && rate <= 1))) {
@@ -134,6 +137,7 @@ function validateShadowPlan(plan: DeploymentPlan): void {
       field: 'plan.shadowRate',
     });
   }
+  if (plan.shadowMinPairs !== undefined) nonNegative(plan.shadowMinPairs, 'plan.shadowMinPairs');
   const next = plan.shadowFollowUp;
   if (next !== undefined && (next === ('shadow' as string) || !DEPLOYMENT_STRATEGIES.includes(next))) {
     throw new ValidationError(

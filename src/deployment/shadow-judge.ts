@@ -14,9 +14,16 @@
  * @module
  */
 import { HISTOGRAM_BOUNDS_MS } from '../internal/histogram.js';
-import type { AnalysisConfig, MetricFigures, MetricName, RateThreshold, Verdict } from './judge.js';
+import type {
+  AnalysisConfig,
+  MetricFigures,
+  MetricName,
+  MetricWindow,
+  RateThreshold,
+  Verdict,
+} from './judge.js';
 import { quantile } from './judge-metrics.js';
-import { type BernoulliBatch, logEValue } from './sequential-test.js';
+import { type BernoulliBatch, conditionalBatch, logEValue } from './sequential-test.js';
 
 /** What one arm did with one prompt. */
 export interface ArmOutcome {
@@ -75,6 +82,13 @@ export interface ShadowJudgeInput {
   baselineModelId: string | null;
   /** What the pairs are, for reasons. @default 'shadowed live requests' */
   source?: string;
+  /**
+   * The previous model's outcomes on ALL live requests of the same windows (the shadow deployment's
+   * `stable` rows of `deployment_metrics`): rates are then also compared with this larger unpaired
+   * baseline, and the two e-values are averaged (an average of e-values is an e-value). Rare events
+   * (critical violations) need it: discordant pairs of a 0.01 % event are too few. None for replay.
+   */
+  stableWindows?: readonly MetricWindow[];
 }
 
 type RateMetric = Exclude<MetricName, 'latencyP95'>;
@@ -163,8 +177,16 @@ export function mergeShadowWindows(windows: readonly ShadowWindow[]): ShadowWind
 export function judgeShadow(input: ShadowJudgeInput): Verdict {
   const windows = mergeShadowWindows(input.windows);
   const needed = 5 / input.config.alpha;
+  const stableByStart = new Map<number, MetricWindow>();
+  for (const w of input.stableWindows ?? []) {
+    if (w.variant !== 'stable') continue;
+    const into = stableByStart.get(w.windowStart);
+    stableByStart.set(w.windowStart, into ? { ...into, ...sumCounts(into, w) } : { ...w });
+  }
   const metrics: MetricFigures[] = [
-    ...(Object.keys(RATE_FIELDS) as RateMetric[]).map((m) => pairedRate(m, windows, input.config[m], needed)),
+    ...(Object.keys(RATE_FIELDS) as RateMetric[]).map((m) =>
+      pairedRate(m, windows, input.config[m], needed, stableByStart),
+    ),
     pairedLatency(windows, input.config, needed),
   ];
   const pairs = windows.reduce((n, w) => n + w.pairs, 0);
@@ -210,11 +232,13 @@ function pairedRate(
   windows: readonly ShadowWindow[],
   t: RateThreshold,
   needed: number,
+  stableByStart: ReadonlyMap<number, MetricWindow>,
 ): MetricFigures {
   const f = RATE_FIELDS[metric];
   const ratio = 1 + t.relative;
   const p0 = ratio / (1 + ratio);
   const batches: BernoulliBatch[] = [];
+  const unpaired: BernoulliBatch[] = [];
   let c = 0;
   let s = 0;
   let n = 0;
@@ -225,8 +249,13 @@ function pairedRate(
     n += w.pairs;
     if (k.candidateOnly + k.stableOnly > 0)
       batches.push({ x: k.candidateOnly, n: k.candidateOnly + k.stableOnly, p0 });
+    const all = stableByStart.get(w.windowStart);
+    if (all && all.requests > 0 && w.pairs > 0 && k.candidate + all[f] > 0)
+      unpaired.push(conditionalBatch(k.candidate, w.pairs, all[f], all.requests, ratio));
   }
-  const evidence = Math.exp(Math.min(700, logEValue(batches)));
+  const paired = Math.exp(Math.min(700, logEValue(batches)));
+  const evidence =
+    stableByStart.size > 0 ? (paired + Math.exp(Math.min(700, logEValue(unpaired)))) / 2 : paired;
   const candidate = n > 0 ? c / n : 0;
   const stable = n > 0 ? s / n : 0;
   return {
@@ -284,6 +313,16 @@ function pairedLatency(
     evidenceNeeded: needed,
     breached: evidence >= needed && gate,
     baseline: 'concurrent',
+  };
+}
+
+function sumCounts(a: MetricWindow, b: MetricWindow): Partial<MetricWindow> {
+  return {
+    requests: a.requests + b.requests,
+    errors: a.errors + b.errors,
+    violations: a.violations + b.violations,
+    criticalViolations: a.criticalViolations + b.criticalViolations,
+    fallbacks: a.fallbacks + b.fallbacks,
   };
 }
 

@@ -5,7 +5,8 @@
  * @module
  */
 import type { DriverContext } from './deployment-driver.js';
-import { DEFAULT_SHADOW_RATE } from './plan.js';
+import { OutcomeAggregator } from './outcome-aggregator.js';
+import { DEFAULT_SHADOW_MIN_PAIRS, DEFAULT_SHADOW_RATE } from './plan.js';
 import { judgeShadow } from './shadow-judge.js';
 import { ShadowStore } from './shadow-store.js';
 import type { Deployment } from './types.js';
@@ -36,14 +37,16 @@ export async function judgeShadowStep(ctx: DriverContext, d: Deployment): Promis
   const actor = ctx.actor;
   await ctx.router.flush();
   const windows = await new ShadowStore(ctx.store.db).windows(d.id);
+  const stableWindows = await ctx.store.metrics(d.id, OutcomeAggregator.bucketCount);
   const verdict = judgeShadow({
     windows,
     startedAt: d.stepStartedAt.getTime(),
     now: now.getTime(),
-    minPairs: d.plan.stepMinSamples,
+    minPairs: d.plan.shadowMinPairs ?? DEFAULT_SHADOW_MIN_PAIRS,
     minDurationMs: d.plan.stepMinDurationMs,
     config: d.analysis,
     baselineModelId: d.stableModelId,
+    stableWindows,
   });
   ctx.onVerdict(d, verdict);
   if (verdict.verdict === 'fail') {

@@ -103,6 +103,12 @@ export interface DeploymentPlan {
    */
   shadowRate?: number;
   /**
+   * Pairs a `shadow` deployment needs before it may pass (with `stepMinDurationMs`). Higher than a
+   * canary step's minimum because no player waits on it, and rare events (critical violations at
+   * 0.01 %) need thousands of pairs to be told apart. @default 3000
+   */
+  shadowMinPairs?: number;
+  /**
    * Strategy started for the same candidate once a `shadow` deployment ends `shadow_passed` (e.g.
    * `'canary'`); none by default: the candidate then stays a candidate.
    */

@@ -65,7 +65,7 @@ describe.skipIf(!TEST_DATABASE_URL)('shadow strategy and replay (PostgreSQL, HTT
       useCase: USE_CASE,
       newModelId: candidateId,
       strategy: 'shadow',
-      plan: { shadowRate: 1, stepMinSamples: 100, stepMinDurationMs: 0 },
+      plan: { shadowRate: 1, shadowMinPairs: 100, stepMinDurationMs: 0 },
     });
     await mm.deployments.tick(); // pending → progressing (weight 0)
     await mm.router.refresh();
@@ -80,7 +80,8 @@ describe.skipIf(!TEST_DATABASE_URL)('shadow strategy and replay (PostgreSQL, HTT
       expect(r.modelId).toBe(stableId);
     }
     // Shadow calls end after the player's answer: wait for their pairs.
-    for (let t = 0; t < 200 && mm.llm.shadowStats().inFlight > 0; t++) await new Promise((r) => setTimeout(r, 10));
+    for (let t = 0; t < 200 && mm.llm.shadowStats().inFlight > 0; t++)
+      await new Promise((r) => setTimeout(r, 10));
     return texts;
   };
 
@@ -195,7 +196,12 @@ describe.skipIf(!TEST_DATABASE_URL)('shadow strategy and replay (PostgreSQL, HTT
   it('bad input throws typed errors and changes nothing', async () => {
     const other = await register('9', candidate, 'foundation_layer');
     const now = new Date();
-    const base = { useCase: USE_CASE, candidateModelId: candidateId, from: new Date(now.getTime() - 60_000), to: now };
+    const base = {
+      useCase: USE_CASE,
+      candidateModelId: candidateId,
+      from: new Date(now.getTime() - 60_000),
+      to: now,
+    };
     await expect(mm.deployments.replay({ ...base, from: now, to: now })).rejects.toThrow(ValidationError);
     await expect(mm.deployments.replay({ ...base, sample: 0 })).rejects.toThrow(/`sample`/);
     await expect(mm.deployments.replay({ ...base, sample: -5 })).rejects.toThrow(ValidationError);
@@ -205,7 +211,9 @@ describe.skipIf(!TEST_DATABASE_URL)('shadow strategy and replay (PostgreSQL, HTT
     await expect(mm.deployments.replay({ ...base, candidateModelId: other })).rejects.toThrow(
       /serves use case 'foundation_layer'/,
     );
-    await expect(mm.deployments.replay({ ...base, candidateModelId: stableId })).rejects.toThrow(ValidationError);
+    await expect(mm.deployments.replay({ ...base, candidateModelId: stableId })).rejects.toThrow(
+      ValidationError,
+    );
     // An empty history range: nothing to replay.
     await expect(mm.deployments.replay(base)).rejects.toThrow(NotFoundError);
     expect(candidate.requests.length).toBe(0);
