@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createModelManagement, type ModelManagement } from '../../src/create-model-management.js';
 import { NotFoundError, ValidationError } from '../../src/errors.js';
+import { LLMClient } from '../../src/llm/index.js';
 import { openTestDatabase, TEST_DATABASE_URL } from '../helpers/backends.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
 
@@ -122,6 +123,26 @@ describe.skipIf(!TEST_DATABASE_URL)('shadow strategy and replay (PostgreSQL, HTT
     expect(['rolling_back', 'rolled_back']).toContain(after.status);
     expect(after.reason).toMatch(/Shadow comparison failed: Candidate error rate/);
     expect((await mm.registry.getCurrentModel(USE_CASE))?.id).toBe(stableId);
+  });
+
+  it('shadow calls are bounded, never awaited by players, and cancelled on close', async () => {
+    candidate.setDefault({ kind: 'hang' });
+    await shadowDeployment();
+    const llm = new LLMClient({
+      modelRegistry: mm.registry,
+      router: mm.router,
+      retry: { retries: 0 },
+      shadow: { maxConcurrency: 2, timeoutMs: 60_000 },
+    });
+    for (let i = 0; i < 10; i++) {
+      const r = await llm.generate({ useCase: USE_CASE, prompt: `Line ${i}` });
+      expect(r.text).toBe(STABLE_TEXT); // answered while the candidate still hangs
+    }
+    expect(llm.shadowStats()).toMatchObject({ started: 2, skipped: 8, inFlight: 2, paired: 0 });
+    await llm.close();
+    for (let t = 0; t < 200 && llm.shadowStats().inFlight > 0; t++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(llm.shadowStats()).toMatchObject({ inFlight: 0, cancelled: 2, paired: 0 });
   });
 
   it('replays 500 historic prompts to the candidate and stores the comparison', async () => {
