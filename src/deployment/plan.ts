@@ -128,7 +128,7 @@ export function resolvePlan(
 export const DEFAULT_SHADOW_RATE = 0.1;
 
 /** Default pairs a `shadow` deployment needs before it may pass. */
-export const DEFAULT_SHADOW_MIN_PAIRS = 3000;
+export const DEFAULT_SHADOW_MIN_PAIRS = 4000;
 
 function validateShadowPlan(plan: DeploymentPlan): void {
   const rate = plan.shadowRate;

@@ -105,7 +105,7 @@ export interface DeploymentPlan {
   /**
    * Pairs a `shadow` deployment needs before it may pass (with `stepMinDurationMs`). Higher than a
    * canary step's minimum because no player waits on it, and rare events (critical violations at
-   * 0.01 %) need thousands of pairs to be told apart. @default 3000
+   * 0.01 %) need thousands of pairs to be told apart. @default 4000
    */
   shadowMinPairs?: number;
   /**

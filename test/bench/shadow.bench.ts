@@ -84,8 +84,8 @@ function detection(): void {
   console.log(
     `Part 1: detection — ${RUNS} runs per scenario, ${RPS} req/s, shadowRate ${DEFAULT_SHADOW_RATE}, minimum ${DEFAULT_SHADOW_MIN_PAIRS} pairs and ${DEFAULT_PLAN.stepMinDurationMs / 1000} s, alpha ${DEFAULT_ANALYSIS.alpha}, seed ${SEED}`,
   );
-  console.log('| scenario | rolled back | passed | undecided | median time to verdict | players exposed |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| scenario | rolled back | passed | undecided | median time to verdict |');
+  console.log('|---|---|---|---|---|');
   for (const [si, s] of SCENARIOS.entries()) {
     const times: number[] = [];
     let failed = 0;
@@ -101,7 +101,7 @@ function detection(): void {
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)]! / 1000;
     const label = s.bad ? `**${pct(failed)} detected**` : `${pct(failed)} (false rollbacks)`;
-    console.log(`| ${s.name} | ${label} | ${pct(passed)} | ${undecided} | ${median} s | 0 |`);
+    console.log(`| ${s.name} | ${label} | ${pct(passed)} | ${undecided} | ${median} s |`);
   }
 }
 
