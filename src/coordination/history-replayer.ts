@@ -18,7 +18,10 @@ import type { LLMClient } from '../llm/index.js';
 
 /** What the replayer needs: the history's query API and the LLM client's probe. */
 export interface HistoryReplayerOptions {
-  history: { query(q: LogQuery): Promise<{ items: InferenceLogRecord[]; nextCursor: string | null }> };
+  history: {
+    /** One page of log entries, newest first (`HistoricalLogProcessor.query`). */
+    query(q: LogQuery): Promise<{ items: InferenceLogRecord[]; nextCursor: string | null }>;
+  };
   llm: Pick<LLMClient, 'probe'>;
   /** Budget of one candidate call. @default the client's `requestTimeoutMs` */
   timeoutMs?: number;
