@@ -16,6 +16,7 @@
 import { HISTOGRAM_BOUNDS_MS } from '../internal/histogram.js';
 import type {
   AnalysisConfig,
+  LowTrafficAction,
   MetricFigures,
   MetricName,
   MetricWindow,
@@ -89,6 +90,10 @@ export interface ShadowJudgeInput {
    * (critical violations) need it: discordant pairs of a 0.01 % event are too few. None for replay.
    */
   stableWindows?: readonly MetricWindow[];
+  /** Longest the comparison waits for `minPairs`; then `onLowTraffic` applies. @default Infinity */
+  maxDurationMs?: number;
+  /** @default 'hold' */
+  onLowTraffic?: LowTrafficAction;
 }
 
 type RateMetric = Exclude<MetricName, 'latencyP95'>;
@@ -217,6 +222,22 @@ export function judgeShadow(input: ShadowJudgeInput): Verdict {
       ...base,
       verdict: 'pass',
       reason: `No metric is worse on the candidate over ${pairs} paired prompts in ${seconds(elapsed)} (minimum ${input.minPairs} pairs, ${seconds(input.minDurationMs)}). ${against}`,
+    };
+  }
+  const max = input.maxDurationMs ?? Number.POSITIVE_INFINITY;
+  if (elapsed >= max && elapsed >= input.minDurationMs) {
+    const action = input.onLowTraffic ?? 'hold';
+    const then =
+      action === 'promote'
+        ? "plan.onLowTraffic is 'promote': it passes on the pairs it has"
+        : action === 'rollback'
+          ? "plan.onLowTraffic is 'rollback': the candidate is rolled back"
+          : "plan.onLowTraffic is 'hold': it keeps waiting for its minimum pairs";
+    return {
+      ...base,
+      verdict: action === 'promote' ? 'pass' : action === 'rollback' ? 'fail' : 'inconclusive',
+      lowTraffic: action,
+      reason: `Low traffic: ${pairs} of ${input.minPairs} pairs after ${seconds(elapsed)}, past the maximum duration of ${seconds(max)}; no metric shows harm; ${then}. ${against}`,
     };
   }
   const strongest = metrics.reduce((a, b) => (b.evidence > a.evidence ? b : a));

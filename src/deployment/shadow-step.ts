@@ -47,8 +47,12 @@ export async function judgeShadowStep(ctx: DriverContext, d: Deployment): Promis
     config: d.analysis,
     baselineModelId: d.stableModelId,
     stableWindows,
+    ...(d.plan.stepMaxDurationMs !== undefined ? { maxDurationMs: d.plan.stepMaxDurationMs } : {}),
+    onLowTraffic: d.plan.onLowTraffic ?? 'hold',
   });
   ctx.onVerdict(d, verdict);
+  const firstLowTraffic = verdict.lowTraffic !== undefined && !d.lastVerdict?.lowTraffic;
+  if (firstLowTraffic) ctx.onLowTraffic(d, verdict);
   if (verdict.verdict === 'fail') {
     await ctx.rollbacks.rollbackDeployment(
       d,
@@ -58,7 +62,13 @@ export async function judgeShadowStep(ctx: DriverContext, d: Deployment): Promis
     return;
   }
   if (verdict.verdict === 'inconclusive') {
-    await ctx.store.transition(d, { lastVerdict: verdict }, actor, now);
+    // Only the first low-traffic hold leaves an audit event (as in the other strategies).
+    await ctx.store.transition(
+      d,
+      firstLowTraffic ? { lastVerdict: verdict, reason: verdict.reason } : { lastVerdict: verdict },
+      actor,
+      now,
+    );
     return;
   }
   await ctx.writer.update(d.id, (c) =>

@@ -124,6 +124,34 @@ describe('shadow strategy (DeploymentManager on pg-mem)', () => {
     expect(trail).toEqual(['pending', 'progressing', 'rolling_back', 'rolled_back']);
   });
 
+  it('low traffic: holds past stepMaxDurationMs with one event, or passes when told to promote', async () => {
+    const events: string[] = [];
+    manager.on('deployment:low_traffic', (e) => events.push(e.action));
+    const d = await start({ shadowMinPairs: 1000, stepMinDurationMs: 0, stepMaxDurationMs: 60_000 });
+    for (let i = 0; i < 10; i++)
+      manager.router.recordShadowPair({ deploymentId: d.id, stable: OK, candidate: OK });
+    clock.advance(60_000);
+    await manager.tick();
+    await manager.tick();
+    const held = await manager.getDeployment(d.id);
+    expect(held.status).toBe('progressing');
+    expect(held.lastVerdict).toMatchObject({ verdict: 'inconclusive', lowTraffic: 'hold' });
+    expect(held.reason).toMatch(/Low traffic: 10 of 1000 pairs/);
+    expect(events).toEqual(['hold']);
+    await manager.abort(d.id);
+
+    const p = await start({
+      shadowMinPairs: 1000,
+      stepMinDurationMs: 0,
+      stepMaxDurationMs: 60_000,
+      onLowTraffic: 'promote',
+    });
+    manager.router.recordShadowPair({ deploymentId: p.id, stable: OK, candidate: OK });
+    clock.advance(60_000);
+    await manager.tick();
+    expect(await manager.getDeployment(p.id)).toMatchObject({ status: 'shadow_passed' });
+  });
+
   it('rejects bad shadow plans', async () => {
     for (const plan of [
       { shadowRate: 0 },
