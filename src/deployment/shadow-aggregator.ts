@@ -1,3 +1,4 @@
+import { validateOutcome } from './outcome-aggregator.js';
 import { type ArmOutcome, addPair, emptyShadowWindow, type ShadowWindow } from './shadow-judge.js';
 
 /** One shadowed request: what the previous model and the candidate did with the same prompt. */
@@ -56,5 +57,16 @@ export class ShadowAggregator {
     }
     for (const [key, c] of this.cells)
       if (!c.dirty && c.window.windowStart + this.windowMs <= now) this.cells.delete(key);
+  }
+}
+
+/** Throws a `ValidationError` naming the field unless `pair` is a well-formed shadow pair. @internal */
+export function validateShadowPair(pair: ShadowPairInput): void {
+  for (const arm of ['stable', 'candidate'] as const) {
+    validateOutcome({
+      deploymentId: pair?.deploymentId,
+      variant: arm,
+      ...(pair?.[arm] ?? { ok: false, latencyMs: Number.NaN }),
+    });
   }
 }

@@ -12,7 +12,7 @@ import { OutcomeAggregator, type OutcomeInput, validateOutcome } from './outcome
 import { DEFAULT_SHADOW_RATE, positive } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import { buildRouteTable, ROUTING_BUCKETS, type RouteEntry } from './route-table.js';
-import { ShadowAggregator, type ShadowPairInput } from './shadow-aggregator.js';
+import { ShadowAggregator, type ShadowPairInput, validateShadowPair } from './shadow-aggregator.js';
 import { ShadowStore } from './shadow-store.js';
 import type { Deployment } from './types.js';
 
@@ -234,6 +234,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
   /** Records what both models did with one shadowed prompt (in memory; flushed with the outcomes). */
   recordShadowPair(pair: ShadowPairInput): void {
     if (this.closed) throw new ClosedError('TrafficRouter is closed');
+    validateShadowPair(pair);
     this.shadows.record(pair, this.clock.now());
   }
 

@@ -169,5 +169,11 @@ describe('shadow strategy (DeploymentManager on pg-mem)', () => {
       ).rejects.toThrow(ValidationError);
     }
     expect(await manager.listDeployments({ useCase: U })).toEqual([]);
+    expect(() => manager.router.recordShadowPair({ deploymentId: '', stable: OK, candidate: OK })).toThrow(
+      /deploymentId/,
+    );
+    expect(() =>
+      manager.router.recordShadowPair({ deploymentId: 'd', stable: OK, candidate: { ...OK, latencyMs: -1 } }),
+    ).toThrow(/latencyMs/);
   });
 });
