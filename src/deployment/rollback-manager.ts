@@ -279,8 +279,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
           writer,
           clock: this.clock,
           actor: options.actor ?? this.actor,
-          onDone: (rollback) =>
-            this.emitSafely('deployment:rolled_back', { rollback, verdict: failing(d, options) }),
+          onDone: (rollback) => this.emitSafely('deployment:rolled_back', { rollback, verdict: failing(d, options) }),
           onFailed: (rollback, error) => this.emitSafely('deployment:rollback_failed', { rollback, error }),
         },
         { deployment: d, useCase, from, to, options, startedAt, resumed },
