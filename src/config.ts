@@ -3,9 +3,16 @@
  * @module
  */
 
-import type { DatabaseOptions } from './db/database.js';
-import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from './deployment/types.js';
+import {
+  type DatabaseOptions,
+  databaseOptionsFromEnv,
+  type Env,
+  embeddedDataDirFromEnv,
+} from './db/index.js';
+import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from './deployment-strategy.js';
 import { ValidationError } from './errors.js';
+
+export { databaseOptionsFromEnv, type Env };
 
 /** What the environment configures. */
 export interface EnvConfig {
@@ -23,9 +30,6 @@ export interface EnvConfig {
   readonly embeddedDataDir: string | undefined;
 }
 
-/** Environment variables, as in `process.env`. */
-export type Env = Readonly<Record<string, string | undefined>>;
-
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
@@ -33,37 +37,8 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   if (['false', '0', 'no', 'off'].includes(raw)) return false;
   throw new ValidationError(
     `Expected environment variable ${name} to be true or false, got ${JSON.stringify(env[name])}`,
-    {
-      field: name,
-    },
+    { field: name },
   );
-}
-
-/**
- * Database options from `DATABASE_URL`, else `POSTGRES_HOST/PORT/DB/USER/PASSWORD` (the host guide's
- * variables); `null` when neither is set.
- * @example
- * ```ts
- * const options = databaseOptionsFromEnv(process.env) ?? { embedded: {} };
- * const db = await createDatabase(options);
- * ```
- */
-export function databaseOptionsFromEnv(env: Env = process.env): DatabaseOptions | null {
-  const url = env.DATABASE_URL?.trim();
-  if (url) return { connectionString: url };
-  const host = env.POSTGRES_HOST?.trim();
-  if (!host) return null;
-  const port = env.POSTGRES_PORT?.trim() || '5432';
-  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-    throw new ValidationError(`Expected POSTGRES_PORT to be a port number, got ${JSON.stringify(port)}`, {
-      field: 'POSTGRES_PORT',
-    });
-  }
-  const user = encodeURIComponent(env.POSTGRES_USER?.trim() || 'postgres');
-  const password = env.POSTGRES_PASSWORD ? `:${encodeURIComponent(env.POSTGRES_PASSWORD)}` : '';
-  const db = encodeURIComponent(env.POSTGRES_DB?.trim() || 'postgres');
-  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return { connectionString: `postgres://${user}${password}@${hostPart}:${port}/${db}` };
 }
 
 /**
@@ -87,6 +62,6 @@ export function configFromEnv(env: Env = process.env): EnvConfig {
     historicalLoggingEnabled: flag(env, 'HISTORICAL_LOGGING_ENABLED', true),
     guardrailsMonitoringEnabled: flag(env, 'GUARDRAILS_MONITORING_ENABLED', true),
     deploymentStrategyDefault: strategy as DeploymentStrategy,
-    embeddedDataDir: env.MMS_EMBEDDED_DATA_DIR?.trim() || undefined,
+    embeddedDataDir: embeddedDataDirFromEnv(env),
   };
 }

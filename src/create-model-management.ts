@@ -4,9 +4,10 @@
  * @module
  */
 import { configFromEnv, type Env } from './config.js';
+import { createHistoryReplayer } from './coordination/history-replayer.js';
 import { ServiceCoordinator } from './coordination/service-coordinator.js';
 import type { ServiceCoordinatorOptions } from './coordination/types.js';
-import { createDatabase, type Database, type DatabaseOptions } from './db/database.js';
+import { createDatabase, type Database, type DatabaseOptions, warnEmbeddedDefault } from './db/index.js';
 import { DeploymentManager } from './deployment/deployment-manager.js';
 import type { DeploymentManagerOptions } from './deployment/deployment-manager-options.js';
 import type { RollbackManager } from './deployment/rollback-manager.js';
@@ -139,7 +140,9 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       enabled: options.guardrailsMonitoringEnabled ?? true,
     });
     owned.push(() => guardrails.close());
-    const deployments = new DeploymentManager({
+    const deployments: DeploymentManager = new DeploymentManager({
+      // Replay reads history and calls the candidate through the client built below (bound at call time).
+      replayer: createHistoryReplayer({ history: logProcessor, llm: { probe: (m, i) => llm.probe(m, i) } }),
       ...options.deployments,
       db,
       registry,
@@ -147,7 +150,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       defaultStrategy: options.deploymentStrategyDefault ?? 'blue_green',
     });
     owned.push(() => deployments.close());
-    const llm = new LLMClient({
+    const llm: LLMClient = new LLMClient({
       ...options.llm,
       modelRegistry: registry,
       router: deployments.router,
@@ -233,14 +236,7 @@ createModelManagement.fromEnv = async (
   overrides: ModelManagementOptions = {},
 ): Promise<ModelManagement> => {
   const config = configFromEnv(env);
-  if (!config.database && overrides.db === undefined) {
-    process.emitWarning(
-      `No DATABASE_URL or POSTGRES_HOST set: model-management-sdk uses the embedded PGlite database ${
-        config.embeddedDataDir ? `in ${config.embeddedDataDir}` : 'in memory (nothing persists)'
-      }. Set POSTGRES_HOST/PORT/DB/USER/PASSWORD for production.`,
-      { code: 'MMS_EMBEDDED_DEFAULT' },
-    );
-  }
+  if (!config.database && overrides.db === undefined) warnEmbeddedDefault(config.embeddedDataDir);
   return createModelManagement({
     db: config.database ?? { embedded: config.embeddedDataDir ? { dataDir: config.embeddedDataDir } : {} },
     modelRegistryEnabled: config.modelRegistryEnabled,

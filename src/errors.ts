@@ -4,6 +4,28 @@
  * @module
  */
 
+/**
+ * Every `code` a {@link ModelManagementError} can carry, so `switch (err.code)` narrows. Codes never
+ * change once released; new ones may be added (treat `default:` as "unknown failure").
+ */
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'DATABASE_UNAVAILABLE'
+  | 'DATABASE_ERROR'
+  | 'CLOSED'
+  | 'PROVIDER_ERROR'
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_RATE_LIMITED'
+  | 'PROVIDER_BAD_RESPONSE'
+  | 'PROVIDER_CONNECTION_ERROR'
+  | 'PROVIDER_AUTH_MISSING'
+  | 'PROVIDER_CIRCUIT_OPEN'
+  | 'REGISTRY_TIMEOUT'
+  | 'GUARDRAILS_UNAVAILABLE'
+  | 'STREAM_CONSUMED';
+
 /** Options shared by every {@link ModelManagementError}. */
 export interface ModelManagementErrorOptions {
   /** The underlying error, if any. */
@@ -19,18 +41,24 @@ export interface ModelManagementErrorOptions {
  * @example
  * ```ts
  * try { await registry.registerModel(input); }
- * catch (e) { if (e instanceof ModelManagementError && e.code === 'CONFLICT') ... }
+ * catch (e) {
+ *   if (!(e instanceof ModelManagementError)) throw e;
+ *   switch (e.code) {
+ *     case 'CONFLICT': break; // already registered
+ *     case 'DATABASE_UNAVAILABLE': break; // retry later
+ *   }
+ * }
  * ```
  */
 export class ModelManagementError extends Error {
   /** Stable machine-readable code, e.g. `VALIDATION_ERROR`. */
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Whether repeating the call later may succeed. */
   readonly retryable: boolean;
   /** Structured facts about the failure. */
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, message: string, options: ModelManagementErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: ModelManagementErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -83,7 +111,7 @@ export class ProviderError extends ModelManagementError {
   readonly status: number | undefined;
   constructor(
     message: string,
-    options: ModelManagementErrorOptions & { status?: number; code?: string } = {},
+    options: ModelManagementErrorOptions & { status?: number; code?: ErrorCode } = {},
   ) {
     super(options.code ?? 'PROVIDER_ERROR', message, options);
     this.status = options.status;

@@ -11,7 +11,6 @@ export {
   type ModelManagementOptions,
 } from './create-model-management.js';
 export * from './db/index.js';
-export { closeDefaultDatabase, getDefaultDatabase } from './default-database.js';
 export * from './deployment/index.js';
 export * from './errors.js';
 export { type EventMap, type ListenerError, type ListenerErrorEvents, TypedEmitter } from './events.js';

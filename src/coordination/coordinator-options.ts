@@ -1,7 +1,7 @@
-import { nonEmptyString, show } from '../deployment/plan.js';
-import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment/types.js';
+import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment/index.js';
 import { ValidationError } from '../errors.js';
 import { isUuid } from '../internal/ids.js';
+import { describe, nonEmptyString } from '../internal/validate.js';
 import type { CoordinateDeploymentInput, ServiceCoordinatorOptions } from './types.js';
 
 /** Defaults of {@link ServiceCoordinatorOptions}. */
@@ -30,7 +30,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 function positiveMs(value: unknown, field: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new ValidationError(`Expected \`${field}\` to be a positive number of ms, got ${show(value)}`, {
+    throw new ValidationError(`Expected \`${field}\` to be a positive number of ms, got ${describe(value)}`, {
       field,
     });
   }
@@ -40,7 +40,7 @@ function needs(value: unknown, field: string, methods: string[]): void {
   if (value === undefined) return;
   for (const m of methods) {
     if (typeof (value as Record<string, unknown> | null)?.[m] !== 'function') {
-      throw new ValidationError(`Expected \`${field}\` to have a \`${m}()\` method, got ${show(value)}`, {
+      throw new ValidationError(`Expected \`${field}\` to have a \`${m}()\` method, got ${describe(value)}`, {
         field,
       });
     }
@@ -51,7 +51,7 @@ function needs(value: unknown, field: string, methods: string[]): void {
 export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
   if (typeof o !== 'object' || o === null) {
     throw new ValidationError(
-      `Expected ServiceCoordinator options such as { deploymentManager }, got ${show(o)}`,
+      `Expected ServiceCoordinator options such as { deploymentManager }, got ${describe(o)}`,
     );
   }
   if (o.deploymentManager === undefined) {
@@ -66,18 +66,18 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
   needs(o.guardrails, 'guardrails', ['check']);
   for (const f of ['probe', 'validate'] as const) {
     if (o[f] !== undefined && typeof o[f] !== 'function') {
-      throw new ValidationError(`Expected \`${f}\` to be a function, got ${show(o[f])}`, { field: f });
+      throw new ValidationError(`Expected \`${f}\` to be a function, got ${describe(o[f])}`, { field: f });
     }
   }
   if (o.hooks !== undefined) {
     if (typeof o.hooks !== 'object' || o.hooks === null) {
-      throw new ValidationError(`Expected \`hooks\` to be an object of functions, got ${show(o.hooks)}`, {
+      throw new ValidationError(`Expected \`hooks\` to be an object of functions, got ${describe(o.hooks)}`, {
         field: 'hooks',
       });
     }
     for (const [k, v] of Object.entries(o.hooks)) {
       if (v !== undefined && typeof v !== 'function') {
-        throw new ValidationError(`Expected \`hooks.${k}\` to be a function, got ${show(v)}`, {
+        throw new ValidationError(`Expected \`hooks.${k}\` to be a function, got ${describe(v)}`, {
           field: `hooks.${k}`,
         });
       }
@@ -89,20 +89,23 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
   positiveMs(o.smokeTimeoutMs, 'smokeTimeoutMs');
   const sr = o.smokeRetries;
   if (sr !== undefined && (!Number.isInteger(sr) || sr < 0 || sr > 10)) {
-    throw new ValidationError(`Expected \`smokeRetries\` to be an integer from 0 to 10, got ${show(sr)}`, {
-      field: 'smokeRetries',
-    });
+    throw new ValidationError(
+      `Expected \`smokeRetries\` to be an integer from 0 to 10, got ${describe(sr)}`,
+      {
+        field: 'smokeRetries',
+      },
+    );
   }
   const r = o.smokeMinPassRate;
   if (r !== undefined && (typeof r !== 'number' || !(r > 0 && r <= 1))) {
-    throw new ValidationError(`Expected \`smokeMinPassRate\` to be a number in (0, 1], got ${show(r)}`, {
+    throw new ValidationError(`Expected \`smokeMinPassRate\` to be a number in (0, 1], got ${describe(r)}`, {
       field: 'smokeMinPassRate',
     });
   }
   if (o.smokeSuite !== undefined) {
     if (!Array.isArray(o.smokeSuite)) {
       throw new ValidationError(
-        `Expected \`smokeSuite\` to be an array of { name, prompt }, got ${show(o.smokeSuite)}`,
+        `Expected \`smokeSuite\` to be an array of { name, prompt }, got ${describe(o.smokeSuite)}`,
         {
           field: 'smokeSuite',
         },
@@ -114,7 +117,9 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
     });
   }
   if (o.drive !== undefined && typeof o.drive !== 'boolean') {
-    throw new ValidationError(`Expected \`drive\` to be a boolean, got ${show(o.drive)}`, { field: 'drive' });
+    throw new ValidationError(`Expected \`drive\` to be a boolean, got ${describe(o.drive)}`, {
+      field: 'drive',
+    });
   }
   if (o.actor !== undefined) nonEmptyString(o.actor, 'actor');
 }
@@ -123,17 +128,20 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
 export function validateCoordinateInput(i: CoordinateDeploymentInput): void {
   if (typeof i !== 'object' || i === null) {
     throw new ValidationError(
-      `Expected input such as { newModelId, currentModelId, useCase }, got ${show(i)}`,
+      `Expected input such as { newModelId, currentModelId, useCase }, got ${describe(i)}`,
     );
   }
   if (!isUuid(i.newModelId)) {
-    throw new ValidationError(`Expected \`newModelId\` to be a model id (UUID), got ${show(i.newModelId)}`, {
-      field: 'newModelId',
-    });
+    throw new ValidationError(
+      `Expected \`newModelId\` to be a model id (UUID), got ${describe(i.newModelId)}`,
+      {
+        field: 'newModelId',
+      },
+    );
   }
   if (i.currentModelId !== null && !isUuid(i.currentModelId)) {
     throw new ValidationError(
-      `Expected \`currentModelId\` to be a model id (UUID) or null for a first model, got ${show(i.currentModelId)}`,
+      `Expected \`currentModelId\` to be a model id (UUID) or null for a first model, got ${describe(i.currentModelId)}`,
       { field: 'currentModelId' },
     );
   }
@@ -145,7 +153,7 @@ export function validateCoordinateInput(i: CoordinateDeploymentInput): void {
   nonEmptyString(i.useCase, 'useCase');
   if (i.strategy !== undefined && !DEPLOYMENT_STRATEGIES.includes(i.strategy as DeploymentStrategy)) {
     throw new ValidationError(
-      `Expected \`strategy\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${show(i.strategy)}`,
+      `Expected \`strategy\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describe(i.strategy)}`,
       { field: 'strategy' },
     );
   }

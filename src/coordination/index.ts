@@ -3,7 +3,9 @@
  * @module
  */
 export { DEFAULT_SERVICE_COORDINATOR_OPTIONS } from './coordinator-options.js';
+export { createHistoryReplayer, type HistoryReplayerOptions, reusable } from './history-replayer.js';
 export { HookTimeoutError } from './hooks.js';
+export type { PreflightOptions, PreflightReplay } from './replay-gate.js';
 export { nextShift, ServiceCoordinator } from './service-coordinator.js';
 export {
   type ClientProbeOptions,

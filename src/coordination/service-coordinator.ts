@@ -1,9 +1,8 @@
-import { show } from '../deployment/plan.js';
-import type { Rollback } from '../deployment/rollback-types.js';
-import type { Deployment } from '../deployment/types.js';
+import type { Deployment, Rollback } from '../deployment/index.js';
 import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { describe } from '../internal/validate.js';
 import {
   DEFAULT_SERVICE_COORDINATOR_OPTIONS,
   validateCoordinateInput,
@@ -11,6 +10,7 @@ import {
 } from './coordinator-options.js';
 import { callHook, sleep } from './hooks.js';
 import { preflight } from './preflight.js';
+import { replayGate } from './replay-gate.js';
 import { createClientProbe, type SmokeProbe } from './smoke.js';
 import { Timeline } from './timeline.js';
 import type {
@@ -23,7 +23,13 @@ import type {
   ServiceCoordinatorOptions,
 } from './types.js';
 
-const TERMINAL = new Set<Deployment['status']>(['succeeded', 'rolled_back', 'failed', 'aborted']);
+const TERMINAL = new Set<Deployment['status']>([
+  'succeeded',
+  'shadow_passed',
+  'rolled_back',
+  'failed',
+  'aborted',
+]);
 
 /**
  * Runs a whole model deployment end to end: checks the caller's view of the current model, smoke-tests
@@ -82,7 +88,7 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
       const current = await registry.getCurrentModel(useCase);
       if ((current?.id ?? null) !== currentModelId) {
         throw new ConflictError(
-          `Expected model ${show(currentModelId)} to be current for '${useCase}', but it is ${show(current?.id ?? null)}; re-read the registry and retry`,
+          `Expected model ${describe(currentModelId)} to be current for '${useCase}', but it is ${describe(current?.id ?? null)}; re-read the registry and retry`,
           { details: { useCase, expected: currentModelId, actual: current?.id ?? null } },
         );
       }
@@ -107,6 +113,19 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
         null,
       );
     }
+    // Replay from history: the candidate judged on past prompts, still before any deployment exists.
+    const gate = input.preflight?.replay
+      ? await replayGate(tl, this.dm, this.clock.now(), useCase, newModelId, input.preflight.replay, actor)
+      : null;
+    if (gate?.failure) {
+      return this.finish(
+        tl,
+        { ...base, smoke, replay: gate.replay, deploymentId: null, strategy: input.strategy ?? null },
+        'failed',
+        gate.failure,
+        null,
+      );
+    }
 
     let d = await this.dm.startDeployment({
       useCase,
@@ -122,11 +141,17 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
     if (d.stableModelId !== currentModelId) {
       await this.dm.abort(d.id, { actor, reason: 'Current model changed before the deployment started' });
       throw new ConflictError(
-        `Expected model ${show(currentModelId)} to be current for '${useCase}', but it is ${show(d.stableModelId)}; the deployment was aborted`,
+        `Expected model ${describe(currentModelId)} to be current for '${useCase}', but it is ${describe(d.stableModelId)}; the deployment was aborted`,
         { details: { useCase, expected: currentModelId, actual: d.stableModelId, deploymentId: d.id } },
       );
     }
-    const ctx = { ...base, smoke, deploymentId: d.id, strategy: d.strategy };
+    const ctx = {
+      ...base,
+      smoke,
+      ...(gate ? { replay: gate.replay } : {}),
+      deploymentId: d.id,
+      strategy: d.strategy,
+    };
     await this.hook(tl, 'onDeploymentStarted', { deployment: d }, d.id);
 
     const approved = new Set<number>();
@@ -177,7 +202,10 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
         rollback.status === 'completed',
       );
     }
-    const status = d.status === 'succeeded' ? 'succeeded' : d.status === 'failed' ? 'failed' : 'rolled_back';
+    const status =
+      d.status === 'succeeded' || d.status === 'shadow_passed' || d.status === 'failed'
+        ? d.status
+        : 'rolled_back';
     const reason = stopReason ?? d.reason ?? status;
     return this.finish(tl, ctx, status, reason, rollback);
   }
@@ -201,12 +229,9 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
       await this.hook(tl, 'onCompleted', make(), ctx.deploymentId, hooks.onCompleted);
     else if (status === 'rolled_back')
       await this.hook(tl, 'onRolledBack', { ...make(), rollback }, ctx.deploymentId);
-    else await this.hook(tl, 'onFailed', make(), ctx.deploymentId);
-    tl.add(
-      status === 'succeeded' ? 'deployment' : 'error',
-      `Finished: ${status} — ${reason}`,
-      status === 'succeeded',
-    );
+    else if (status !== 'shadow_passed') await this.hook(tl, 'onFailed', make(), ctx.deploymentId);
+    const ok = status === 'succeeded' || status === 'shadow_passed';
+    tl.add(ok ? 'deployment' : 'error', `Finished: ${status} — ${reason}`, ok);
     const result = make();
     this.emitSafely('coordination:finished', { result });
     return result;

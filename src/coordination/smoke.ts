@@ -2,8 +2,7 @@
  * Smoke suite run against a candidate model before any player traffic reaches it.
  * @module
  */
-import type { LLMClient } from '../llm/llm-client.js';
-import type { GuardrailCheckResult, GuardrailsLike, Model as LLMModel } from '../llm/types.js';
+import type { GuardrailCheckResult, GuardrailsLike, LLMClient, LLMModel } from '../llm/index.js';
 
 /** One smoke prompt and what counts as a pass. */
 export interface SmokeCase {

@@ -3,26 +3,32 @@
  * @module
  */
 
-import type { ValidationResult } from '../deployment/deployment-driver.js';
-import type { DeploymentManager } from '../deployment/deployment-manager.js';
-import type { AnalysisConfigInput, DeploymentPlanInput } from '../deployment/plan.js';
-import type { Model } from '../deployment/registry-port.js';
-import type { RollbackManager } from '../deployment/rollback-manager.js';
-import type { Rollback } from '../deployment/rollback-types.js';
-import type { Deployment, DeploymentStrategy } from '../deployment/types.js';
+import type {
+  AnalysisConfigInput,
+  Deployment,
+  DeploymentManager,
+  DeploymentPlanInput,
+  DeploymentStrategy,
+  ReplayComparison,
+  Rollback,
+  RollbackManager,
+  ValidationResult,
+} from '../deployment/index.js';
 import type { Clock } from '../internal/clock.js';
-import type { LLMClient } from '../llm/llm-client.js';
-import type { GuardrailsLike } from '../llm/types.js';
+import type { GuardrailsLike, LLMClient } from '../llm/index.js';
+import type { Model } from '../registry/index.js';
+import type { PreflightOptions } from './replay-gate.js';
 import type { SmokeCase, SmokeProbe, SmokeReport } from './smoke.js';
 
 /** What the coordinator needs from a `DeploymentManager` (a narrow slice, so fakes are trivial). */
 export type CoordinatorDeploymentManager = Pick<
   DeploymentManager,
   'startDeployment' | 'getDeployment' | 'abort' | 'tick'
-> & {
-  /** The manager's rollback manager; used when no `rollbackManager` option is given. */
-  readonly rollbacks?: CoordinatorRollbackManager;
-};
+> &
+  Partial<Pick<DeploymentManager, 'replay'>> & {
+    /** The manager's rollback manager; used when no `rollbackManager` option is given. */
+    readonly rollbacks?: CoordinatorRollbackManager;
+  };
 
 /** What the coordinator needs from a `RollbackManager`. */
 export type CoordinatorRollbackManager = Pick<RollbackManager, 'rollback' | 'listRollbacks'>;
@@ -134,6 +140,8 @@ export interface CoordinateDeploymentInput {
   actor?: string;
   /** Reason recorded on the deployment. */
   reason?: string;
+  /** Gates run before any deployment exists, e.g. `{ replay: { sample: 500 } }` (replay from history). */
+  preflight?: PreflightOptions;
 }
 
 /** Kinds of timeline entries. */
@@ -161,7 +169,10 @@ export interface TimelineEntry {
 
 /** Result of {@link ServiceCoordinator.coordinateModelDeployment}. */
 export interface CoordinationResult {
-  readonly status: 'succeeded' | 'rolled_back' | 'failed';
+  /** `shadow_passed`: a `shadow` deployment's candidate passed without serving players. */
+  readonly status: 'succeeded' | 'shadow_passed' | 'rolled_back' | 'failed';
+  /** The replay pre-flight comparison, when `preflight.replay` ran. */
+  readonly replay?: ReplayComparison | null;
   /** Null when the coordination stopped before a deployment was created (smoke suite, validator). */
   readonly deploymentId: string | null;
   readonly useCase: string;

@@ -7,6 +7,7 @@ import { judge, type Verdict } from './judge.js';
 import { OutcomeAggregator } from './outcome-aggregator.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import type { RollbackManager } from './rollback-manager.js';
+import { judgeShadowStep, startShadow } from './shadow-step.js';
 import type { TrafficRouter } from './traffic-router.js';
 import type { Deployment, DeploymentStatus } from './types.js';
 
@@ -111,7 +112,9 @@ async function step(ctx: DriverContext, d: Deployment): Promise<void> {
   const actor = ctx.actor;
   switch (d.status) {
     case 'pending': {
-      if (d.strategy === 'blue_green') {
+      if (d.strategy === 'shadow') {
+        await startShadow(ctx, d);
+      } else if (d.strategy === 'blue_green') {
         await ctx.writer.update(d.id, (c) =>
           c.status === 'pending' ? { patch: { status: 'validating' }, actor } : null,
         );
@@ -165,6 +168,7 @@ async function step(ctx: DriverContext, d: Deployment): Promise<void> {
       return;
     }
     case 'progressing': {
+      if (d.strategy === 'shadow') return judgeShadowStep(ctx, d);
       await ctx.router.flush();
       const windows = await ctx.store.metrics(d.id, OutcomeAggregator.bucketCount);
       const canary = d.strategy === 'canary';

@@ -4,15 +4,17 @@
  */
 import { NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, uuidv7 } from '../internal/ids.js';
+import { describe } from '../internal/validate.js';
 import type { AnalysisConfig } from './judge.js';
-import { show } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import type { Deployment, DeploymentPlan, DeploymentStrategy } from './types.js';
 
 /** Throws a `ValidationError` unless `id` is a UUID. @internal */
 export function checkId(id: unknown, what = 'deployment', field = 'id'): asserts id is string {
   if (!isUuid(id))
-    throw new ValidationError(`Expected \`${field}\` to be a ${what} id (UUID), got ${show(id)}`, { field });
+    throw new ValidationError(`Expected \`${field}\` to be a ${what} id (UUID), got ${describe(id)}`, {
+      field,
+    });
 }
 
 /** A copy of `o` without undefined fields (so they do not override defaults). @internal */
@@ -61,7 +63,7 @@ export function checkLimit(limit: unknown): void {
     limit !== undefined &&
     (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > 1000)
   ) {
-    throw new ValidationError(`Expected \`limit\` to be an integer in 1–1000, got ${show(limit)}`, {
+    throw new ValidationError(`Expected \`limit\` to be an integer in 1–1000, got ${describe(limit)}`, {
       field: 'limit',
     });
   }

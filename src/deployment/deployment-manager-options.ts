@@ -8,6 +8,7 @@ import type { ValidateModel } from './deployment-driver.js';
 import type { LowTrafficAction, Verdict } from './judge.js';
 import type { AnalysisConfigInput, DeploymentPlanInput } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
+import type { ReplayPort } from './replay-port.js';
 import type { RollbackManager } from './rollback-manager.js';
 import type { RolledBackEvent } from './rollback-types.js';
 import type { TrafficRouter } from './traffic-router.js';
@@ -48,6 +49,11 @@ export interface DeploymentManagerOptions {
   owner?: string;
   /** Actor recorded for the SDK's own transitions. @default 'sdk' */
   actor?: string;
+  /**
+   * Reads historic prompts and replays them to a candidate, for `replay()` (`createModelManagement`
+   * wires `createHistoryReplayer({ llm, history })`). @default none: `replay()` throws a `ValidationError`
+   */
+  replayer?: ReplayPort;
 }
 
 /** Defaults of {@link DeploymentManagerOptions}. */
@@ -94,6 +100,15 @@ export interface DeploymentManagerEvents {
   }) => void;
   /** A deployment finished with the candidate promoted. */
   'deployment:succeeded': (e: { readonly deployment: Deployment }) => void;
+  /**
+   * A `shadow` deployment's candidate passed on shadowed traffic; `followUp` is the deployment started
+   * for it by `plan.shadowFollowUp` (null without one, or when it could not start: see `error`).
+   */
+  'deployment:shadow_passed': (e: {
+    readonly deployment: Deployment;
+    readonly followUp: Deployment | null;
+    readonly error?: unknown;
+  }) => void;
   /** A rollback completed: traffic is back on the previous model. */
   'deployment:rolled_back': (e: RolledBackEvent) => void;
   /** Driving a deployment failed; retryable errors are retried, others roll back. */

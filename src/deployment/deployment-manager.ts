@@ -1,10 +1,10 @@
-import type { Database } from '../db/index.js';
-import { getDefaultDatabase } from '../default-database.js';
+import { resolveDatabase } from '../db/index.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
-import { ModelRegistry } from '../registry/model-registry.js';
+import { describe, nonEmptyString } from '../internal/validate.js';
+import { ModelRegistry } from '../registry/index.js';
 import { type DriverContext, driveOnce, restoreStableIfEnded } from './deployment-driver.js';
 import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';
 import {
@@ -16,17 +16,11 @@ import {
 import { buildDeploymentReport, type DeploymentReport } from './deployment-report.js';
 import { DeploymentStore } from './deployment-store.js';
 import { DeploymentWriter, type TransitionDecision } from './deployment-writer.js';
-import {
-  assertStrategy,
-  DEFAULT_STRATEGY,
-  nonEmptyString,
-  positive,
-  resolveAnalysis,
-  resolvePlan,
-  show,
-} from './plan.js';
+import { assertStrategy, DEFAULT_STRATEGY, positive, resolveAnalysis, resolvePlan } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
+import { type ReplayInput, runReplay } from './replay-run.js';
 import { RollbackManager } from './rollback-manager.js';
+import { type ReplayComparison, ShadowStore } from './shadow-store.js';
 import { TrafficRouter } from './traffic-router.js';
 import {
   type Deployment,
@@ -81,7 +75,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   constructor(options: DeploymentManagerOptions = {}) {
     super();
     if (typeof options !== 'object' || options === null)
-      throw new ValidationError(`Expected options to be an object, got ${show(options)}`, {
+      throw new ValidationError(`Expected options to be an object, got ${describe(options)}`, {
         field: 'options',
       });
     const o: Resolved = { ...DEFAULT_DEPLOYMENT_MANAGER_OPTIONS, ...stripUndefined(options) };
@@ -89,7 +83,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     positive(o.leaseMs, 'leaseMs');
     if (o.defaultStrategy !== undefined) assertStrategy(o.defaultStrategy, 'defaultStrategy');
     if (o.validate !== undefined && typeof o.validate !== 'function') {
-      throw new ValidationError(`Expected \`validate\` to be a function, got ${show(o.validate)}`, {
+      throw new ValidationError(`Expected \`validate\` to be a function, got ${describe(o.validate)}`, {
         field: 'validate',
       });
     }
@@ -100,7 +94,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     this.options = o;
     this.clock = o.clock ?? systemClock;
     this.owner = o.owner ?? uuidv7();
-    const db: Database | Promise<Database> = o.db ?? getDefaultDatabase();
+    const db = resolveDatabase(o.db);
     const ownRegistry = o.registry ? null : new ModelRegistry({ db, clock: this.clock });
     this.registry = o.registry ?? (ownRegistry as ModelRegistry);
     this.owned = { router: !o.router, rollbacks: !o.rollbacks, registry: ownRegistry };
@@ -132,7 +126,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     this.assertOpen();
     if (typeof input !== 'object' || input === null) {
       throw new ValidationError(
-        `Expected deployment input such as { useCase, newModelId }, got ${show(input)}`,
+        `Expected deployment input such as { useCase, newModelId }, got ${describe(input)}`,
       );
     }
     nonEmptyString(input.useCase, 'useCase');
@@ -323,11 +317,72 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
       if (moved) this.emitSafely('deployment:transition', { deployment: moved.after, from: moved.from });
       if (moved?.after.status === 'succeeded')
         this.emitSafely('deployment:succeeded', { deployment: moved.after });
+      if (moved?.after.status === 'shadow_passed') await this.followShadow(moved.after);
     } catch (error) {
       this.emitSafely('deployment:error', { deploymentId: d.id, error });
     } finally {
       this.inFlight.delete(d.id);
     }
+  }
+
+  /**
+   * Replays prompts from the history (only rows whose stored text may be reused) to a candidate and
+   * compares it, pair by pair, with what the use case's current model answered then; the comparison is
+   * stored and returned. Bad input (empty range, unknown model, a model of another use case, `sample`
+   * ≤ 0) throws a typed error before anything is read or written. Needs the `replayer` option.
+   * @example
+   * ```ts
+   * const c = await deploymentManager.replay({ useCase: 'interaction_layer', candidateModelId, from, to, sample: 500 });
+   * if (c.verdict.verdict === 'fail') console.warn(c.verdict.reason);
+   * ```
+   */
+  async replay(input: ReplayInput): Promise<ReplayComparison> {
+    this.assertOpen();
+    const { store } = await this.opened;
+    return runReplay(
+      {
+        registry: this.registry,
+        replayer: this.options.replayer,
+        store: new ShadowStore(store.db),
+        analysis: resolveAnalysis(this.options.analysis),
+        actor: this.options.actor,
+        now: () => this.clock.now(),
+      },
+      input,
+    );
+  }
+
+  /** Stored replay comparisons, newest first (`limit` 1–1000, default 100). */
+  async listReplays(filter: { useCase?: string; limit?: number } = {}): Promise<ReplayComparison[]> {
+    checkLimit(filter.limit);
+    if (filter.useCase !== undefined) nonEmptyString(filter.useCase, 'useCase');
+    const { store } = await this.opened;
+    return new ShadowStore(store.db).listReplays({ useCase: filter.useCase, limit: filter.limit ?? 100 });
+  }
+
+  /** Emits `deployment:shadow_passed` and starts `plan.shadowFollowUp`, if any, for the same candidate. */
+  private async followShadow(d: Deployment): Promise<void> {
+    const next = d.plan.shadowFollowUp;
+    let followUp: Deployment | null = null;
+    let error: unknown;
+    if (next) {
+      try {
+        const { shadowFollowUp: _, shadowRate: __, ...plan } = d.plan;
+        followUp = await this.startDeployment({
+          useCase: d.useCase,
+          newModelId: d.candidateModelId,
+          strategy: next,
+          plan,
+          analysis: d.analysis,
+          actor: this.options.actor,
+          reason: `Follow-up of shadow deployment ${d.id} (${next})`,
+        });
+      } catch (e) {
+        error = e;
+        this.emitSafely('deployment:error', { deploymentId: d.id, error: e });
+      }
+    }
+    this.emitSafely('deployment:shadow_passed', { deployment: d, followUp, ...(error ? { error } : {}) });
   }
 
   private async manual(

@@ -42,17 +42,31 @@ export type { ArmTotals, OutcomeInput } from './outcome-aggregator.js';
 export {
   type AnalysisConfigInput,
   DEFAULT_PLAN,
+  DEFAULT_SHADOW_MIN_PAIRS,
+  DEFAULT_SHADOW_RATE,
   DEFAULT_STRATEGY,
   type DeploymentPlanInput,
   LOW_TRAFFIC_ACTIONS,
 } from './plan.js';
 export type { DeploymentRegistry } from './registry-port.js';
+export type { ReplayedPair, ReplayPairs, ReplayPort, ReplayRequest } from './replay-port.js';
+export { DEFAULT_REPLAY, type ReplayInput } from './replay-run.js';
 export {
   RollbackManager,
   type RollbackManagerEvents,
   type RollbackManagerOptions,
 } from './rollback-manager.js';
 export type { Rollback, RollbackOptions, RollbackTrigger, RolledBackEvent } from './rollback-types.js';
+export type { ShadowPairInput } from './shadow-aggregator.js';
+export {
+  type ArmOutcome,
+  judgeShadow,
+  type PairedCounts,
+  type ShadowJudgeInput,
+  type ShadowWindow,
+} from './shadow-judge.js';
+export type { ReplayComparison } from './shadow-store.js';
+export type { ShadowTarget } from './traffic-router.js';
 export {
   type ArmMetrics,
   DEFAULT_ROUTER_OPTIONS,

@@ -1,8 +1,8 @@
 import { ValidationError } from '../errors.js';
 import { HISTOGRAM_BOUNDS_MS, Histogram } from '../internal/histogram.js';
+import { describe } from '../internal/validate.js';
 import type { MetricUpsert } from './deployment-store.js';
 import type { Variant } from './judge.js';
-import { show } from './plan.js';
 
 /** One request's outcome, reported by the caller after it used a routed model. */
 export interface OutcomeInput {
@@ -190,7 +190,7 @@ export class OutcomeAggregator {
 export function validateOutcome(outcome: OutcomeInput): void {
   if (typeof outcome?.deploymentId !== 'string' || outcome.deploymentId === '') {
     throw new ValidationError(
-      `Expected \`deploymentId\` to be a deployment id, got ${show(outcome?.deploymentId)}`,
+      `Expected \`deploymentId\` to be a deployment id, got ${describe(outcome?.deploymentId)}`,
       {
         field: 'deploymentId',
       },
@@ -198,7 +198,7 @@ export function validateOutcome(outcome: OutcomeInput): void {
   }
   if (outcome.variant !== 'stable' && outcome.variant !== 'candidate') {
     throw new ValidationError(
-      `Expected \`variant\` to be 'stable' or 'candidate', got ${show(outcome.variant)}`,
+      `Expected \`variant\` to be 'stable' or 'candidate', got ${describe(outcome.variant)}`,
       {
         field: 'variant',
       },
@@ -206,7 +206,7 @@ export function validateOutcome(outcome: OutcomeInput): void {
   }
   if (typeof outcome.latencyMs !== 'number' || !Number.isFinite(outcome.latencyMs) || outcome.latencyMs < 0) {
     throw new ValidationError(
-      `Expected \`latencyMs\` to be a non-negative number, got ${show(outcome.latencyMs)}`,
+      `Expected \`latencyMs\` to be a non-negative number, got ${describe(outcome.latencyMs)}`,
       {
         field: 'latencyMs',
       },

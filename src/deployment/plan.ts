@@ -3,6 +3,7 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
+import { describe } from '../internal/validate.js';
 import {
   type AnalysisConfig,
   DEFAULT_ANALYSIS,
@@ -51,7 +52,7 @@ export interface AnalysisConfigInput {
 export function assertStrategy(value: unknown, field = 'strategy'): asserts value is DeploymentStrategy {
   if (!DEPLOYMENT_STRATEGIES.includes(value as DeploymentStrategy)) {
     throw new ValidationError(
-      `Expected \`${field}\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${show(value)}`,
+      `Expected \`${field}\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`,
       { field },
     );
   }
@@ -63,7 +64,7 @@ export function resolvePlan(
   base: DeploymentPlan = DEFAULT_PLAN,
 ): DeploymentPlan {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw new ValidationError(`Expected \`plan\` to be an object, got ${show(input)}`, { field: 'plan' });
+    throw new ValidationError(`Expected \`plan\` to be an object, got ${describe(input)}`, { field: 'plan' });
   }
   const plan: DeploymentPlan = {
     ...base,
@@ -72,7 +73,7 @@ export function resolvePlan(
   };
   if (!Array.isArray(input?.steps ?? base.steps) || plan.steps.length === 0) {
     throw new ValidationError(
-      `Expected \`plan.steps\` to be a non-empty array of weights, got ${show(input?.steps)}`,
+      `Expected \`plan.steps\` to be a non-empty array of weights, got ${describe(input?.steps)}`,
       {
         field: 'plan.steps',
       },
@@ -80,13 +81,16 @@ export function resolvePlan(
   }
   plan.steps.forEach((w, i) => {
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0 || w > 100) {
-      throw new ValidationError(`Expected \`plan.steps[${i}]\` to be a weight in (0, 100], got ${show(w)}`, {
-        field: `plan.steps[${i}]`,
-      });
+      throw new ValidationError(
+        `Expected \`plan.steps[${i}]\` to be a weight in (0, 100], got ${describe(w)}`,
+        {
+          field: `plan.steps[${i}]`,
+        },
+      );
     }
     if (i > 0 && w <= plan.steps[i - 1]!) {
       throw new ValidationError(
-        `Expected \`plan.steps\` to be strictly increasing, got ${show(w)} after ${show(plan.steps[i - 1])}`,
+        `Expected \`plan.steps\` to be strictly increasing, got ${describe(w)} after ${describe(plan.steps[i - 1])}`,
         { field: `plan.steps[${i}]` },
       );
     }
@@ -97,7 +101,7 @@ export function resolvePlan(
   const holdback = plan.holdbackPercent;
   if (holdback !== undefined && (typeof holdback !== 'number' || !(holdback >= 0 && holdback < 50))) {
     throw new ValidationError(
-      `Expected \`plan.holdbackPercent\` to be a percentage in [0, 50), got ${show(holdback)}`,
+      `Expected \`plan.holdbackPercent\` to be a percentage in [0, 50), got ${describe(holdback)}`,
       { field: 'plan.holdbackPercent' },
     );
   }
@@ -105,24 +109,48 @@ export function resolvePlan(
     nonNegative(plan.stepMaxDurationMs, 'plan.stepMaxDurationMs');
     if (plan.stepMaxDurationMs < plan.stepMinDurationMs) {
       throw new ValidationError(
-        `Expected \`plan.stepMaxDurationMs\` to be at least \`plan.stepMinDurationMs\` (${plan.stepMinDurationMs}), got ${show(plan.stepMaxDurationMs)}`,
+        `Expected \`plan.stepMaxDurationMs\` to be at least \`plan.stepMinDurationMs\` (${plan.stepMinDurationMs}), got ${describe(plan.stepMaxDurationMs)}`,
         { field: 'plan.stepMaxDurationMs' },
       );
     }
   }
   if (plan.onLowTraffic !== undefined && !LOW_TRAFFIC_ACTIONS.includes(plan.onLowTraffic)) {
     throw new ValidationError(
-      `Expected \`plan.onLowTraffic\` to be one of ${LOW_TRAFFIC_ACTIONS.map((a) => `'${a}'`).join(', ')}, got ${show(plan.onLowTraffic)}`,
+      `Expected \`plan.onLowTraffic\` to be one of ${LOW_TRAFFIC_ACTIONS.map((a) => `'${a}'`).join(', ')}, got ${describe(plan.onLowTraffic)}`,
       { field: 'plan.onLowTraffic' },
     );
   }
+  validateShadowPlan(plan);
   return plan;
+}
+
+/** Default share of live requests a `shadow` deployment sends to the candidate too. */
+export const DEFAULT_SHADOW_RATE = 0.1;
+
+/** Default pairs a `shadow` deployment needs before it may pass. */
+export const DEFAULT_SHADOW_MIN_PAIRS = 4000;
+
+function validateShadowPlan(plan: DeploymentPlan): void {
+  const rate = plan.shadowRate;
+  if (rate !== undefined && (typeof rate !== 'number' || !(rate > 0 && rate <= 1))) {
+    throw new ValidationError(`Expected \`plan.shadowRate\` to be a share in (0, 1], got ${describe(rate)}`, {
+      field: 'plan.shadowRate',
+    });
+  }
+  if (plan.shadowMinPairs !== undefined) nonNegative(plan.shadowMinPairs, 'plan.shadowMinPairs');
+  const next = plan.shadowFollowUp;
+  if (next !== undefined && (next === ('shadow' as string) || !DEPLOYMENT_STRATEGIES.includes(next))) {
+    throw new ValidationError(
+      `Expected \`plan.shadowFollowUp\` to be one of 'blue_green', 'canary', 'all_at_once', got ${describe(next)}`,
+      { field: 'plan.shadowFollowUp' },
+    );
+  }
 }
 
 /** Merges analysis input over the defaults and validates it. */
 export function resolveAnalysis(input: AnalysisConfigInput | undefined): AnalysisConfig {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw new ValidationError(`Expected \`analysis\` to be an object, got ${show(input)}`, {
+    throw new ValidationError(`Expected \`analysis\` to be an object, got ${describe(input)}`, {
       field: 'analysis',
     });
   }
@@ -139,7 +167,7 @@ export function resolveAnalysis(input: AnalysisConfigInput | undefined): Analysi
   };
   if (typeof out.alpha !== 'number' || !(out.alpha > 0 && out.alpha < 1)) {
     throw new ValidationError(
-      `Expected \`analysis.alpha\` to be a number in (0, 1), got ${show(out.alpha)}`,
+      `Expected \`analysis.alpha\` to be a number in (0, 1), got ${describe(out.alpha)}`,
       {
         field: 'analysis.alpha',
       },
@@ -162,7 +190,7 @@ export function resolveAnalysis(input: AnalysisConfigInput | undefined): Analysi
 /** Throws unless `value` is a finite number ≥ 0. */
 export function nonNegative(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ValidationError(`Expected \`${field}\` to be a non-negative number, got ${show(value)}`, {
+    throw new ValidationError(`Expected \`${field}\` to be a non-negative number, got ${describe(value)}`, {
       field,
     });
   }
@@ -171,29 +199,9 @@ export function nonNegative(value: unknown, field: string): void {
 /** Throws unless `value` is a finite number > 0. */
 export function positive(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ValidationError(`Expected \`${field}\` to be a positive number, got ${show(value)}`, { field });
-  }
-}
-
-/** Throws unless `value` is a non-empty string. */
-export function nonEmptyString(value: unknown, field: string): asserts value is string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new ValidationError(`Expected \`${field}\` to be a non-empty string, got ${show(value)}`, {
+    throw new ValidationError(`Expected \`${field}\` to be a positive number, got ${describe(value)}`, {
       field,
     });
-  }
-}
-
-/** Renders a value for an error message. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return String(value);
-  }
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Model, ModelStatus, RegistrySnapshot, StatusChangeOptions } from '../registry/types.js';
+import type { Model, ModelStatus, RegistrySnapshot, StatusChangeOptions } from '../registry/index.js';
 
 /**
  * What progressive delivery needs from the model registry (a narrow slice of `ModelRegistry`, so

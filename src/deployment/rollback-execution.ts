@@ -7,8 +7,8 @@
 import { isRetryable, NotFoundError, ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import { isUuid, uuidv7 } from '../internal/ids.js';
+import { describe } from '../internal/validate.js';
 import type { DeploymentWriter } from './deployment-writer.js';
-import { show } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import type { RollbackStore } from './rollback-store.js';
 import type { Rollback, RollbackOptions } from './rollback-types.js';
@@ -124,7 +124,7 @@ export async function usableTarget(
   id: string,
 ): Promise<Model> {
   if (!isUuid(id))
-    throw new ValidationError(`Expected \`toModelId\` to be a model id (UUID), got ${show(id)}`, {
+    throw new ValidationError(`Expected \`toModelId\` to be a model id (UUID), got ${describe(id)}`, {
       field: 'toModelId',
     });
   let m: Model;

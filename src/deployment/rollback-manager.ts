@@ -1,15 +1,14 @@
-import type { Database } from '../db/index.js';
-import { getDefaultDatabase } from '../default-database.js';
+import { type Database, resolveDatabase } from '../db/index.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { describe, nonEmptyString } from '../internal/validate.js';
 import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../observability/tracing.js';
-import { ModelRegistry } from '../registry/model-registry.js';
+import { ModelRegistry } from '../registry/index.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import { DeploymentWriter } from './deployment-writer.js';
 import type { Verdict } from './judge.js';
-import { nonEmptyString, show } from './plan.js';
 import type { DeploymentRegistry } from './registry-port.js';
 import { executeRollback, usableTarget } from './rollback-execution.js';
 import { RollbackStore } from './rollback-store.js';
@@ -90,7 +89,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
   constructor(options: RollbackManagerOptions = {}) {
     super();
     if (typeof options !== 'object' || options === null)
-      throw new ValidationError(`Expected options to be an object, got ${show(options)}`, {
+      throw new ValidationError(`Expected options to be an object, got ${describe(options)}`, {
         field: 'options',
       });
     if (options.registry !== undefined && typeof options.registry?.getModel !== 'function')
@@ -98,7 +97,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     if (options.actor !== undefined) nonEmptyString(options.actor, 'actor');
     this.clock = options.clock ?? systemClock;
     this.actor = options.actor ?? 'sdk';
-    const db: Database | Promise<Database> = options.db ?? getDefaultDatabase();
+    const db = resolveDatabase(options.db);
     this.ownRegistry = options.registry ? null : new ModelRegistry({ db, clock: this.clock });
     this.registry = options.registry ?? (this.ownRegistry as ModelRegistry);
     this.opened = Promise.resolve(db).then((d) => {
@@ -121,7 +120,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     this.assertOpen();
     nonEmptyString(useCase, 'useCase');
     if (typeof options !== 'object' || options === null) {
-      throw new ValidationError(`Expected rollback options such as { reason }, got ${show(options)}`, {
+      throw new ValidationError(`Expected rollback options such as { reason }, got ${describe(options)}`, {
         field: 'options',
       });
     }
@@ -129,7 +128,7 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
     if (options.actor !== undefined) nonEmptyString(options.actor, 'actor');
     if (options.trigger !== undefined && options.trigger !== 'manual' && options.trigger !== 'automatic') {
       throw new ValidationError(
-        `Expected \`trigger\` to be 'manual' or 'automatic', got ${show(options.trigger)}`,
+        `Expected \`trigger\` to be 'manual' or 'automatic', got ${describe(options.trigger)}`,
         {
           field: 'trigger',
         },

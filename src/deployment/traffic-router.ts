@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { bucketOf } from '../internal/hashing.js';
 import type { HistogramSummary } from '../internal/histogram.js';
 import { uuidv7 } from '../internal/ids.js';
+import { describe } from '../internal/validate.js';
 import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
@@ -14,9 +15,11 @@ import {
   type OutcomeInput,
   validateOutcome,
 } from './outcome-aggregator.js';
-import { positive, show } from './plan.js';
+import { DEFAULT_SHADOW_RATE, positive } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import { buildRouteTable, ROUTING_BUCKETS, type RouteEntry } from './route-table.js';
+import { ShadowAggregator, type ShadowPairInput, validateShadowPair } from './shadow-aggregator.js';
+import { ShadowStore } from './shadow-store.js';
 import type { Deployment } from './types.js';
 
 export { ROUTING_BUCKETS };
@@ -88,6 +91,12 @@ export interface TrafficRouterMetrics {
   readonly pendingCells: number;
 }
 
+/** A request sampled for shadowing: the candidate to call in the background. */
+export interface ShadowTarget {
+  readonly deploymentId: string;
+  readonly model: Model;
+}
+
 /** Events of {@link TrafficRouter}. */
 export interface TrafficRouterEvents {
   /** The routing table changed (a deployment started, moved, rolled back or ended). */
@@ -122,6 +131,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
   private store: DeploymentStore | undefined;
   private readonly opened: Promise<DeploymentStore | undefined>;
   private readonly aggregator: OutcomeAggregator;
+  private readonly shadows: ShadowAggregator;
   private readonly random: () => number;
   private readonly maxPins: number;
   private readonly flushIntervalMs: number;
@@ -161,6 +171,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
     this.refreshIntervalMs = o.refreshIntervalMs;
     this.replicaId = options.replicaId ?? uuidv7();
     this.aggregator = new OutcomeAggregator(this.replicaId, o.metricsWindowMs);
+    this.shadows = new ShadowAggregator(o.metricsWindowMs);
     if (options.db) {
       this.opened = Promise.resolve(options.db).then((db) => {
         this.store = new DeploymentStore(db);
@@ -193,7 +204,7 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
       const d = this.plain.get(useCase);
       if (d !== undefined) return d;
       if (typeof useCase !== 'string' || useCase === '') {
-        throw new ValidationError(`Expected \`useCase\` to be a non-empty string, got ${show(useCase)}`, {
+        throw new ValidationError(`Expected \`useCase\` to be a non-empty string, got ${describe(useCase)}`, {
           field: 'useCase',
         });
       }
@@ -245,6 +256,27 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
       active: [...this.active],
       pendingCells: this.aggregator.pending,
     };
+  }
+
+  /**
+   * Whether this request is also sent to a `shadow` deployment's candidate (sampled at
+   * `plan.shadowRate`): the candidate model and its deployment, or null. Synchronous and I/O-free; the
+   * request itself still routes to the previous model.
+   */
+  shadowTarget(useCase: string): ShadowTarget | null {
+    const d = this.activeDeployment(useCase);
+    if (d === undefined || d.strategy !== 'shadow' || d.status !== 'progressing') return null;
+    if (this.random() >= (d.plan.shadowRate ?? DEFAULT_SHADOW_RATE)) return null;
+    const model =
+      this.registry.snapshot().models.get(d.candidateModelId) ?? this.modelCache.get(d.candidateModelId);
+    return model ? { deploymentId: d.id, model } : null;
+  }
+
+  /** Records what both models did with one shadowed prompt (in memory; flushed with the outcomes). */
+  recordShadowPair(pair: ShadowPairInput): void {
+    if (this.closed) throw new ClosedError('TrafficRouter is closed');
+    validateShadowPair(pair);
+    this.shadows.record(pair, this.clock.now());
   }
 
   /** Replaces the set of active deployments (the manager and the refresh loop call this). */
@@ -300,15 +332,20 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
       const store = await this.opened;
       if (!store) return;
       const rows = this.aggregator.drain();
-      if (rows.length === 0) return;
+      const pairs = this.shadows.drain();
+      if (rows.length === 0 && pairs.length === 0) return;
       const now = this.clock.now();
       try {
         await store.upsertMetrics(rows, new Date(now));
+        const shadowStore = new ShadowStore(store.db);
+        for (const p of pairs)
+          await shadowStore.upsertWindows(p.deploymentId, this.replicaId, [p.window], new Date(now));
       } catch (error) {
         this.emitSafely('deployment:router_error', { operation: 'flush', error });
         throw error;
       }
       this.aggregator.written(rows, now);
+      this.shadows.written(pairs, now);
     };
     const next = (this.flushing ?? Promise.resolve()).catch(() => {}).then(run);
     this.flushing = next;

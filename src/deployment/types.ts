@@ -2,17 +2,15 @@
  * Shared types of progressive delivery: strategies, the deployment state machine, plans and audit events.
  * @module
  */
+import type { DeploymentStrategy } from '../deployment-strategy.js';
 import type { AnalysisConfig, LowTrafficAction, Verdict } from './judge.js';
 
-/** How a new model version reaches traffic. */
-export type DeploymentStrategy = 'blue_green' | 'canary' | 'all_at_once';
-
-/** Every strategy the SDK knows, in the order the docs list them. */
-export const DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = ['blue_green', 'canary', 'all_at_once'];
+export { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment-strategy.js';
 
 /**
  * The persisted state of a deployment. Active states: `pending`, `validating`, `progressing`, `paused`,
- * `promoting`, `rolling_back`; terminal states: `succeeded`, `rolled_back`, `failed`, `aborted`.
+ * `promoting`, `rolling_back`; terminal states: `succeeded`, `shadow_passed` (a shadow
+ * deployment's candidate passed without serving players), `rolled_back`, `failed`, `aborted`.
  */
 export type DeploymentStatus =
   | 'pending'
@@ -21,6 +19,7 @@ export type DeploymentStatus =
   | 'paused'
   | 'promoting'
   | 'succeeded'
+  | 'shadow_passed'
   | 'rolling_back'
   | 'rolled_back'
   | 'failed'
@@ -40,11 +39,21 @@ export const ACTIVE_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
 export const DEPLOYMENT_TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   pending: ['validating', 'progressing', 'promoting', 'paused', 'rolling_back', 'aborted', 'failed'],
   validating: ['progressing', 'rolling_back', 'aborted', 'failed'],
-  progressing: ['progressing', 'paused', 'promoting', 'rolling_back', 'aborted', 'failed', 'succeeded'],
+  progressing: [
+    'progressing',
+    'paused',
+    'promoting',
+    'rolling_back',
+    'aborted',
+    'failed',
+    'succeeded',
+    'shadow_passed',
+  ],
   paused: ['progressing', 'promoting', 'rolling_back', 'aborted'],
   promoting: ['succeeded', 'rolling_back', 'failed'],
   rolling_back: ['rolled_back', 'failed'],
   succeeded: [],
+  shadow_passed: [],
   rolled_back: [],
   failed: [],
   aborted: [],
@@ -88,6 +97,22 @@ export interface DeploymentPlan {
   stepMaxDurationMs?: number;
   /** What a step that reached `stepMaxDurationMs` without its minimum samples does. @default 'hold' */
   onLowTraffic?: LowTrafficAction;
+  /**
+   * Share of live requests (0–1] also sent to the candidate in the background by the `shadow` strategy.
+   * @default 0.1
+   */
+  shadowRate?: number;
+  /**
+   * Pairs a `shadow` deployment needs before it may pass (with `stepMinDurationMs`). Higher than a
+   * canary step's minimum because no player waits on it, and rare events (critical violations at
+   * 0.01 %) need thousands of pairs to be told apart. @default 4000
+   */
+  shadowMinPairs?: number;
+  /**
+   * Strategy started for the same candidate once a `shadow` deployment ends `shadow_passed` (e.g.
+   * `'canary'`); none by default: the candidate then stays a candidate.
+   */
+  shadowFollowUp?: Exclude<DeploymentStrategy, 'shadow'>;
 }
 
 /** A deployment as stored. */

@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { isSeverity } from '../severity.js';
 import type {
   CheckFailure,
   Finding,
@@ -103,8 +104,6 @@ export function validateCustomChecks(checks: unknown): readonly CustomCheck[] {
   return checks as CustomCheck[];
 }
 
-const SEVERITIES = new Set(['low', 'medium', 'high', 'critical']);
-
 /** Runs the applicable custom checks within `budgetMs`, appending findings and failures. */
 export async function runCustomChecks(
   checks: readonly CustomCheck[],
@@ -142,7 +141,7 @@ export async function runCustomChecks(
           return;
         }
         for (const f of toArray(outcome)) {
-          if (!f || typeof f.message !== 'string' || !SEVERITIES.has(f.severity)) {
+          if (!f || typeof f.message !== 'string' || !isSeverity(f.severity)) {
             fail(check, 'error', `Custom check ${check.id} returned an invalid finding`, findings, failures);
             continue;
           }

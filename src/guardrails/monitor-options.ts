@@ -5,6 +5,7 @@
 import type { Database } from '../db/index.js';
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { isSeverity } from '../severity.js';
 import type { BuiltinCheckToggles } from './builtin-checks.js';
 import type { CustomCheck } from './custom-checks.js';
 import type { TermGroup } from './default-terms.js';
@@ -104,8 +105,6 @@ export const DEFAULT_GUARDRAILS_OPTIONS = {
   reviewMinSeverity: 'critical',
 } as const;
 
-const SEVERITIES = ['low', 'medium', 'high', 'critical'];
-
 /** Throws `ValidationError` naming the first invalid option. */
 export function validateOptions(o: GuardrailsMonitorOptions): void {
   if (o === null || typeof o !== 'object') {
@@ -130,7 +129,7 @@ export function validateOptions(o: GuardrailsMonitorOptions): void {
   }
   for (const field of ['persistMinSeverity', 'reviewMinSeverity'] as const) {
     const v = o[field];
-    if (v !== undefined && !SEVERITIES.includes(v)) {
+    if (v !== undefined && !isSeverity(v)) {
       throw new ValidationError(`Expected \`${field}\` to be low/medium/high/critical, got ${String(v)}`, {
         field,
       });
@@ -138,7 +137,7 @@ export function validateOptions(o: GuardrailsMonitorOptions): void {
   }
   const groups = [...(o.terms ?? []), ...(o.extraTerms ?? [])];
   groups.forEach((g, i) => {
-    if (!g || !Array.isArray(g.terms) || typeof g.category !== 'string' || !SEVERITIES.includes(g.severity)) {
+    if (!g || !Array.isArray(g.terms) || typeof g.category !== 'string' || !isSeverity(g.severity)) {
       throw new ValidationError(`Expected term group ${i} to be { category, severity, terms: string[] }`, {
         field: 'terms',
       });

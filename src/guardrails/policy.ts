@@ -19,8 +19,7 @@ export const ACTION_RANK: Readonly<Record<GuardrailAction, number>> = {
   block: 3,
 };
 
-/** Order of severities, weakest first. */
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
+export { SEVERITY_RANK } from '../severity.js';
 
 const COMMON: PolicyTable = {
   slur: { low: 'block', medium: 'block', high: 'block' },

@@ -6,8 +6,9 @@
 
 import { translateDbError } from '../db/pg-errors.js';
 import { ConflictError, ModelManagementError, NotFoundError, ValidationError } from '../errors.js';
-import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
+import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import { isUuid } from '../internal/ids.js';
+import { isSeverity } from '../severity.js';
 import type { Severity } from './types.js';
 import {
   fromRow,
@@ -35,12 +36,11 @@ export interface ReviewListQuery {
   readonly cursor?: string;
 }
 
-/** One page, newest first. */
-export interface ReviewPage {
-  readonly items: readonly ViolationRecord[];
-  /** Pass as `cursor` for the next page; `null` on the last page. */
-  readonly nextCursor: string | null;
-}
+/**
+ * One page of review items, newest first.
+ * @deprecated Use `Page<ViolationRecord>`; this alias goes in the next release.
+ */
+export type ReviewPage = Page<ViolationRecord>;
 
 /** Input of {@link ReviewQueue.resolve}. */
 export interface ReviewResolution {
@@ -57,7 +57,6 @@ export interface ViolationCount {
 }
 
 const STATUSES = new Set(['pending', 'resolved', 'not_required']);
-const SEVERITIES = new Set(['low', 'medium', 'high', 'critical']);
 
 /**
  * Review queue of stored violations (available when the monitor has a `db`).
@@ -74,7 +73,7 @@ export class ReviewQueue {
   ) {}
 
   /** Lists stored violations, newest first, with keyset pagination. */
-  async list(query: ReviewListQuery = {}): Promise<ReviewPage> {
+  async list(query: ReviewListQuery = {}): Promise<Page<ViolationRecord>> {
     const store = this.requireStore();
     const limit = query.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
@@ -90,7 +89,7 @@ export class ReviewQueue {
         },
       );
     }
-    if (query.severity !== undefined && !SEVERITIES.has(query.severity)) {
+    if (query.severity !== undefined && !isSeverity(query.severity)) {
       throw new ValidationError(
         `Expected \`severity\` to be low/medium/high/critical, got ${JSON.stringify(query.severity)}`,
         {
@@ -197,7 +196,7 @@ export class ReviewQueue {
         .groupBy('severity')
         .execute();
       const out: Record<Severity, number> = { low: 0, medium: 0, high: 0, critical: 0 };
-      for (const r of rows) if (SEVERITIES.has(r.severity)) out[r.severity as Severity] = Number(r.n);
+      for (const r of rows) if (isSeverity(r.severity)) out[r.severity as Severity] = Number(r.n);
       return out;
     } catch (error) {
       throw translateDbError(error, 'counting pending guardrail reviews');

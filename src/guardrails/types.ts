@@ -6,8 +6,9 @@
 /** Where in the request the text sits: the player's prompt (`input`) or the model's answer (`output`). */
 export type GuardrailStage = 'input' | 'output';
 
-/** How bad a violation is. `critical` always blocks and triggers fallback content. */
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
+import type { Severity } from '../severity.js';
+
+export type { Severity };
 
 /** What the policy does about a violation; the result's action is the strongest of its violations. */
 export type GuardrailAction = 'allow' | 'flag' | 'redact' | 'block';

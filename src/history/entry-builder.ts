@@ -1,9 +1,9 @@
 import { ValidationError } from '../errors.js';
 import { isUuid } from '../internal/ids.js';
+import { SEVERITY_RANK, type Severity } from '../severity.js';
 import { describe, fitUtf8, safeJson, stripNul } from './sanitize.js';
 import type { InferenceLogInput, InferenceStatus, LogRow } from './types.js';
 
-const SEVERITY_RANK: Readonly<Record<string, number>> = { low: 1, medium: 2, high: 3, critical: 4 };
 const MAX_ID_CHARS = 256;
 const MAX_INT = 2_147_483_647;
 
@@ -130,8 +130,8 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
   const status = input.status ?? 'ok';
   if (!isStatus(status)) fail('status', 'one of ok, error, fallback, blocked', status);
   const variant = input.variant ?? null;
-  if (variant !== null && variant !== 'stable' && variant !== 'candidate') {
-    fail('variant', 'stable or candidate', variant);
+  if (variant !== null && variant !== 'stable' && variant !== 'candidate' && variant !== 'shadow') {
+    fail('variant', 'stable, candidate or shadow', variant);
   }
   const latency = input.latencyMs ?? null;
   if (latency !== null && (typeof latency !== 'number' || !Number.isFinite(latency) || latency < 0)) {
@@ -161,7 +161,7 @@ export function buildRow(input: InferenceLogInput, id: string, now: number, s: B
       if (typeof v !== 'object' || v === null || typeof sev !== 'string') {
         fail('guardrails', 'violations with a string `severity`', v);
       }
-      const r = SEVERITY_RANK[sev] ?? 0;
+      const r = (SEVERITY_RANK[sev as Severity] ?? -1) + 1; // unknown strings rank below `low`
       if (maxSeverity === null || r > rank) {
         rank = r;
         maxSeverity = sev;

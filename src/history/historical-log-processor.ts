@@ -1,10 +1,10 @@
-import type { Database } from '../db/index.js';
+import { type Database, resolveDatabase } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
-import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { BatchWriter, type BatchWriterEvent } from '../internal/batch-writer.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { Page } from '../internal/cursor.js';
 import { FailureWindow } from '../internal/failure-window.js';
 import { uuidv7 } from '../internal/ids.js';
 import { Spool } from '../internal/spool.js';
@@ -28,7 +28,7 @@ import type {
   HistoryHealth,
   HistoryMetrics,
   InferenceLogInput,
-  LogPage,
+  InferenceLogRecord,
   LogQuery,
   LogRow,
   LogStatsResult,
@@ -298,7 +298,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   }
 
   /** Entries matching the filter, newest first, `limit` per page (keyset pagination via `cursor`). */
-  async query(q: LogQuery = {}): Promise<LogPage> {
+  async query(q: LogQuery = {}): Promise<Page<InferenceLogRecord>> {
     return queryLogs(await this.database(), q);
   }
 
@@ -439,7 +439,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private async resolveDatabase(): Promise<Database> {
     if (this.db) return this.db;
     if (!this.dbPromise) {
-      const pending = Promise.resolve(this.dbSource ?? getDefaultDatabase());
+      const pending = resolveDatabase(this.dbSource);
       this.dbPromise = pending;
       // A failed default-database attempt is retried by the next call (getDefaultDatabase does not cache failures).
       pending.then(

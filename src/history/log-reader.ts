@@ -2,7 +2,7 @@ import { type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
-import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
+import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import {
   requireDate,
   requireNumber,
@@ -16,10 +16,10 @@ import { statsFromRollups } from './rollup-stats.js';
 import { describe } from './sanitize.js';
 import {
   type ExportOptions,
+  type InferenceLogRecord,
   type InferenceStatus,
   type InferenceVariant,
   type LogFilter,
-  type LogPage,
   type LogQuery,
   type LogStats,
   type LogStatsResult,
@@ -68,7 +68,7 @@ export function validateFilter(f: unknown, extra: readonly string[] = []): LogFi
     if (src[key] !== undefined) out[key] = requireString(src[key], key, { max: 256 });
   }
   if (src.variant !== undefined)
-    out.variant = requireOneOf<InferenceVariant>(src.variant, 'variant', ['stable', 'candidate']);
+    out.variant = requireOneOf<InferenceVariant>(src.variant, 'variant', ['stable', 'candidate', 'shadow']);
   if (src.status !== undefined)
     out.status = requireOneOf<InferenceStatus>(src.status, 'status', ['ok', 'error', 'fallback', 'blocked']);
   if (src.from !== undefined) out.from = requireDate(src.from, 'from');
@@ -83,7 +83,7 @@ export function validateFilter(f: unknown, extra: readonly string[] = []): LogFi
 }
 
 /** Keyset pagination, newest first (UUIDv7 ids are time-ordered). @internal */
-export async function queryLogs(db: Database, q: LogQuery = {}): Promise<LogPage> {
+export async function queryLogs(db: Database, q: LogQuery = {}): Promise<Page<InferenceLogRecord>> {
   const filter = validateFilter(q, ['limit', 'cursor']);
   const limit =
     q.limit === undefined ? 100 : requireNumber(q.limit, 'limit', { min: 1, max: 1000, integer: true });

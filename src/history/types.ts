@@ -1,15 +1,16 @@
-import type { Severity } from '../guardrails/types.js';
+import type { Page } from '../internal/cursor.js';
 import type { HistogramSummary } from '../internal/histogram.js';
+import { SEVERITIES, type Severity } from '../severity.js';
 import type { HistoryStorageReport } from './storage.js';
 
 /** Outcome of one inference call. */
 export type InferenceStatus = 'ok' | 'error' | 'fallback' | 'blocked';
-/** Which side of a rollout served the call. */
-export type InferenceVariant = 'stable' | 'candidate';
-/** Guardrail severities ranked low → critical (others are stored but not ranked). */
-export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
-/** A guardrail severity. */
-export type { Severity };
+/**
+ * Which side of a rollout served the call; `shadow` is a shadow deployment's background call to the
+ * candidate (never shown to a player, not player traffic).
+ */
+export type InferenceVariant = 'stable' | 'candidate' | 'shadow';
+export { SEVERITIES, type Severity };
 
 /** One guardrail violation attached to a logged call (the guardrails module's shape is accepted as is). */
 export interface LoggedViolation {
@@ -133,12 +134,11 @@ export interface LogQuery extends LogFilter {
   cursor?: string;
 }
 
-/** One page of `query()`, newest first. */
-export interface LogPage {
-  items: InferenceLogRecord[];
-  /** Pass as `cursor` to the next `query()`; `null` on the last page. */
-  nextCursor: string | null;
-}
+/**
+ * One page of `query()`, newest first.
+ * @deprecated Use `Page<InferenceLogRecord>`; this alias goes in the next release.
+ */
+export type LogPage = Page<InferenceLogRecord>;
 
 /** Grouping of `stats()`. */
 export type StatsGroupBy = 'modelId' | 'useCase' | 'deploymentId' | 'variant' | 'status';

@@ -26,3 +26,14 @@ export function decodeIdCursor(cursor: unknown, field = 'cursor'): string {
   }
   return id.toLowerCase();
 }
+
+/**
+ * One page of a list method, newest first. Pass `nextCursor` as `cursor` to get the next page; it is
+ * `null` on the last page.
+ */
+export interface Page<T> {
+  /** The records of this page. */
+  readonly items: T[];
+  /** Pass as `cursor` for the next page; `null` on the last page. */
+  readonly nextCursor: string | null;
+}

@@ -1,19 +1,128 @@
 import { ValidationError } from '../errors.js';
 import { isUuid } from './ids.js';
 
-/** A short, safe description of a value for error messages (never the whole of a huge string). */
+/** Longest text an error message quotes from a caller's value. */
+export const MAX_DESCRIBED_CHARS = 60;
+
+/** The largest delay `setTimeout` accepts (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+function cap(text: string): string {
+  return text.length > MAX_DESCRIBED_CHARS ? `${text.slice(0, MAX_DESCRIBED_CHARS - 1)}…` : text;
+}
+
+/**
+ * A short, safe description of a value for an error message: never the whole of a huge input (capped
+ * at {@link MAX_DESCRIBED_CHARS}), objects shown as JSON-ish text rather than `[object Object]`.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') {
-    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+    return value.length > 40
+      ? `a string of ${value.length} characters starting ${JSON.stringify(value.slice(0, 20))}`
+      : JSON.stringify(value);
   }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${String(value)}`;
-  }
-  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `bigint ${cap(String(value))}n`;
+  if (typeof value === 'symbol') return cap(String(value));
   if (typeof value === 'function') return 'a function';
-  return typeof value === 'object' ? 'an object' : typeof value;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
+  if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (!isPlainObject(value)) return `an instance of ${cap(value.constructor?.name || 'an unknown class')}`;
+  try {
+    return `an object ${cap(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)))}`;
+  } catch {
+    return `an object with keys ${cap(Object.keys(value).join(', '))}`;
+  }
+}
+
+/** Throws unless `value` is a non-empty (not only white space) string. */
+export function nonEmptyString(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ValidationError(`Expected \`${field}\` to be a non-empty string, got ${describe(value)}`, {
+      field,
+    });
+  }
+}
+
+/** Throws unless `value` is an integer ≥ 1 (at most `max`). */
+export function positiveInt(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  return requireNumber(value, field, {
+    min: 1,
+    max,
+    integer: true,
+    expected: `a positive integer up to ${max}`,
+  });
+}
+
+/** Throws unless `value` is a number of milliseconds a timer can wait: > 0 (≥ 0 with `allowZero`) and ≤ {@link MAX_TIMER_MS}. */
+export function duration(value: unknown, field: string, rules: { allowZero?: boolean } = {}): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (rules.allowZero ? value >= 0 : value > 0) &&
+    value <= MAX_TIMER_MS;
+  if (!ok) {
+    throw new ValidationError(
+      `Expected \`${field}\` to be a ${rules.allowZero ? 'non-negative' : 'positive'} number of ms up to ${MAX_TIMER_MS}, got ${describe(value)}`,
+      { field },
+    );
+  }
+  return value as number;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The known name closest to `name` (case-insensitive edit distance ≤ a third of its length, at least 2), or null. */
+export function closest(name: string, known: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * Throws a `ValidationError` for the first key of `value` not in `known`, naming it and the closest known
+ * key ("Unknown option `fallbackEndpoint` in LLMClient options; did you mean `fallbackEndpoints`?").
+ */
+export function rejectUnknownKeys(value: object, known: Iterable<string>, where: string): void {
+  const allowed = known instanceof Set ? (known as Set<string>) : new Set(known);
+  for (const key of Object.keys(value)) {
+    if (allowed.has(key)) continue;
+    const shown = JSON.stringify(
+      key.length > MAX_DESCRIBED_CHARS ? `${key.slice(0, MAX_DESCRIBED_CHARS)}…` : key,
+    );
+    const hint = closest(key, allowed);
+    throw new ValidationError(
+      `Unknown key ${shown} in ${where}${hint ? `; did you mean \`${hint}\`?` : `; expected one of ${[...allowed].join(', ')}`}`,
+      { field: key.slice(0, MAX_DESCRIBED_CHARS) },
+    );
+  }
+}
+
+/** Throws unless `value` is a plain object (`{}`); names `what` it should be. */
+export function requireObject(value: unknown, what: string): asserts value is Record<string, unknown> {
+  if (!isPlainObject(value)) {
+    throw new ValidationError(`Expected ${what} to be an object, got ${describe(value)}`);
+  }
 }
 
 /** Throws unless `value` is a string matching the rules; returns it. */

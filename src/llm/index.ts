@@ -47,6 +47,7 @@ export type { RetryOptions } from './retry.js';
 export { countsAgainstBreaker, DEFAULT_RETRY_OPTIONS, isRetryableFailure } from './retry.js';
 export type { SecretResolver } from './secrets.js';
 export { processEnvSecrets } from './secrets.js';
+export type { ShadowOptions, ShadowStats } from './shadow-runner.js';
 export {
   HttpTransport,
   type HttpTransportOptions,

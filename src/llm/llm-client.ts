@@ -17,6 +17,7 @@ import {
 import { type LLMStream, openStream } from './llm-stream.js';
 import { type ProbeInput, type ProbeResult, runProbe } from './probe.js';
 import { RequestPath } from './request-path.js';
+import { type ShadowRunner, type ShadowStats, startShadowRunner } from './shadow-runner.js';
 import { HttpTransport } from './transport.js';
 import type { Model } from './types.js';
 
@@ -45,6 +46,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
   private readonly options: LLMClientOptions;
   private readonly requestTimeoutMs: number;
   private readonly outputGuardrails: boolean;
+  private readonly shadows: ShadowRunner;
   private closed = false;
 
   constructor(options: LLMClientOptions = {}) {
@@ -76,6 +78,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
       registryTimeoutMs: options.registryTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.registryTimeoutMs,
       requestTimeoutMs: this.requestTimeoutMs,
     });
+    this.shadows = startShadowRunner(this.caller, this.path, options, this.outputGuardrails);
   }
 
   /**
@@ -88,10 +91,13 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
     validateGenerateInput(input);
     this.path.count(false);
     const call = this.path.open(input, false);
+    let shadow: ReturnType<ShadowRunner['maybeStart']> = null;
     try {
       const guarded = await call.guardInput();
       if ('blocked' in guarded) return guarded.blocked;
       call.routeRequest();
+      // A shadow deployment's candidate gets the same prompt in the background; the player never waits for it.
+      shadow = this.shadows.maybeStart(guarded.input);
       const served = await call.serve(guarded.input, (p, req) => p.generate(req));
       const verdict = await call.guardOutput(served.value.text, served.target.model?.id);
       return await call.finish(served, {
@@ -103,6 +109,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
       call.fail(error);
       throw error;
     } finally {
+      shadow?.settle(call.outcome);
       call.dispose();
     }
   }
@@ -156,6 +163,11 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
     );
   }
 
+  /** Counters of shadow calls (background calls to a `shadow` deployment's candidate). */
+  shadowStats(): ShadowStats {
+    return { ...this.shadows.stats };
+  }
+
   /** Counters, latency summary and circuit states. */
   metrics(): LLMClientMetrics {
     return this.counters.snapshot(this.clock.now(), this.caller.circuits());
@@ -167,6 +179,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.shadows.close();
     await this.transport.close();
   }
 

@@ -6,6 +6,7 @@ import type { Provider } from './provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import type { RetryOptions } from './retry.js';
 import type { SecretResolver } from './secrets.js';
+import type { ShadowOptions } from './shadow-runner.js';
 import type {
   ChatMessage,
   GuardrailCheckResult,
@@ -51,6 +52,11 @@ export interface LLMClientOptions {
   attemptTimeoutMs?: number;
   /** Budget of a whole `generate()` (all retries and fallbacks) when the call gives no `timeoutMs`. @default 60_000 */
   requestTimeoutMs?: number;
+  /**
+   * Bounds of the background calls of a `shadow` deployment (the router samples which requests). @default
+   * `{ maxConcurrency: 16, timeoutMs: requestTimeoutMs }`
+   */
+  shadow?: ShadowOptions;
   /** A registry lookup slower than this counts as the registry being unavailable (served from `fallbackEndpoints`). @default 1_000 */
   registryTimeoutMs?: number;
   /** Reads API keys named by `apiKeyEnv`. @default processEnvSecrets (process.env at call time) */
@@ -236,6 +242,22 @@ export function validateClientOptions(options: LLMClientOptions): void {
   positiveNumber(options.attemptTimeoutMs, 'attemptTimeoutMs', true);
   positiveNumber(options.requestTimeoutMs, 'requestTimeoutMs', true);
   positiveNumber(options.registryTimeoutMs, 'registryTimeoutMs', true);
+  if (options.shadow !== undefined) {
+    const sh = options.shadow;
+    if (typeof sh !== 'object' || sh === null)
+      throw new ValidationError(`Expected \`shadow\` to be an object, got ${describe(sh)}`, {
+        field: 'shadow',
+      });
+    const max = sh.maxConcurrency;
+    if (max !== undefined && (!Number.isInteger(max) || max < 1))
+      throw new ValidationError(
+        `Expected \`shadow.maxConcurrency\` to be a positive integer, got ${describe(max)}`,
+        {
+          field: 'shadow.maxConcurrency',
+        },
+      );
+    positiveNumber(sh.timeoutMs, 'shadow.timeoutMs', true);
+  }
   for (const field of ['modelRegistryEnabled', 'inputGuardrails', 'outputGuardrails'] as const) {
     if (options[field] !== undefined && typeof options[field] !== 'boolean') {
       throw new ValidationError(`Expected \`${field}\` to be a boolean, got ${describe(options[field])}`, {

@@ -44,6 +44,7 @@ import type {
   LogProcessorLike,
   ModelRegistryLike,
   RouteDecision,
+  RouteOutcome,
   RouterLike,
   Usage,
 } from './types.js';
@@ -207,6 +208,8 @@ export class Call {
   readonly budgetMs: number;
   readonly deadline: Deadline;
   route: RouteDecision | null = null;
+  /** The outcome reported to the router (the routed arm's), once finished or failed; a shadow pair's stable side. */
+  outcome: Omit<RouteOutcome, 'deploymentId' | 'variant'> | null = null;
   private readonly d: PipelineDeps;
   private readonly span: Span;
   private readonly ctx: Context;
@@ -362,13 +365,14 @@ export class Call {
     const latencyMs = performance.now() - this.t0;
     const routedServed = route !== null && target.model === route.model;
     const violations = verdict?.violations ?? NO_VIOLATIONS;
-    this.path.recordOutcome(route, input.useCase, {
+    this.outcome = {
       ok: routedServed,
       latencyMs,
       violations: routedServed ? violations.length : 0,
       criticalViolations: routedServed ? violations.filter((v) => v.severity === 'critical').length : 0,
       fallback: !routedServed || replaced,
-    });
+    };
+    this.path.recordOutcome(route, input.useCase, this.outcome);
     const routedFailed = failures.some((f) => f.from === 'routed');
     const guardrails = verdict ? { action: verdict.action, violations } : null;
     const logId = await this.path.log(
@@ -427,13 +431,8 @@ export class Call {
     const code = error instanceof ModelManagementError ? error.code : 'ABORTED';
     const message = error instanceof Error ? error.message : String(error);
     if (route && error instanceof ProviderError) {
-      this.path.recordOutcome(route, input.useCase, {
-        ok: false,
-        latencyMs,
-        violations: 0,
-        criticalViolations: 0,
-        fallback: false,
-      });
+      this.outcome = { ok: false, latencyMs, violations: 0, criticalViolations: 0, fallback: false };
+      this.path.recordOutcome(route, input.useCase, this.outcome);
     }
     if (!(error instanceof ValidationError)) {
       void this.path.log(

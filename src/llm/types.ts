@@ -4,9 +4,10 @@
  * client calls, so fakes are trivial and the real parts satisfy them structurally.
  * @module
  */
-import type { Variant } from '../deployment/judge.js';
-import type { InferenceStatus } from '../history/types.js';
-import type { Model as RegistryModel } from '../registry/types.js';
+import type { Variant } from '../deployment/index.js';
+import type { InferenceStatus } from '../history/index.js';
+import type { Model as RegistryModel } from '../registry/index.js';
+import type { Severity } from '../severity.js';
 
 export type { InferenceStatus, Variant };
 
@@ -81,14 +82,28 @@ export interface RouterLike {
    * all-at-once switch the registry's current model is the candidate itself.
    */
   activeDeployment?(useCase: string): ActiveDeploymentLike | null | undefined;
+  /**
+   * Whether this request is also sent, in the background, to a `shadow` deployment's candidate
+   * (optional; the `TrafficRouter` has it).
+   */
+  shadowTarget?(useCase: string): { readonly deploymentId: string; readonly model: Model } | null;
+  /** Records the outcomes of both models on one shadowed prompt (optional; the `TrafficRouter` has it). */
+  recordShadowPair?(pair: {
+    deploymentId: string;
+    stable: Omit<RouteOutcome, 'deploymentId' | 'variant'>;
+    candidate: Omit<RouteOutcome, 'deploymentId' | 'variant'>;
+  }): void;
 }
 
-/** Severity of a guardrail violation. */
-export type ViolationSeverity = 'low' | 'medium' | 'high' | 'critical';
+/**
+ * Severity of a guardrail violation.
+ * @deprecated Use {@link Severity} (one scale for every part); this alias goes in the next release.
+ */
+export type ViolationSeverity = Severity;
 
 /** One guardrail violation. */
 export interface GuardrailViolation {
-  severity: ViolationSeverity;
+  severity: Severity;
   category: string;
   checkId: string;
   /** The offending text, PII and secrets replaced (the `GuardrailsMonitor` gives it). */
@@ -170,7 +185,8 @@ export interface InferenceLogEntry {
   status: InferenceStatus;
   error: string | null;
   deploymentId: string | null;
-  variant: Variant | null;
+  /** `'shadow'` for a shadow deployment's background call (not player traffic). */
+  variant: Variant | 'shadow' | null;
   playerId: string | null;
   sessionId: string | null;
   conversationId: string | null;

@@ -1,6 +1,6 @@
 import { ProviderError, ValidationError } from '../errors.js';
 import { bucketOf } from '../internal/hashing.js';
-import type { GuardrailsLike, GuardrailViolation } from '../llm/types.js';
+import type { GuardrailsLike, GuardrailViolation } from '../llm/index.js';
 import { validateNarrativeRequest } from './narrative-input.js';
 import { DEFAULT_NARRATIVE_TEMPLATES, DEFAULT_NARRATIVE_USE_CASES, mergeFallbacks } from './templates.js';
 import type {

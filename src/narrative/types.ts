@@ -2,8 +2,7 @@
  * Public types of the narrative generator.
  * @module
  */
-import type { LLMClient } from '../llm/llm-client.js';
-import type { GuardrailsLike, GuardrailViolation } from '../llm/types.js';
+import type { GuardrailsLike, GuardrailViolation, LLMClient } from '../llm/index.js';
 
 /** What is generated. */
 export type NarrativeKind = 'dialogue' | 'narration' | 'quest_text';

@@ -4,12 +4,11 @@
  */
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { DeploymentManager } from '../deployment/deployment-manager.js';
-import { ACTIVE_DEPLOYMENT_STATUSES } from '../deployment/types.js';
-import type { GuardrailsMonitor } from '../guardrails/guardrails-monitor.js';
-import type { HistoricalLogProcessor } from '../history/historical-log-processor.js';
-import type { HistoryHealth } from '../history/types.js';
-import type { ModelRegistry } from '../registry/model-registry.js';
+import type { DeploymentManager } from '../deployment/index.js';
+import { ACTIVE_DEPLOYMENT_STATUSES } from '../deployment/index.js';
+import type { GuardrailsMonitor } from '../guardrails/index.js';
+import type { HistoricalLogProcessor, HistoryHealth } from '../history/index.js';
+import type { ModelRegistry } from '../registry/index.js';
 
 /** Health of one part. */
 export interface PartHealth {

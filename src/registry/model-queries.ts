@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
-import { decodeIdCursor, encodeIdCursor } from '../internal/cursor.js';
+import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import { describe, isPlainObject, optionalString, requireNumber } from '../internal/validate.js';
 import { type RegistryDb, toHistoryEntry, toModel } from './model-store.js';
-import type { ListModelsQuery, ModelPage, StatusHistoryEntry } from './types.js';
+import type { ListModelsQuery, Model, StatusHistoryEntry } from './types.js';
 import { ID_RULES, requireStatus, requireUseCase, TAG_PATTERN } from './validation.js';
 
 /** Page size of `listModels` when none is given. */
@@ -17,7 +17,7 @@ export async function listModels(
   db: RegistryDb,
   query: ListModelsQuery,
   providers: readonly string[],
-): Promise<ModelPage> {
+): Promise<Page<Model>> {
   if (!isPlainObject(query)) {
     throw new ValidationError(`Expected the list query to be an object, got ${describe(query)}`);
   }

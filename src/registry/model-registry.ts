@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import type { Database } from '../db/database.js';
+import { type Database, resolveDatabase } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
-import { getDefaultDatabase } from '../default-database.js';
 import { ClosedError, NotFoundError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { Page } from '../internal/cursor.js';
 import { Histogram } from '../internal/histogram.js';
 import { KeyedMutex } from '../internal/keyed-mutex.js';
 import {
@@ -28,7 +28,6 @@ import type {
   JsonObject,
   ListModelsQuery,
   Model,
-  ModelPage,
   ModelStatus,
   RegisterModelInput,
   RegistrySnapshot,
@@ -84,7 +83,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
     );
     this.providers = [...(options.providers ?? DEFAULT_PROVIDERS), ...(options.extraProviders ?? [])];
     this.actor = requireString(options.actor ?? DEFAULT_REGISTRY_OPTIONS.actor, 'actor', ID_RULES.actor);
-    this.opened = Promise.resolve(options.db ?? getDefaultDatabase()).then((db) => {
+    this.opened = resolveDatabase(options.db).then((db) => {
       const cache = new RegistryCache(db, this.clock, pollIntervalMs, alertMs, {
         changed: (useCase, version) => this.emitSafely('registry:changed', { useCase, version }),
         unavailable: (since, error) =>
@@ -203,7 +202,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
   }
 
   /** Models matching the filters, newest first, with keyset pagination. */
-  async listModels(query: ListModelsQuery = {}): Promise<ModelPage> {
+  async listModels(query: ListModelsQuery = {}): Promise<Page<Model>> {
     const { db } = await this.open();
     return listModels(db.kysely.withTables<RegistryTables>(), query, this.providers);
   }

@@ -1,3 +1,5 @@
+import type { Page } from '../internal/cursor.js';
+
 /** Lifecycle status of a model version. */
 export type ModelStatus = 'candidate' | 'current' | 'standby' | 'deprecated' | 'retired' | 'failed';
 
@@ -92,12 +94,11 @@ export interface ListModelsQuery {
   cursor?: string;
 }
 
-/** A page of models, newest first. */
-export interface ModelPage {
-  readonly items: Model[];
-  /** Pass as `cursor` for the next page; `null` on the last page. */
-  readonly nextCursor: string | null;
-}
+/**
+ * A page of models, newest first.
+ * @deprecated Use `Page<Model>`; this alias goes in the next release.
+ */
+export type ModelPage = Page<Model>;
 
 /** The registry's in-memory view, read synchronously by the traffic router. */
 export interface RegistrySnapshot {

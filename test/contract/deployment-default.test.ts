@@ -9,8 +9,14 @@ import { registerNpc } from '../helpers/models.js';
 // registry's and history's default tests). Here it is a pg-mem database, so this file does not pay for a
 // PGlite start: what is tested is that zero-argument managers use getDefaultDatabase() and share it.
 const defaultDb = vi.hoisted(() => ({ db: null as Promise<Database> | null, calls: 0 }));
-vi.mock('../../src/default-database.js', () => ({
+vi.mock('../../src/db/default-database.js', () => ({
   getDefaultDatabase: () => {
+    defaultDb.calls++;
+    defaultDb.db ??= openTestDatabase('pg-mem');
+    return defaultDb.db;
+  },
+  resolveDatabase: (db: Database | Promise<Database> | undefined) => {
+    if (db !== undefined) return Promise.resolve(db);
     defaultDb.calls++;
     defaultDb.db ??= openTestDatabase('pg-mem');
     return defaultDb.db;

@@ -29,7 +29,7 @@ const badRegistrations: Array<[string, unknown, RegExp]> = [
     { ...good, modelName: undefined },
     /Expected `modelName` to be a name .* got undefined/,
   ],
-  ['modelName a number', { ...good, modelName: 42 }, /`modelName`.*got number 42/],
+  ['modelName a number', { ...good, modelName: 42 }, /`modelName`.*got 42/],
   ['modelName empty', { ...good, modelName: '' }, /`modelName`.*got ""/],
   [
     'modelName 10 KB',
@@ -160,7 +160,7 @@ describe.each(testBackends())('ModelRegistry bad input on %s', (backend) => {
     [
       'bad list limit',
       () => registry.listModels({ limit: 0 }),
-      /`limit` to be an integer from 1 to 500, got number 0/,
+      /`limit` to be an integer from 1 to 500, got 0/,
     ],
     ['bad list status', () => registry.listModels({ status: 'gone' as never }), /`status` to be one of/],
     ['bad tags on setTags', () => registry.setTags(stored.id, [''] as string[]), /`tags\[0\]`/],

@@ -1,11 +1,11 @@
 /**
  * The documented default database shared by zero-argument constructors (`new ModelRegistry()`), built
  * once from the environment: PostgreSQL when `DATABASE_URL`/`POSTGRES_*` are set, else the embedded
- * PGlite with a one-time warning.
+ * PGlite with a one-time warning. Parts never call it directly: they go through {@link resolveDatabase}.
  * @module
  */
-import { configFromEnv } from './config.js';
-import { createDatabase, type Database } from './db/database.js';
+import { createDatabase, type Database } from './database.js';
+import { environmentDatabase, warnEmbeddedDefault } from './database-env.js';
 
 let shared: Promise<Database> | null = null;
 
@@ -19,15 +19,9 @@ let shared: Promise<Database> | null = null;
 export function getDefaultDatabase(): Promise<Database> {
   if (!shared) {
     const attempt = (async () => {
-      const config = configFromEnv();
-      if (config.database) return createDatabase(config.database);
-      process.emitWarning(
-        `No DATABASE_URL or POSTGRES_HOST set: model-management-sdk uses the embedded PGlite database ${
-          config.embeddedDataDir ? `in ${config.embeddedDataDir}` : 'in memory (nothing persists)'
-        }. Set POSTGRES_HOST/PORT/DB/USER/PASSWORD for production.`,
-        { code: 'MMS_EMBEDDED_DEFAULT' },
-      );
-      return createDatabase({ embedded: config.embeddedDataDir ? { dataDir: config.embeddedDataDir } : {} });
+      const { options, embedded } = environmentDatabase();
+      if (embedded) warnEmbeddedDefault(options.embedded?.dataDir);
+      return createDatabase(options);
     })();
     shared = attempt;
     // A failed attempt is not cached: the next caller tries again.
@@ -36,6 +30,15 @@ export function getDefaultDatabase(): Promise<Database> {
     });
   }
   return shared;
+}
+
+/**
+ * The database a part runs on: the injected one, else the shared default. The one place a part's
+ * `db` option is resolved, so zero-argument constructors (`new ModelRegistry()`) keep working.
+ * @internal
+ */
+export function resolveDatabase(db: Database | PromiseLike<Database> | undefined): Promise<Database> {
+  return db === undefined ? getDefaultDatabase() : Promise.resolve(db);
 }
 
 /**
