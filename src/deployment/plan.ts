@@ -16,7 +16,7 @@ import { DEPLOYMENT_STRATEGIES, type DeploymentPlan, type DeploymentStrategy } f
  * Default rollout plan: canary 5 → 25 → 50 → 100, each step ≥ 2 min and ≥ 500 candidate requests
  * (a step still short of them after 30 min holds and says so); 10 % of players stay on the previous
  * model while a switched candidate is analysed. A plan that sets `stepMinDurationMs` but not
- * `stepMaxDurationMs` gets the larger of 30 min and twice its minimum (see {@link resolvePlan}).
+ * `stepMaxDurationMs` gets the larger of 30 min and twice its minimum.
  */
 export const DEFAULT_PLAN: Readonly<DeploymentPlan> = Object.freeze({
   steps: [5, 25, 50, 100],
