@@ -72,7 +72,9 @@ export function missingPaths(markdown: string, root = ROOT): ReadmeProblem[] {
       if (!looksLikeRepoPath(path)) continue;
       const normalised = path.replace(/^\.\//, '').replace(/\/$/, '');
       if (GENERATED.some((g) => normalised === g || normalised.startsWith(`${g}/`))) continue;
-      if (!existsSync(resolve(root, normalised))) {
+      // A path leading out of the repository is broken for every other reader, even if it exists here.
+      const target = resolve(root, normalised);
+      if (relative(root, target).startsWith('..') || !existsSync(target)) {
         problems.push({ line: i + 1, message: `names \`${raw}\`, which is not in the repository` });
       }
     }

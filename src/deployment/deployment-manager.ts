@@ -133,7 +133,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     checkId(input.newModelId, 'model', 'newModelId');
     const strategy = input.strategy ?? this.options.defaultStrategy ?? DEFAULT_STRATEGY;
     assertStrategy(strategy);
-    const plan = resolvePlan(input.plan, resolvePlan(this.options.plan));
+    const plan = resolvePlan(input.plan, this.options.plan);
     const analysis = resolveAnalysis({ ...this.options.analysis, ...input.analysis });
     if (input.actor !== undefined) nonEmptyString(input.actor, 'actor');
     const { store, writer } = await this.opened;

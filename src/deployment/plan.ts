@@ -16,7 +16,8 @@ import { DEPLOYMENT_STRATEGIES, type DeploymentPlan, type DeploymentStrategy } f
 /**
  * Default rollout plan: canary 5 → 25 → 50 → 100, each step ≥ 2 min and ≥ 500 candidate requests
  * (a step still short of them after 30 min holds and says so); 10 % of players stay on the previous
- * model while a switched candidate is analysed.
+ * model while a switched candidate is analysed. A plan that sets `stepMinDurationMs` but not
+ * `stepMaxDurationMs` gets the larger of 30 min and twice its minimum.
  */
 export const DEFAULT_PLAN: Readonly<DeploymentPlan> = Object.freeze({
   steps: [5, 25, 50, 100],
@@ -58,22 +59,29 @@ export function assertStrategy(value: unknown, field = 'strategy'): asserts valu
   }
 }
 
-/** Merges a plan input over the defaults and validates it. */
+/**
+ * Merges a plan input over `defaults` (the manager's `plan` option, validated when the manager is
+ * built) over {@link DEFAULT_PLAN} and validates it. `stepMaxDurationMs` given by neither is derived, never below the minimum: the larger of
+ * the default (30 min) and twice `stepMinDurationMs`. Only an explicit value is checked against the
+ * minimum.
+ */
 export function resolvePlan(
   input: DeploymentPlanInput | undefined,
-  base: DeploymentPlan = DEFAULT_PLAN,
+  defaults?: DeploymentPlanInput,
 ): DeploymentPlan {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     throw new ValidationError(`Expected \`plan\` to be an object, got ${describe(input)}`, { field: 'plan' });
   }
+  const steps = input?.steps ?? defaults?.steps ?? DEFAULT_PLAN.steps;
   const plan: DeploymentPlan = {
-    ...base,
+    ...DEFAULT_PLAN,
+    ...stripUndefined(defaults ?? {}),
     ...stripUndefined(input ?? {}),
-    steps: [...(input?.steps ?? base.steps)],
+    steps: Array.isArray(steps) ? [...steps] : [],
   };
-  if (!Array.isArray(input?.steps ?? base.steps) || plan.steps.length === 0) {
+  if (plan.steps.length === 0) {
     throw new ValidationError(
-      `Expected \`plan.steps\` to be a non-empty array of weights, got ${describe(input?.steps)}`,
+      `Expected \`plan.steps\` to be a non-empty array of weights, got ${describe(steps)}`,
       {
         field: 'plan.steps',
       },
@@ -105,11 +113,14 @@ export function resolvePlan(
       { field: 'plan.holdbackPercent' },
     );
   }
-  if (plan.stepMaxDurationMs !== undefined) {
-    nonNegative(plan.stepMaxDurationMs, 'plan.stepMaxDurationMs');
-    if (plan.stepMaxDurationMs < plan.stepMinDurationMs) {
+  const explicitMax = input?.stepMaxDurationMs ?? defaults?.stepMaxDurationMs;
+  if (explicitMax === undefined) {
+    plan.stepMaxDurationMs = Math.max(DEFAULT_PLAN.stepMaxDurationMs ?? 0, 2 * plan.stepMinDurationMs);
+  } else {
+    nonNegative(explicitMax, 'plan.stepMaxDurationMs');
+    if (explicitMax < plan.stepMinDurationMs) {
       throw new ValidationError(
-        `Expected \`plan.stepMaxDurationMs\` to be at least \`plan.stepMinDurationMs\` (${plan.stepMinDurationMs}), got ${describe(plan.stepMaxDurationMs)}`,
+        `Expected \`plan.stepMaxDurationMs\` to be at least \`plan.stepMinDurationMs\` (${plan.stepMinDurationMs}), got ${describe(explicitMax)}`,
         { field: 'plan.stepMaxDurationMs' },
       );
     }

@@ -92,7 +92,8 @@ export interface DeploymentPlan {
   holdbackPercent?: number;
   /**
    * Longest a canary step waits for `stepMinSamples`; then `onLowTraffic` applies (and
-   * `deployment:low_traffic` is emitted). @default 1_800_000 (30 min)
+   * `deployment:low_traffic` is emitted). At least `stepMinDurationMs` when given.
+   * @default the larger of 1_800_000 (30 min) and twice `stepMinDurationMs`
    */
   stepMaxDurationMs?: number;
   /** What a step that reached `stepMaxDurationMs` without its minimum samples does. @default 'hold' */

@@ -90,12 +90,13 @@ describe.each(backends)('registry refuses credentials in what it stores (%s)', (
   );
 
   it('item 7: ordinary query parameters are accepted', async () => {
+    // An Ollama base URL (a gateway prefix): a path such as /generate is refused by the endpoint convention.
     const m = await registry.registerModel({
       ...base(++n),
-      configuration: { endpoint: 'http://localhost:8001/generate?model=llama3&keep_alive=5m' },
+      configuration: { endpoint: 'https://llm-gateway.example/ollama?tenant=npc-team&region=eu-west' },
     });
     expect(m.configuration).toMatchObject({
-      endpoint: 'http://localhost:8001/generate?model=llama3&keep_alive=5m',
+      endpoint: 'https://llm-gateway.example/ollama?tenant=npc-team&region=eu-west',
     });
   });
 

@@ -74,11 +74,17 @@ describe.skipIf(!TEST_DATABASE_URL)('two replicas on PostgreSQL', () => {
     const m = await models('rb');
     const d = await a.manager.startDeployment({ useCase: 'rb', newModelId: m.c1, strategy: 'all_at_once' });
     await a.manager.tick();
-    await waitFor(() => b.manager.router.route('rb', { stickyKey: 'p1' }).model.id === m.c1, 3000);
+    // A player the switched rollout sends to the candidate (the plan's 10 % holdback stays on stable).
+    const onCandidate = (r: Replica, player: string) =>
+      r.manager.router.route('rb', { stickyKey: player }).model.id === m.c1;
+    const players = Array.from({ length: 50 }, (_, i) => `p${i + 1}`);
+    await waitFor(() => players.some((p) => onCandidate(a, p)), 3000);
+    const player = players.find((p) => onCandidate(a, p))!;
+    await waitFor(() => onCandidate(b, player), 3000);
     const t0 = performance.now();
     await a.manager.rollbacks.rollback('rb', { reason: 'test', actor: 'oncall' });
     const decided = performance.now();
-    await waitFor(() => b.manager.router.route('rb', { stickyKey: 'p1' }).model.id === m.stable, 1000);
+    await waitFor(() => b.manager.router.route('rb', { stickyKey: player }).model.id === m.stable, 1000);
     const seen = performance.now();
     expect(seen - t0).toBeLessThan(1000);
     expect((await b.manager.getDeployment(d.id)).status).toBe('rolled_back');

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkReadme, extractBlocks, missingPaths } from '../../scripts/readme-check.js';
 
@@ -20,6 +21,11 @@ describe('README checker (scripts/readme-check.ts)', () => {
     expect(missingPaths(md).map((p) => p.message)).toEqual([
       'names `examples/missing.ts`, which is not in the repository',
       'names `../shared/DESIGN.md`, which is not in the repository',
+    ]);
+    // A path out of the repository is refused even where it happens to exist (a checkout's parent).
+    const examples = fileURLToPath(new URL('../../examples', import.meta.url));
+    expect(missingPaths('[readme](../README.md), `demo.ts`', examples).map((p) => p.message)).toEqual([
+      'names `../README.md`, which is not in the repository',
     ]);
   });
 

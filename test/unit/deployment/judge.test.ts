@@ -296,6 +296,28 @@ describe('plans and the state machine', () => {
     });
   });
 
+  it('derives the default stepMaxDurationMs from stepMinDurationMs; only an explicit one is checked', () => {
+    // A plan that only raises the minimum stays valid: the default maximum is never below it.
+    expect(resolvePlan({ stepMinDurationMs: 3_600_000 }).stepMaxDurationMs).toBe(7_200_000);
+    expect(resolvePlan({ stepMinDurationMs: 60_000 }).stepMaxDurationMs).toBe(1_800_000);
+    // The manager's plan option counts as explicit, for its minimum as for its maximum.
+    expect(resolvePlan({}, { stepMinDurationMs: 3_600_000 }).stepMaxDurationMs).toBe(7_200_000);
+    expect(resolvePlan({ stepMinDurationMs: 3_600_000 }, { stepMinDurationMs: 60_000 })).toMatchObject({
+      stepMinDurationMs: 3_600_000,
+      stepMaxDurationMs: 7_200_000,
+    });
+    expect(resolvePlan({ stepMinDurationMs: 3_600_000, stepMaxDurationMs: 3_600_000 })).toMatchObject({
+      stepMaxDurationMs: 3_600_000,
+    });
+    expect(() => resolvePlan({ stepMinDurationMs: 3_600_000, stepMaxDurationMs: 1_800_000 })).toThrow(
+      /plan.stepMaxDurationMs.*at least.*\(3600000\), got 1800000/,
+    );
+    expect(() => resolvePlan({ stepMinDurationMs: 3_600_000 }, { stepMaxDurationMs: 1_800_000 })).toThrow(
+      /plan.stepMaxDurationMs.*at least/,
+    );
+    expect(() => resolvePlan({ stepMaxDurationMs: -1 })).toThrow(/plan.stepMaxDurationMs.*non-negative/);
+  });
+
   it('allows only legal transitions', () => {
     expect(canTransition('pending', 'validating')).toBe(true);
     expect(canTransition('progressing', 'paused')).toBe(true);

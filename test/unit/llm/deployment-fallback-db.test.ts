@@ -67,9 +67,18 @@ describe('LLMClient during an all-at-once rollout (real DeploymentManager on pg-
     expect(await manager.getDeployment(d.id)).toMatchObject({ status: 'progressing', weight: 100 });
     expect((await registry.getCurrentModel(U))!.id).toBe(candidateId);
     expect((await registry.getModel(previousId)).status).toBe('standby');
-    expect(manager.router.route(U, { stickyKey: 'p1' })).toMatchObject({ variant: 'candidate' });
+    // The plan's default holdback keeps 10 % of players on the previous model during the analysis:
+    // those are served by it directly; the others are routed to the candidate and fall back.
+    const routedTo = (player: string) => manager.router.route(U, { stickyKey: player }).variant;
+    const players = Array.from({ length: 200 }, (_, i) => `p${i + 1}`);
+    const heldBack = players.filter((p) => routedTo(p) === 'stable').length;
+    expect(heldBack).toBeGreaterThan(0);
+    expect(heldBack).toBeLessThan(players.length / 4);
+    const player = players.find((p) => routedTo(p) === 'candidate')!;
+    const heldBackPlayer = players.find((p) => routedTo(p) === 'stable')!;
 
-    const first = await llm.generate({ useCase: U, prompt: 'hello', stickyKey: 'p1' });
+    const routed: string[] = [routedTo(player)];
+    const first = await llm.generate({ useCase: U, prompt: 'hello', stickyKey: player });
     expect(first).toMatchObject({
       source: 'model',
       modelId: previousId,
@@ -77,10 +86,19 @@ describe('LLMClient during an all-at-once rollout (real DeploymentManager on pg-
       deploymentId: d.id,
       text: 'Previous model speaking.',
     });
+    routed.push(routedTo(heldBackPlayer));
+    const held = await llm.generate({ useCase: U, prompt: 'hello', stickyKey: heldBackPlayer });
+    expect(held).toMatchObject({
+      source: 'model',
+      modelId: previousId,
+      variant: 'stable',
+      deploymentId: d.id,
+    });
 
     let served = 1;
     for (let tick = 0; tick < 20 && (await manager.getDeployment(d.id)).status === 'progressing'; tick++) {
       for (let i = 0; i < 20; i++) {
+        routed.push(routedTo(`p${served}`));
         const r = await llm.generate({ useCase: U, prompt: `hello ${served}`, stickyKey: `p${served}` });
         expect(r).toMatchObject({ modelId: previousId, variant: 'stable', source: 'model' });
         served++;
@@ -88,6 +106,7 @@ describe('LLMClient during an all-at-once rollout (real DeploymentManager on pg-
       clock.advance(5_000);
       await manager.tick();
     }
+    const candidateRouted = routed.filter((v) => v === 'candidate').length;
     // No player saw an error; the rollout was judged on the candidate's real behaviour.
     expect(llm.metrics().failed).toBe(0);
     const end = await manager.getDeployment(d.id);
@@ -97,10 +116,14 @@ describe('LLMClient during an all-at-once rollout (real DeploymentManager on pg-
     const errorRate = verdict.metrics.find((m) => m.metric === 'errorRate')!;
     expect(errorRate.candidate).toBe(1);
     expect(errorRate.candidateSamples).toBeGreaterThan(0);
-    expect(errorRate.candidateSamples).toBeLessThanOrEqual(served);
+    expect(errorRate.candidateSamples).toBeLessThanOrEqual(candidateRouted);
     const [rb] = await manager.rollbacks.listRollbacks({ deploymentId: d.id });
     expect(rb).toMatchObject({ trigger: 'automatic', from: candidateId, to: previousId });
-    expect(logs.every((l) => l.status === 'fallback' && l.modelId === previousId)).toBe(true);
+    // One log per request, all answered by the previous model: a fallback where the player was routed
+    // to the candidate, a normal answer where the holdback routed them to the previous model.
+    expect(logs.map((l) => [l.modelId, l.variant, l.status])).toEqual(
+      routed.map((v) => [previousId, 'stable', v === 'candidate' ? 'fallback' : 'ok']),
+    );
 
     // Rolled back: the previous model is current and routed directly.
     await manager.router.refresh();
