@@ -16,9 +16,9 @@ import {
   type CoordinationResult,
   createModelManagement,
   formatTimeline,
-  ManualClock,
   type NarrativeRequest,
 } from '../src/index.js';
+import { ManualClock } from '../src/testing.js';
 import { FAST_PLAN, POLL_MS, playerTrafficOnEachWait, registerSimulated, section } from './support.js';
 
 const USE_CASES = ['foundation_layer', 'interaction_layer', 'customization_layer'] as const;

@@ -4,7 +4,8 @@
  *
  *   npx tsx examples/health-checks.ts
  */
-import { createModelManagement, uuidv7 } from '../src/index.js';
+import { randomUUID } from 'node:crypto';
+import { createModelManagement } from '../src/index.js';
 
 const mm = await createModelManagement({ db: { embedded: {} } });
 try {
@@ -25,7 +26,7 @@ try {
   // Historical Logging health: a test write. logInference() resolves at once with the entry's id
   // (it never waits for the database); flush() waits until it is stored.
   const logId = await mm.logProcessor.logInference({
-    modelId: uuidv7(),
+    modelId: randomUUID(),
     useCase: 'health_check',
     prompt: 'Health check',
     context: {},

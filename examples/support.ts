@@ -6,10 +6,10 @@ import {
   type CoordinationResult,
   createModelManagement,
   formatTimeline,
-  ManualClock,
   type ModelManagement,
   type ModelManagementOptions,
 } from '../src/index.js';
+import { ManualClock } from '../src/testing.js';
 
 /** Prints a section header. */
 export function section(title: string): void {

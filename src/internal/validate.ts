@@ -48,12 +48,8 @@ export function nonEmptyString(value: unknown, field: string): asserts value is 
 
 /** Throws unless `value` is an integer ≥ 1 (at most `max`). */
 export function positiveInt(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
-  return requireNumber(value, field, {
-    min: 1,
-    max,
-    integer: true,
-    expected: `a positive integer up to ${max}`,
-  });
+  const expected = max < Number.MAX_SAFE_INTEGER ? `a positive integer ≤ ${max}` : 'a positive integer';
+  return requireNumber(value, field, { min: 1, max, integer: true, expected });
 }
 
 /** Throws unless `value` is a number of milliseconds a timer can wait: > 0 (≥ 0 with `allowZero`) and ≤ {@link MAX_TIMER_MS}. */
@@ -119,7 +115,7 @@ export function rejectUnknownKeys(value: object, known: Iterable<string>, where:
 }
 
 /** Throws unless `value` is a plain object (`{}`); names `what` it should be. */
-export function requireObject(value: unknown, what: string): asserts value is Record<string, unknown> {
+export function requireObject(value: unknown, what: string): asserts value is object {
   if (!isPlainObject(value)) {
     throw new ValidationError(`Expected ${what} to be an object, got ${describe(value)}`);
   }
