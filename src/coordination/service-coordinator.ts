@@ -1,5 +1,5 @@
 import type { Deployment, Rollback } from '../deployment/index.js';
-import { ConflictError } from '../errors.js';
+import { ClosedError, ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { describe } from '../internal/validate.js';
@@ -44,9 +44,12 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
   private readonly clock: Clock;
   private readonly probe: SmokeProbe | undefined;
 
+  private closed = false;
+  private readonly running = new Set<Promise<unknown>>();
+
   constructor(options: ServiceCoordinatorOptions) {
     super();
-    validateCoordinatorOptions(options);
+    options = validateCoordinatorOptions(options);
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.o = { ...DEFAULT_SERVICE_COORDINATOR_OPTIONS, ...(defined as unknown as ServiceCoordinatorOptions) };
     this.dm = options.deploymentManager;
@@ -68,7 +71,34 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
    * `currentModelId` is no longer current or the use case already has an active deployment; every
    * other outcome is a result (`succeeded`, `rolled_back`, `failed`) with its reason and timeline.
    */
-  async coordinateModelDeployment(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
+  coordinateModelDeployment(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
+    if (this.closed) return Promise.reject(new ClosedError('ServiceCoordinator is closed'));
+    const run = this.coordinate(input);
+    this.running.add(run);
+    const forget = () => this.running.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  /**
+   * Refuses new coordinations and waits for the running ones to reach their result (each ends with a
+   * deployment outcome; nothing is left half-written). Idempotent.
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => void coordinator.close());
+   * ```
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Same as {@link ServiceCoordinator.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async coordinate(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
     validateCoordinateInput(input);
     const { useCase, newModelId, currentModelId } = input;
     const actor = input.actor ?? this.o.actor;

@@ -91,6 +91,8 @@ export interface ServiceCoordinatorOptions {
   /** Rollbacks (refused shifts after traffic moved). @default deploymentManager.rollbacks */
   rollbackManager?: CoordinatorRollbackManager;
   /** Registry for the current-model check before anything is written and for the smoke suite. */
+  modelRegistry?: CoordinatorRegistry;
+  /** @deprecated Renamed `modelRegistry` (the host guide's name); this alias goes in the next release. */
   registry?: CoordinatorRegistry;
   /** Host service hooks. @default {} */
   hooks?: ServiceHooks;
@@ -107,6 +109,8 @@ export interface ServiceCoordinatorOptions {
   /** Budget of each smoke call, every attempt included. @default 10_000 */
   smokeTimeoutMs?: number;
   /** Checks smoke answers with these guardrails instead of the llmClient's own (a blocked answer fails its case). @default the llmClient's output guardrails */
+  guardrailsMonitor?: GuardrailsLike;
+  /** @deprecated Renamed `guardrailsMonitor` (the host guide's name); this alias goes in the next release. */
   guardrails?: GuardrailsLike;
   /** Host validator run after the smoke suite; `false` fails the coordination before traffic. */
   validate?: CoordinatorValidate;

@@ -302,10 +302,6 @@ export class BuiltinChecks {
 
 const STARS = Array.from({ length: 17 }, (_, i) => '*'.repeat(i));
 
-/** The replacement of a listed term spanning `length` original characters. */
-export function starsFor(length: number): string {
-  return STARS[Math.min(length, 16)]!;
-}
 function messageOf(d: TermData): string {
   return d.checkId === 'character_break'
     ? `NPC output breaks character (${d.ruleId})`

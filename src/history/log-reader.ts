@@ -4,6 +4,7 @@ import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
 import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import {
+  describe,
   requireDate,
   requireNumber,
   requireOneOf,
@@ -11,7 +12,6 @@ import {
   requireUuid,
 } from '../internal/validate.js';
 import { and, filterConditions, historyKysely, toEntry } from './log-store.js';
-import { describe } from './sanitize.js';
 import {
   type ExportOptions,
   type InferenceLogRecord,

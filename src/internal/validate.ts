@@ -306,3 +306,34 @@ export function requireJsonObject(
   }
   return text;
 }
+
+const warnedAliases = new Set<string>();
+
+/**
+ * Reads an option that was renamed: the new key wins; the old key still works for one release (with a
+ * one-time `DeprecationWarning`); both at once is a `ValidationError`.
+ */
+export function renamedOption<T>(
+  options: object | undefined,
+  newKey: string,
+  oldKey: string,
+  where: string,
+): T | undefined {
+  const o = (options ?? {}) as Record<string, unknown>;
+  const next = o[newKey];
+  const old = o[oldKey];
+  if (next !== undefined && old !== undefined) {
+    throw new ValidationError(
+      `Give \`${newKey}\` or its deprecated alias \`${oldKey}\` in ${where}, not both`,
+      { field: oldKey },
+    );
+  }
+  if (old !== undefined && !warnedAliases.has(`${where}.${oldKey}`)) {
+    warnedAliases.add(`${where}.${oldKey}`);
+    process.emitWarning(`\`${oldKey}\` in ${where} is deprecated: use \`${newKey}\``, {
+      type: 'DeprecationWarning',
+      code: 'MMS_DEPRECATED_OPTION',
+    });
+  }
+  return (next ?? old) as T | undefined;
+}

@@ -1,10 +1,10 @@
 import { ProviderTimeoutError, ValidationError } from '../errors.js';
+import { describe } from '../internal/validate.js';
 import { Deadline } from './deadline.js';
 import type { EndpointCaller } from './endpoint-caller.js';
 import type { LLMCounters } from './llm-metrics.js';
 import { type GenerateInput, validateGenerateInput } from './llm-options.js';
 import { logEntry } from './log-entry.js';
-import { describe } from './model-config.js';
 import { modelTarget } from './model-target.js';
 import type { ProviderResponse } from './provider.js';
 import { errorCode, type RequestPipeline } from './request-pipeline.js';

@@ -1,4 +1,4 @@
-import { ProviderError, ValidationError } from '../errors.js';
+import { ClosedError, ProviderError, ValidationError } from '../errors.js';
 import { bucketOf } from '../internal/hashing.js';
 import type { GuardrailsLike, GuardrailViolation } from '../llm/index.js';
 import { validateNarrativeRequest } from './narrative-input.js';
@@ -39,6 +39,9 @@ export class NarrativeGenerator {
   private readonly fallbacks: Record<NarrativeKind, readonly string[]>;
   private readonly useCases: Record<NarrativeKind, string>;
   private readonly o: typeof DEFAULT_NARRATIVE_GENERATOR_OPTIONS;
+
+  private closed = false;
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(options: NarrativeGeneratorOptions) {
     if (typeof options?.llmClient?.generate !== 'function') {
@@ -116,7 +119,34 @@ export class NarrativeGenerator {
    * Generates one line, passage or quest text. Throws `ValidationError` for bad input; a provider
    * failure or an unsafe answer gives authored fallback content (`source: 'fallback'`) instead.
    */
-  async generate(request: NarrativeRequest): Promise<NarrativeResult> {
+  generate(request: NarrativeRequest): Promise<NarrativeResult> {
+    if (this.closed) return Promise.reject(new ClosedError('NarrativeGenerator is closed'));
+    const run = this.generateOne(request);
+    this.running.add(run);
+    const forget = () => this.running.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  /**
+   * Refuses new requests and waits for the ones in flight. The LLM client and guardrails it was given
+   * stay open (they belong to the caller). Idempotent.
+   * @example
+   * ```ts
+   * await narrative.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Same as {@link NarrativeGenerator.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async generateOne(request: NarrativeRequest): Promise<NarrativeResult> {
     validateNarrativeRequest(request);
     const t0 = performance.now();
     const template = this.templates[request.kind];
@@ -186,6 +216,7 @@ export class NarrativeGenerator {
 
   /** The authored fallback line for a request (deterministic: same player, scene and turn → same line). */
   fallbackFor(request: NarrativeRequest): string {
+    validateNarrativeRequest(request);
     const lines = this.fallbacks[request.kind];
     const i = bucketOf(
       request.kind,

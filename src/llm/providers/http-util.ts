@@ -108,15 +108,6 @@ export async function readJson(
   return parsed as Record<string, unknown>;
 }
 
-/** Joins a base endpoint and a default path, unless the endpoint already names a path. */
-export function withDefaultPath(endpoint: string, defaultPath: string): string {
-  const u = new URL(endpoint);
-  if (u.pathname === '/' || u.pathname === '') {
-    u.pathname = defaultPath;
-  }
-  return u.toString();
-}
-
 /** Splits a byte stream into lines (NDJSON and SSE both are line-based). */
 export async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
