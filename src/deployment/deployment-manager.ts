@@ -3,7 +3,13 @@ import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../e
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
-import { describe, nonEmptyString, renamedOption, requireObject, requireString } from '../internal/validate.js';
+import {
+  describe,
+  nonEmptyString,
+  renamedOption,
+  requireObject,
+  requireString,
+} from '../internal/validate.js';
 import { ModelRegistry } from '../registry/index.js';
 import { type DriverContext, driveOnce, restoreStableIfEnded } from './deployment-driver.js';
 import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';

@@ -109,7 +109,13 @@ describe.each(backends)('public surface on %s', (backend) => {
     const db = await openTestDatabase(backend);
     mm = await createModelManagement({ db, clock: new ManualClock() });
     const close = mm.close;
-    mm = { ...mm, close: async () => (await close(), await db.close()) };
+    mm = {
+      ...mm,
+      close: async () => {
+        await close();
+        await db.close();
+      },
+    };
     return mm;
   }
 
