@@ -1,12 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServiceCoordinator, type TrafficShift } from '../../src/coordination/index.js';
-import type { Database } from '../../src/db/index.js';
-import { DeploymentManager, type Verdict } from '../../src/deployment/index.js';
-import { ConflictError } from '../../src/errors.js';
-import { ManualClock } from '../../src/internal/clock.js';
-import { LLMClient } from '../../src/llm/index.js';
+import {
+  ConflictError,
+  type Database,
+  DeploymentManager,
+  LLMClient,
+  ModelRegistry,
+  type Verdict,
+} from '../../src/index.js';
 import type { InferenceLogEntry } from '../../src/llm/types.js';
-import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { ManualClock } from '../../src/testing.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';
 
