@@ -146,6 +146,12 @@ export function validateCoordinateInput(i: CoordinateDeploymentInput): void {
       `Expected input such as { newModelId, currentModelId, useCase }, got ${describe(i)}`,
     );
   }
+  if (i.signal !== undefined && !(i.signal instanceof AbortSignal)) {
+    throw new ValidationError(`Expected \`signal\` to be an AbortSignal, got ${describe(i.signal)}`, {
+      field: 'signal',
+    });
+  }
+  i.signal?.throwIfAborted();
   if (!isUuid(i.newModelId)) {
     throw new ValidationError(
       `Expected \`newModelId\` to be a model id (UUID), got ${describe(i.newModelId)}`,

@@ -164,6 +164,12 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
     let prev = d;
     for (;;) {
       if (TERMINAL.has(d.status)) break;
+      if (input.signal?.aborted) {
+        stopReason = 'Stopped by the caller (AbortSignal)';
+        tl.add('error', stopReason, false);
+        d = await this.stop(d, stopReason, actor, tl);
+        break;
+      }
       if (this.clock.now() >= deadline) {
         stopReason = `Timed out after ${this.o.timeoutMs} ms in state '${d.status}'`;
         tl.add('error', stopReason, false);

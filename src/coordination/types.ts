@@ -141,6 +141,12 @@ export interface CoordinateDeploymentInput {
   actor?: string;
   /** Reason recorded on the deployment. */
   reason?: string;
+  /**
+   * Stops the coordination: aborted before it starts, the call rejects with the signal's reason;
+   * aborted later, the deployment is stopped (rolled back if traffic moved) at the next poll and the
+   * result says so. @default none
+   */
+  signal?: AbortSignal;
 }
 
 /** Kinds of timeline entries. */

@@ -243,4 +243,26 @@ describe.each(testBackends())('coordinateModelDeployment on %s', (backend) => {
     expect((await registry.getCurrentModel(USE_CASE))!.id).toBe(stableId);
     expect(result.timeline.some((e) => e.phase === 'hook' && !e.ok)).toBe(true);
   });
+
+  it('an AbortSignal stops a running canary (rolled back, stable current) and refuses to start when already aborted', async () => {
+    const newId = await register('8', {});
+    const input = {
+      newModelId: newId,
+      currentModelId: stableId,
+      useCase: USE_CASE,
+      strategy: 'canary' as const,
+    };
+    const controller = new AbortController();
+    const coordinator = coordinatorWith({
+      onDeploymentStarted: () => controller.abort(new Error('host shutting down')),
+    });
+    const result = await coordinator.coordinateModelDeployment({ ...input, signal: controller.signal });
+    expect(result.status).toBe('rolled_back');
+    expect(result.reason).toMatch(/AbortSignal/);
+    expect((await registry.getCurrentModel(USE_CASE))!.id).toBe(stableId);
+    const again = await coordinator
+      .coordinateModelDeployment({ ...input, signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect((again as Error).message).toBe('host shutting down');
+  });
 });
