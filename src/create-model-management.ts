@@ -30,13 +30,18 @@ import { toPrometheus } from './observability/prometheus.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import type { ModelRegistryOptions } from './registry/registry-options.js';
 
+/** Options of the ModelRegistry that are not shared. @inline */
 type RegistryExtra = Omit<ModelRegistryOptions, 'db' | 'clock'>;
+/** Options of the HistoricalLogProcessor that are not shared. @inline */
 type HistoryExtra = Omit<HistoricalLogProcessorOptions, 'db' | 'clock' | 'enabled'>;
+/** Options of the GuardrailsMonitor that are not shared. @inline */
 type GuardrailsExtra = Omit<GuardrailsMonitorOptions, 'db' | 'enabled'>;
+/** Options of the DeploymentManager that are not shared. @inline */
 type DeploymentsExtra = Omit<
   DeploymentManagerOptions,
   'db' | 'modelRegistry' | 'registry' | 'clock' | 'defaultStrategy'
 >;
+/** Options of the LLMClient that are not shared. @inline */
 type LLMExtra = Omit<
   LLMClientOptions,
   | 'modelRegistry'
@@ -47,10 +52,12 @@ type LLMExtra = Omit<
   | 'clock'
   | 'modelRegistryEnabled'
 >;
+/** Options of the ServiceCoordinator that are not shared. @inline */
 type CoordinatorExtra = Omit<
   ServiceCoordinatorOptions,
   'deploymentManager' | 'llmClient' | 'rollbackManager' | 'modelRegistry' | 'registry' | 'clock'
 >;
+/** Options of the NarrativeGenerator that are not shared. @inline */
 type NarrativeExtra = Omit<NarrativeGeneratorOptions, 'llmClient' | 'guardrailsMonitor'>;
 
 /** Options of {@link createModelManagement}. Every part's own options may be given; shared ones are set here. */
