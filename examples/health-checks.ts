@@ -9,7 +9,7 @@ import { createModelManagement } from '../src/index.js';
 
 const mm = await createModelManagement({ db: { embedded: {} } });
 try {
-  const model = await mm.registry.registerModel({
+  const model = await mm.modelRegistry.registerModel({
     modelName: 'foundation-model-v1',
     modelType: 'self_hosted',
     provider: 'ollama',
@@ -17,10 +17,10 @@ try {
     version: '1.0',
     configuration: { endpoint: 'http://localhost:8001/generate' },
   });
-  await mm.registry.updateModelStatus(model.id, 'current');
+  await mm.modelRegistry.updateModelStatus(model.id, 'current');
 
   // Model Registry health: a current model is known (served from memory; null means not healthy).
-  const registryHealth = await mm.registry.getCurrentModel('foundation_layer');
+  const registryHealth = await mm.modelRegistry.getCurrentModel('foundation_layer');
   console.log(`registry: ${registryHealth ? 'healthy' : 'NOT healthy'}`);
 
   // Historical Logging health: a test write. logInference() resolves at once with the entry's id
