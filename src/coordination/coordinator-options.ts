@@ -1,7 +1,7 @@
 import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment/index.js';
 import { ValidationError } from '../errors.js';
 import { isUuid } from '../internal/ids.js';
-import { describe, nonEmptyString, renamedOption } from '../internal/validate.js';
+import { describe, MAX_TIMER_MS, nonEmptyString, renamedOption } from '../internal/validate.js';
 import type { GuardrailsLike } from '../llm/index.js';
 import type { CoordinateDeploymentInput, CoordinatorRegistry, ServiceCoordinatorOptions } from './types.js';
 
@@ -25,8 +25,6 @@ export const DEFAULT_SERVICE_COORDINATOR_OPTIONS: {
   drive: true,
   actor: 'service-coordinator',
 });
-
-const MAX_TIMER_MS = 2_147_483_647;
 
 function positiveMs(value: unknown, field: string): void {
   if (value === undefined) return;

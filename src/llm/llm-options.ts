@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { describe, rejectUnknownKeys, renamedOption } from '../internal/validate.js';
+import { describe, MAX_TIMER_MS, rejectUnknownKeys, renamedOption } from '../internal/validate.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { Provider } from './provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -128,20 +128,39 @@ export interface GenerateResult {
 }
 
 const ROLES = new Set(['system', 'user', 'assistant']);
-/** Largest delay a Node timer accepts (about 24.8 days). */
-const MAX_TIMER_MS = 2_147_483_647;
+const GENERATE_KEYS = new Set([
+  'useCase',
+  'prompt',
+  'messages',
+  'context',
+  'stickyKey',
+  'conversationId',
+  'signal',
+  'timeoutMs',
+  'maxTokens',
+  'temperature',
+  'playerId',
+  'sessionId',
+  'metadata',
+]);
 
 /** Throws a `ValidationError` naming the first wrong field of `input`. */
 export function validateGenerateInput(input: unknown): asserts input is GenerateInput {
   if (typeof input !== 'object' || input === null) {
     throw new ValidationError(`Expected the input of generate() to be an object, got ${describe(input)}`);
   }
+  rejectUnknownKeys(input, GENERATE_KEYS, 'generate() input');
   const i = input as Record<string, unknown>;
   if (typeof i['useCase'] !== 'string' || i['useCase'].trim() === '') {
     throw new ValidationError(
       `Expected \`useCase\` to be a non-empty string, got ${describe(i['useCase'])}`,
       { field: 'useCase' },
     );
+  }
+  if (i['useCase'].includes('\0')) {
+    throw new ValidationError(`Expected \`useCase\` without NUL bytes, got ${describe(i['useCase'])}`, {
+      field: 'useCase',
+    });
   }
   const hasPrompt = i['prompt'] !== undefined;
   const hasMessages = i['messages'] !== undefined;

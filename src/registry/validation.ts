@@ -2,6 +2,7 @@ import { ValidationError } from '../errors.js';
 import {
   describe,
   optionalString,
+  rejectUnknownKeys,
   requireJsonObject,
   requireOneOf,
   requireString,
@@ -166,10 +167,23 @@ export interface ValidRegistration {
 }
 
 /** Validates a registration; `providers` is the accepted provider list. */
+const REGISTER_KEYS = new Set<string>([
+  'modelName',
+  'modelType',
+  'provider',
+  'useCase',
+  'version',
+  'configuration',
+  'tags',
+  'metadata',
+  'actor',
+]);
+
 export function validateRegistration(input: unknown, providers: readonly string[]): ValidRegistration {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`Expected the model to register to be an object, got ${describe(input)}`);
   }
+  rejectUnknownKeys(input, REGISTER_KEYS, 'registerModel input');
   const i = input as Partial<Record<keyof RegisterModelInput, unknown>>;
   const provider = requireString(i.provider, 'provider', { max: 64, expected: 'a provider name' });
   if (!providers.includes(provider)) {

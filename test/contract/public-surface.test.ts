@@ -48,6 +48,16 @@ describe('public surface without a database', () => {
     );
   });
 
+  it('refuses unknown keys and a NUL use case in generate() input', async () => {
+    const llm = new LLMClient({});
+    await validationError(
+      () => llm.generate({ useCase: 'npc', prompt: 'hi', stickykey: 'p1' } as never),
+      /stickykey.*did you mean `stickyKey`\?/,
+    );
+    await validationError(() => llm.generate({ useCase: 'a\0', prompt: 'hi' }), /`useCase`/);
+    await llm.close();
+  });
+
   it('refuses a deprecated alias given together with its new name', async () => {
     const guard = { check: async () => ({ action: 'allow', violations: [], fallbackUsed: false }) };
     await validationError(
@@ -149,6 +159,10 @@ describe.each(backends)('public surface on %s', (backend) => {
     await validationError(() => m.deploymentManager.abort(model.id, null as never));
     await validationError(() => m.deploymentManager.abort(model.id, { reason: HUGE }), /`reason`/);
     await validationError(() => m.narrativeGenerator.fallbackFor(null as never));
+    await validationError(
+      () => m.modelRegistry.registerModel({ modelname: 'npc' } as never),
+      /modelname.*did you mean `modelName`\?/,
+    );
   });
 
   it('closes the coordinator and the narrative generator: later calls get a ClosedError', async () => {
