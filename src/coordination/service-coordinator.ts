@@ -1,7 +1,8 @@
 import type { Deployment, Rollback } from '../deployment/index.js';
-import { ClosedError, ConflictError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { InFlight } from '../internal/in-flight.js';
 import { describe } from '../internal/validate.js';
 import {
   DEFAULT_SERVICE_COORDINATOR_OPTIONS,
@@ -44,8 +45,7 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
   private readonly clock: Clock;
   private readonly probe: SmokeProbe | undefined;
 
-  private closed = false;
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight('ServiceCoordinator');
 
   constructor(options: ServiceCoordinatorOptions) {
     super();
@@ -72,12 +72,7 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
    * other outcome is a result (`succeeded`, `rolled_back`, `failed`) with its reason and timeline.
    */
   coordinateModelDeployment(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
-    if (this.closed) return Promise.reject(new ClosedError('ServiceCoordinator is closed'));
-    const run = this.coordinate(input);
-    this.running.add(run);
-    const forget = () => this.running.delete(run);
-    run.then(forget, forget);
-    return run;
+    return this.inFlight.run(() => this.coordinate(input));
   }
 
   /**
@@ -89,8 +84,7 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
    * ```
    */
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled([...this.running]);
+    await this.inFlight.close();
   }
 
   /** Same as {@link ServiceCoordinator.close}, for `await using`. */

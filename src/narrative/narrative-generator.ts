@@ -1,5 +1,6 @@
-import { ClosedError, ProviderError, ValidationError } from '../errors.js';
+import { ProviderError, ValidationError } from '../errors.js';
 import { bucketOf } from '../internal/hashing.js';
+import { InFlight } from '../internal/in-flight.js';
 import type { GuardrailsLike, GuardrailViolation } from '../llm/index.js';
 import { validateNarrativeRequest } from './narrative-input.js';
 import { DEFAULT_NARRATIVE_TEMPLATES, DEFAULT_NARRATIVE_USE_CASES, mergeFallbacks } from './templates.js';
@@ -40,8 +41,7 @@ export class NarrativeGenerator {
   private readonly useCases: Record<NarrativeKind, string>;
   private readonly o: typeof DEFAULT_NARRATIVE_GENERATOR_OPTIONS;
 
-  private closed = false;
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight('NarrativeGenerator');
 
   constructor(options: NarrativeGeneratorOptions) {
     if (typeof options?.llmClient?.generate !== 'function') {
@@ -120,12 +120,7 @@ export class NarrativeGenerator {
    * failure or an unsafe answer gives authored fallback content (`source: 'fallback'`) instead.
    */
   generate(request: NarrativeRequest): Promise<NarrativeResult> {
-    if (this.closed) return Promise.reject(new ClosedError('NarrativeGenerator is closed'));
-    const run = this.generateOne(request);
-    this.running.add(run);
-    const forget = () => this.running.delete(run);
-    run.then(forget, forget);
-    return run;
+    return this.inFlight.run(() => this.generateOne(request));
   }
 
   /**
@@ -137,8 +132,7 @@ export class NarrativeGenerator {
    * ```
    */
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled([...this.running]);
+    await this.inFlight.close();
   }
 
   /** Same as {@link NarrativeGenerator.close}, for `await using`. */
