@@ -144,7 +144,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     assertStrategy(strategy);
     const plan = resolvePlan(input.plan, resolvePlan(this.options.plan));
     const analysis = resolveAnalysis({ ...this.options.analysis, ...input.analysis });
-    if (input.actor !== undefined) nonEmptyString(input.actor, 'actor');
+    checkManual({ actor: input.actor, reason: input.reason });
     const { store, writer } = await this.opened;
     const model = await deployableModel(this.registry, input.useCase, input.newModelId);
     const stable = await this.registry.getCurrentModel(input.useCase);

@@ -158,8 +158,8 @@ function validateProbe(model: Model, input: ProbeInput): void {
   if (typeof input !== 'object' || input === null) {
     throw new ValidationError(`Expected the input of probe() to be an object, got ${describe(input)}`);
   }
-  const { retries, guardrails } = input;
-  validateGenerateInput({ ...input, useCase: model.useCase });
+  const { retries, guardrails, ...generateInput } = input;
+  validateGenerateInput({ ...generateInput, useCase: model.useCase });
   if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 10)) {
     throw new ValidationError(
       `Expected \`retries\` to be an integer from 0 to 10, got ${describe(retries)}`,

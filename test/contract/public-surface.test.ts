@@ -158,6 +158,14 @@ describe.each(backends)('public surface on %s', (backend) => {
     await validationError(() => m.modelRegistry.updateModelStatus(model.id, 'standby', null as never));
     await validationError(() => m.deploymentManager.abort(model.id, null as never));
     await validationError(() => m.deploymentManager.abort(model.id, { reason: HUGE }), /`reason`/);
+    await validationError(
+      () => m.deploymentManager.startDeployment({ useCase: 'surface', newModelId: model.id, reason: HUGE }),
+      /`reason`/,
+    );
+    await validationError(
+      () => m.deploymentManager.startDeployment({ useCase: 'surface', newModelId: model.id, actor: HUGE }),
+      /`actor`/,
+    );
     await validationError(() => m.narrativeGenerator.fallbackFor(null as never));
     await validationError(
       () => m.modelRegistry.registerModel({ modelname: 'npc' } as never),
