@@ -2,13 +2,14 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: ['src/index.ts'],
+    // Two public entries: the SDK and `model-management-sdk/testing`; shared code goes into a chunk.
+    entry: ['src/index.ts', 'src/testing.ts'],
     format: ['esm'],
     dts: true,
     clean: ['!cli/**'],
     sourcemap: true,
     target: 'node20',
-    splitting: false,
+    splitting: true,
   },
   {
     // The `mms` command (package.json `bin`). Kysely and the small pure-ESM dependencies are bundled in:

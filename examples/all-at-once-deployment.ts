@@ -23,14 +23,16 @@ try {
     version: '2.0',
     configuration: { errorRate: 0.5 }, // HTTP 503 on half the calls
   });
-  const broken = await mm.coordinator.coordinateModelDeployment({
+  const broken = await mm.serviceCoordinator.coordinateModelDeployment({
     newModelId: brokenId,
     currentModelId,
     useCase,
     strategy: 'all_at_once',
   });
   printCoordination(broken);
-  const [rollback] = await mm.rollbacks.listRollbacks({ deploymentId: broken.deploymentId ?? undefined });
+  const [rollback] = await mm.rollbackManager.listRollbacks({
+    deploymentId: broken.deploymentId ?? undefined,
+  });
   console.log(
     `player requests: ${traffic.sent()}; failed with no model left to fall back to: ${traffic.failed()}`,
   );
@@ -44,7 +46,7 @@ try {
     modelName: 'customization-model',
     version: '2.1',
   });
-  const healthy = await mm.coordinator.coordinateModelDeployment({
+  const healthy = await mm.serviceCoordinator.coordinateModelDeployment({
     newModelId: healthyId,
     currentModelId, // still current: the broken release was rolled back
     useCase,
@@ -52,7 +54,7 @@ try {
   });
   printCoordination(healthy);
 
-  const current = await mm.registry.getCurrentModel(useCase);
+  const current = await mm.modelRegistry.getCurrentModel(useCase);
   console.log(`\ncurrent: ${current?.modelName} ${current?.version}`);
   if (broken.status !== 'rolled_back' || healthy.status !== 'succeeded' || current?.id !== healthyId) {
     process.exitCode = 1;

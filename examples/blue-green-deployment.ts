@@ -29,7 +29,7 @@ try {
   });
 
   section('coordinateModelDeployment (blue_green)');
-  const result = await mm.coordinator.coordinateModelDeployment({
+  const result = await mm.serviceCoordinator.coordinateModelDeployment({
     newModelId,
     currentModelId,
     useCase: 'foundation_layer',
@@ -38,8 +38,8 @@ try {
   printCoordination(result);
 
   section('After the switch');
-  const current = await mm.registry.getCurrentModel('foundation_layer');
-  const previous = await mm.registry.getModel(currentModelId);
+  const current = await mm.modelRegistry.getCurrentModel('foundation_layer');
+  const previous = await mm.modelRegistry.getModel(currentModelId);
   console.log(
     `current: ${current?.modelName} ${current?.version}; previous model is now '${previous.status}'`,
   );

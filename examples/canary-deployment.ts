@@ -27,18 +27,18 @@ try {
   });
   // Between steps the router sends each player to one side, deterministically by player id.
   let lastShare = 0;
-  mm.router.on('deployment:routes_updated', ({ activeDeployments }) => {
+  mm.trafficRouter.on('deployment:routes_updated', ({ activeDeployments }) => {
     if (activeDeployments === 0) return;
     const players = Array.from({ length: 1000 }, (_, i) => `player-${i}`);
     const onCandidate = players.filter(
-      (p) => mm.router.route('interaction_layer', { stickyKey: p }).variant === 'candidate',
+      (p) => mm.trafficRouter.route('interaction_layer', { stickyKey: p }).variant === 'candidate',
     ).length;
     if (onCandidate !== lastShare) console.log(`router: ${onCandidate} of 1000 players now on the candidate`);
     lastShare = onCandidate;
   });
 
   section('coordinateModelDeployment (canary)');
-  const result = await mm.coordinator.coordinateModelDeployment({
+  const result = await mm.serviceCoordinator.coordinateModelDeployment({
     newModelId,
     currentModelId,
     useCase: 'interaction_layer',
@@ -57,7 +57,7 @@ try {
       `${String(g.key).padEnd(10)} ${g.count} requests, error rate ${(g.errorRate * 100).toFixed(1)}%`,
     );
   }
-  const current = await mm.registry.getCurrentModel('interaction_layer');
+  const current = await mm.modelRegistry.getCurrentModel('interaction_layer');
   console.log(`current: ${current?.modelName} ${current?.version}`);
   if (result.status !== 'succeeded' || current?.id !== newModelId) process.exitCode = 1;
 } finally {

@@ -20,9 +20,9 @@ import {
   type CoordinationResult,
   createModelManagement,
   formatTimeline,
-  ManualClock,
   type NarrativeRequest,
 } from '../src/index.js';
+import { ManualClock } from '../src/testing.js';
 import { FAST_PLAN, POLL_MS, playerTrafficOnEachWait, registerSimulated, section } from './support.js';
 
 const USE_CASES = ['foundation_layer', 'interaction_layer', 'customization_layer'] as const;
@@ -58,7 +58,7 @@ try {
       version: '1.0',
       configuration: layers[useCase],
     });
-    await mm.registry.updateModelStatus(id, 'current', { reason: 'initial model' });
+    await mm.modelRegistry.updateModelStatus(id, 'current', { reason: 'initial model' });
     current[useCase] = id;
     console.log(`  ${useCase.padEnd(20)} ${name} 1.0 is current (${id})`);
   }
@@ -75,7 +75,7 @@ try {
     configuration: { errorRate: 0.25, latencyMs: 15, unsafeRate: 0.15 },
   });
   console.log(`  candidate interaction-model 2.0-rc1 (${badId}): errorRate 25 %, +15 ms, unsafeRate 15 %`);
-  const canary = await mm.coordinator.coordinateModelDeployment({
+  const canary = await mm.serviceCoordinator.coordinateModelDeployment({
     newModelId: badId,
     currentModelId: current.interaction_layer ?? null,
     useCase: 'interaction_layer',
@@ -95,7 +95,7 @@ try {
     version: '1.1',
   });
   console.log(`  candidate foundation-model 1.1 (${goodId})`);
-  const blueGreen = await mm.coordinator.coordinateModelDeployment({
+  const blueGreen = await mm.serviceCoordinator.coordinateModelDeployment({
     newModelId: goodId,
     currentModelId: current.foundation_layer ?? null,
     useCase: 'foundation_layer',
@@ -121,7 +121,7 @@ try {
   let fallbackShown = false;
   let modelLines = 0;
   for (let turn = 1; turn <= 80 && !fallbackShown; turn++) {
-    const line = await mm.narrative.generate(request(turn));
+    const line = await mm.narrativeGenerator.generate(request(turn));
     if (line.source === 'fallback') {
       fallbackShown = true;
       const found = [...new Set(line.violations.map((v) => `${v.severity} ${v.category}`))].join(', ');
@@ -147,16 +147,16 @@ try {
 
   section('6. Summary');
   await mm.logProcessor.flush();
-  await mm.guardrails.flush();
+  await mm.guardrailsMonitor.flush();
   const rows: string[][] = [
     ['use case', 'current model', 'deployments', 'rollbacks', 'requests', 'violations'],
   ];
   for (const useCase of USE_CASES) {
-    const model = await mm.registry.getCurrentModel(useCase);
-    const deployments = await mm.deployments.listDeployments({ useCase });
-    const rollbacks = await mm.rollbacks.listRollbacks({ useCase });
+    const model = await mm.modelRegistry.getCurrentModel(useCase);
+    const deployments = await mm.deploymentManager.listDeployments({ useCase });
+    const rollbacks = await mm.rollbackManager.listRollbacks({ useCase });
     const stats = await mm.logProcessor.stats({ useCase });
-    const violations = mm.guardrails.metrics({ useCase }).reduce((n, m) => n + m.violations, 0);
+    const violations = mm.guardrailsMonitor.metrics({ useCase }).reduce((n, m) => n + m.violations, 0);
     rows.push([
       useCase,
       model ? `${model.modelName} ${model.version}` : '-',
@@ -174,9 +174,9 @@ try {
     const h = health[part];
     console.log(`    ${part.padEnd(12)} ${h.ok ? 'ok' : `needs attention: ${h.reasons.join('; ')}`}`);
   }
-  const llm = mm.llm.metrics();
+  const llm = mm.llmClient.metrics();
   const history = mm.logProcessor.metrics();
-  const registry = mm.registry.metrics();
+  const registry = mm.modelRegistry.metrics();
   console.log('\n  a few metrics():');
   console.log(
     `    llm        ${llm.requests} requests, p50 ${ms(llm.latency.p50)}, p99 ${ms(llm.latency.p99)}; ` +
@@ -196,10 +196,10 @@ try {
   // The demo doubles as a smoke test.
   const badRolledBack =
     canary.status === 'rolled_back' &&
-    (await mm.registry.getCurrentModel('interaction_layer'))?.id === current.interaction_layer;
+    (await mm.modelRegistry.getCurrentModel('interaction_layer'))?.id === current.interaction_layer;
   const goodPromoted =
     blueGreen.status === 'succeeded' &&
-    (await mm.registry.getCurrentModel('foundation_layer'))?.id === goodId;
+    (await mm.modelRegistry.getCurrentModel('foundation_layer'))?.id === goodId;
   section('Result');
   console.log(`  bad candidate rolled back by the judge: ${badRolledBack ? 'yes' : 'NO'}`);
   console.log(`  good candidate promoted blue-green:     ${goodPromoted ? 'yes' : 'NO'}`);

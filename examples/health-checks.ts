@@ -4,11 +4,12 @@
  *
  *   npx tsx examples/health-checks.ts
  */
-import { createModelManagement, uuidv7 } from '../src/index.js';
+import { randomUUID } from 'node:crypto';
+import { createModelManagement } from '../src/index.js';
 
 const mm = await createModelManagement({ db: { embedded: {} } });
 try {
-  const model = await mm.registry.registerModel({
+  const model = await mm.modelRegistry.registerModel({
     modelName: 'foundation-model-v1',
     modelType: 'self_hosted',
     provider: 'ollama',
@@ -16,16 +17,16 @@ try {
     version: '1.0',
     configuration: { endpoint: 'http://localhost:11434' },
   });
-  await mm.registry.updateModelStatus(model.id, 'current');
+  await mm.modelRegistry.updateModelStatus(model.id, 'current');
 
   // Model Registry health: a current model is known (served from memory; null means not healthy).
-  const registryHealth = await mm.registry.getCurrentModel('foundation_layer');
+  const registryHealth = await mm.modelRegistry.getCurrentModel('foundation_layer');
   console.log(`registry: ${registryHealth ? 'healthy' : 'NOT healthy'}`);
 
   // Historical Logging health: a test write. logInference() resolves at once with the entry's id
   // (it never waits for the database); flush() waits until it is stored.
   const logId = await mm.logProcessor.logInference({
-    modelId: uuidv7(),
+    modelId: randomUUID(),
     useCase: 'health_check',
     prompt: 'Health check',
     context: {},

@@ -23,7 +23,7 @@ try {
     modelName: 'foundation-model',
     version: '1.0',
   });
-  await mm.registry.updateModelStatus(storyModel, 'current');
+  await mm.modelRegistry.updateModelStatus(storyModel, 'current');
   // … and a dialogue model (interaction_layer) that sometimes threatens the player.
   const dialogueModel = await registerSimulated(mm, {
     useCase: 'interaction_layer',
@@ -31,13 +31,13 @@ try {
     version: '1.0',
     configuration: { unsafeRate: 0.3 },
   });
-  await mm.registry.updateModelStatus(dialogueModel, 'current');
+  await mm.modelRegistry.updateModelStatus(dialogueModel, 'current');
 
   // As in the guide: a monitor of its own (here with the studio's threat blocklist; violations are
   // stored in the SDK's database) and a generator that checks every line with the request's rating.
   const guardrailsMonitor = new GuardrailsMonitor({ db: mm.db });
   const generator = new NarrativeGenerator({
-    llmClient: mm.llm,
+    llmClient: mm.llmClient,
     guardrailsMonitor,
     fallbacks: {
       dialogue: [

@@ -50,15 +50,15 @@ try {
   // Idempotent start-up registration, as a service would do it on every boot.
   const wanted = { useCase: 'foundation_layer', modelName: 'foundation-model-v1', version: '1.0' };
   const model =
-    (await mm.registry.findModel(wanted)) ??
-    (await mm.registry.registerModel({
+    (await mm.modelRegistry.findModel(wanted)) ??
+    (await mm.modelRegistry.registerModel({
       ...wanted,
       modelType: 'self_hosted',
       provider: 'ollama',
       configuration: { endpoint: 'http://localhost:11434' },
     }));
-  if (model.status !== 'current') await mm.registry.updateModelStatus(model.id, 'current');
-  const current = await mm.registry.getCurrentModel('foundation_layer');
+  if (model.status !== 'current') await mm.modelRegistry.updateModelStatus(model.id, 'current');
+  const current = await mm.modelRegistry.getCurrentModel('foundation_layer');
   console.log(`current model of foundation_layer: ${current?.modelName} ${current?.version}`);
 
   const health = await mm.health();

@@ -6,10 +6,10 @@ import {
   type CoordinationResult,
   createModelManagement,
   formatTimeline,
-  ManualClock,
   type ModelManagement,
   type ModelManagementOptions,
 } from '../src/index.js';
+import { ManualClock } from '../src/testing.js';
 
 /** Prints a section header. */
 export function section(title: string): void {
@@ -21,7 +21,7 @@ export async function registerSimulated(
   mm: ModelManagement,
   input: { useCase: string; modelName: string; version: string; configuration?: Record<string, unknown> },
 ): Promise<string> {
-  const model = await mm.registry.registerModel({
+  const model = await mm.modelRegistry.registerModel({
     modelName: input.modelName,
     modelType: 'self_hosted',
     provider: 'simulated',
@@ -80,7 +80,7 @@ export function playerTrafficOnEachWait(
         const results = await Promise.allSettled(
           Array.from({ length: Math.min(batch, perPoll - n) }, () => {
             const player = `player-${++sent % 97}`;
-            return mm.llm.generate({
+            return mm.llmClient.generate({
               useCase,
               prompt: `${player} talks to an NPC (turn ${sent})`,
               stickyKey: player,
@@ -94,13 +94,13 @@ export function playerTrafficOnEachWait(
     if (!stopped) clock.advance(POLL_MS);
   };
   const listener = () => void onWait();
-  mm.coordinator.on('coordination:waiting', listener);
+  mm.serviceCoordinator.on('coordination:waiting', listener);
   return {
     sent: () => sent,
     failed: () => failed,
     stop: () => {
       stopped = true;
-      mm.coordinator.off('coordination:waiting', listener);
+      mm.serviceCoordinator.off('coordination:waiting', listener);
     },
   };
 }
@@ -126,7 +126,7 @@ export async function rolloutSandbox(
     modelName: useCase.replace('_layer', '-model'),
     version: '1.0',
   });
-  await mm.registry.updateModelStatus(currentModelId, 'current');
+  await mm.modelRegistry.updateModelStatus(currentModelId, 'current');
   const traffic = playerTrafficOnEachWait(mm, clock, { useCases: [useCase] });
   return { mm, clock, currentModelId, traffic };
 }

@@ -11,6 +11,7 @@ import {
 } from './db/index.js';
 import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from './deployment-strategy.js';
 import { ValidationError } from './errors.js';
+import { describe } from './internal/validate.js';
 
 export { databaseOptionsFromEnv, type Env };
 
@@ -49,6 +50,12 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
  * ```
  */
 export function configFromEnv(env: Env = process.env): EnvConfig {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    throw new ValidationError(
+      `Expected the environment to be an object such as process.env, got ${describe(env)}`,
+      { field: 'env' },
+    );
+  }
   const strategy = env.DEPLOYMENT_STRATEGY_DEFAULT?.trim() || 'blue_green';
   if (!(DEPLOYMENT_STRATEGIES as readonly string[]).includes(strategy)) {
     throw new ValidationError(

@@ -13,7 +13,6 @@ import type { DeploymentManagerOptions } from './deployment/deployment-manager-o
 import type { RollbackManager } from './deployment/rollback-manager.js';
 import type { TrafficRouter } from './deployment/traffic-router.js';
 import type { DeploymentStrategy } from './deployment/types.js';
-import { ValidationError } from './errors.js';
 import { GuardrailsMonitor } from './guardrails/guardrails-monitor.js';
 import type { GuardrailsMonitorOptions } from './guardrails/monitor-options.js';
 import { redact } from './guardrails/pii.js';
@@ -23,6 +22,7 @@ import {
 } from './history/historical-log-processor.js';
 import { DEFAULT_HISTORY_OPTIONS } from './history/history-options.js';
 import type { Clock } from './internal/clock.js';
+import { rejectUnknownKeys, renamedOption, requireObject } from './internal/validate.js';
 import { LLMClient } from './llm/llm-client.js';
 import type { LLMClientOptions } from './llm/llm-options.js';
 import { NarrativeGenerator } from './narrative/narrative-generator.js';
@@ -31,6 +31,36 @@ import { checkHealth, type HealthReport } from './observability/health.js';
 import { PrometheusExporter, type PrometheusExporterOptions } from './observability/prometheus.js';
 import { ModelRegistry } from './registry/model-registry.js';
 import type { ModelRegistryOptions } from './registry/registry-options.js';
+
+/** Options of the ModelRegistry that are not shared. @inline */
+type RegistryExtra = Omit<ModelRegistryOptions, 'db' | 'clock'>;
+/** Options of the HistoricalLogProcessor that are not shared. @inline */
+type HistoryExtra = Omit<HistoricalLogProcessorOptions, 'db' | 'clock' | 'enabled'>;
+/** Options of the GuardrailsMonitor that are not shared. @inline */
+type GuardrailsExtra = Omit<GuardrailsMonitorOptions, 'db' | 'enabled'>;
+/** Options of the DeploymentManager that are not shared. @inline */
+type DeploymentsExtra = Omit<
+  DeploymentManagerOptions,
+  'db' | 'modelRegistry' | 'registry' | 'clock' | 'defaultStrategy'
+>;
+/** Options of the LLMClient that are not shared. @inline */
+type LLMExtra = Omit<
+  LLMClientOptions,
+  | 'modelRegistry'
+  | 'router'
+  | 'guardrailsMonitor'
+  | 'guardrails'
+  | 'logProcessor'
+  | 'clock'
+  | 'modelRegistryEnabled'
+>;
+/** Options of the ServiceCoordinator that are not shared. @inline */
+type CoordinatorExtra = Omit<
+  ServiceCoordinatorOptions,
+  'deploymentManager' | 'llmClient' | 'rollbackManager' | 'modelRegistry' | 'registry' | 'clock'
+>;
+/** Options of the NarrativeGenerator that are not shared. @inline */
+type NarrativeExtra = Omit<NarrativeGeneratorOptions, 'llmClient' | 'guardrailsMonitor'>;
 
 /** Options of {@link createModelManagement}. Every part's own options may be given; shared ones are set here. */
 export interface ModelManagementOptions {
@@ -49,40 +79,64 @@ export interface ModelManagementOptions {
   /** Redact PII and secrets from prompts and outputs before they are logged. @default true */
   redactLogs?: boolean;
   /** More options of the ModelRegistry. */
-  registry?: Omit<ModelRegistryOptions, 'db' | 'clock'>;
+  modelRegistry?: RegistryExtra;
   /** More options of the HistoricalLogProcessor. */
-  history?: Omit<HistoricalLogProcessorOptions, 'db' | 'clock' | 'enabled'>;
+  logProcessor?: HistoryExtra;
   /** More options of the GuardrailsMonitor. */
-  guardrails?: Omit<GuardrailsMonitorOptions, 'db' | 'enabled'>;
+  guardrailsMonitor?: GuardrailsExtra;
   /** More options of the DeploymentManager. */
-  deployments?: Omit<DeploymentManagerOptions, 'db' | 'registry' | 'clock' | 'defaultStrategy'>;
+  deploymentManager?: DeploymentsExtra;
   /** More options of the LLMClient. */
-  llm?: Omit<
-    LLMClientOptions,
-    'modelRegistry' | 'router' | 'guardrails' | 'logProcessor' | 'clock' | 'modelRegistryEnabled'
-  >;
+  llmClient?: LLMExtra;
   /** More options of the ServiceCoordinator. */
-  coordinator?: Omit<
-    ServiceCoordinatorOptions,
-    'deploymentManager' | 'llmClient' | 'rollbackManager' | 'registry' | 'clock'
-  >;
+  serviceCoordinator?: CoordinatorExtra;
   /** More options of the NarrativeGenerator. */
-  narrative?: Omit<NarrativeGeneratorOptions, 'llmClient' | 'guardrailsMonitor'>;
+  narrativeGenerator?: NarrativeExtra;
+  /** @deprecated Renamed `modelRegistry`; this alias goes in the next release. */
+  registry?: RegistryExtra;
+  /** @deprecated Renamed `logProcessor`; this alias goes in the next release. */
+  history?: HistoryExtra;
+  /** @deprecated Renamed `guardrailsMonitor`; this alias goes in the next release. */
+  guardrails?: GuardrailsExtra;
+  /** @deprecated Renamed `deploymentManager`; this alias goes in the next release. */
+  deployments?: DeploymentsExtra;
+  /** @deprecated Renamed `llmClient`; this alias goes in the next release. */
+  llm?: LLMExtra;
+  /** @deprecated Renamed `serviceCoordinator`; this alias goes in the next release. */
+  coordinator?: CoordinatorExtra;
+  /** @deprecated Renamed `narrativeGenerator`; this alias goes in the next release. */
+  narrative?: NarrativeExtra;
   /** Prometheus metrics (`mm.prometheus`): the host's prom-client registry to join and a name prefix. @default a registry of its own, prefix 'mms_' */
   prometheus?: Pick<PrometheusExporterOptions, 'register' | 'prefix'>;
 }
 
-/** Every part, wired on one database. */
+/** Every part, wired on one database (the host guide's names). */
 export interface ModelManagement {
   readonly db: Database;
-  readonly registry: ModelRegistry;
+  readonly modelRegistry: ModelRegistry;
   readonly logProcessor: HistoricalLogProcessor;
+  readonly guardrailsMonitor: GuardrailsMonitor;
+  readonly deploymentManager: DeploymentManager;
+  readonly trafficRouter: TrafficRouter;
+  readonly rollbackManager: RollbackManager;
+  readonly llmClient: LLMClient;
+  readonly serviceCoordinator: ServiceCoordinator;
+  readonly narrativeGenerator: NarrativeGenerator;
+  /** @deprecated Renamed `modelRegistry`; this alias goes in the next release. */
+  readonly registry: ModelRegistry;
+  /** @deprecated Renamed `guardrailsMonitor`; this alias goes in the next release. */
   readonly guardrails: GuardrailsMonitor;
+  /** @deprecated Renamed `deploymentManager`; this alias goes in the next release. */
   readonly deployments: DeploymentManager;
+  /** @deprecated Renamed `trafficRouter`; this alias goes in the next release. */
   readonly router: TrafficRouter;
+  /** @deprecated Renamed `rollbackManager`; this alias goes in the next release. */
   readonly rollbacks: RollbackManager;
+  /** @deprecated Renamed `llmClient`; this alias goes in the next release. */
   readonly llm: LLMClient;
+  /** @deprecated Renamed `serviceCoordinator`; this alias goes in the next release. */
   readonly coordinator: ServiceCoordinator;
+  /** @deprecated Renamed `narrativeGenerator`; this alias goes in the next release. */
   readonly narrative: NarrativeGenerator;
   /** Registry reachability and snapshot age, log queue and failure rate, active deployments, critical violations. */
   health(): Promise<HealthReport>;
@@ -102,19 +156,54 @@ function isDatabase(value: Database | DatabaseOptions): value is Database {
   return typeof (value as Database).kysely === 'object' && typeof (value as Database).close === 'function';
 }
 
+const OPTION_KEYS = [
+  'db',
+  'clock',
+  'modelRegistryEnabled',
+  'historicalLoggingEnabled',
+  'guardrailsMonitoringEnabled',
+  'deploymentStrategyDefault',
+  'redactLogs',
+  'prometheus',
+  'modelRegistry',
+  'logProcessor',
+  'guardrailsMonitor',
+  'deploymentManager',
+  'llmClient',
+  'serviceCoordinator',
+  'narrativeGenerator',
+  'registry',
+  'history',
+  'guardrails',
+  'deployments',
+  'llm',
+  'coordinator',
+  'narrative',
+];
+
 /**
  * Builds every part on one database.
  * @example
  * ```ts
  * const mm = await createModelManagement({ db: { connectionString: process.env.DATABASE_URL } });
- * const reply = await mm.llm.generate({ useCase: 'interaction_layer', prompt: 'Greet the traveller', stickyKey: playerId });
+ * const reply = await mm.llmClient.generate({ useCase: 'interaction_layer', prompt: 'Greet the traveller', stickyKey: playerId });
  * await mm.close();
  * ```
  */
 export async function createModelManagement(options: ModelManagementOptions = {}): Promise<ModelManagement> {
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError(`Expected options to be an object, got ${String(options)}`);
-  }
+  requireObject(options, 'createModelManagement options');
+  rejectUnknownKeys(options, OPTION_KEYS, 'createModelManagement options');
+  const part = <T>(name: string, old: string) =>
+    renamedOption<T>(options, name, old, 'createModelManagement options');
+  const more = {
+    registry: part<RegistryExtra>('modelRegistry', 'registry'),
+    history: part<HistoryExtra>('logProcessor', 'history'),
+    guardrails: part<GuardrailsExtra>('guardrailsMonitor', 'guardrails'),
+    deployments: part<DeploymentsExtra>('deploymentManager', 'deployments'),
+    llm: part<LLMExtra>('llmClient', 'llm'),
+    coordinator: part<CoordinatorExtra>('serviceCoordinator', 'coordinator'),
+    narrative: part<NarrativeExtra>('narrativeGenerator', 'narrative'),
+  };
   const owned: Array<() => Promise<void>> = [];
   const release = async () => {
     for (const fn of owned.splice(0).reverse()) await fn();
@@ -124,18 +213,18 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     const db = isDatabase(source) ? source : await createDatabase(source);
     if (!isDatabase(source)) owned.push(() => db.close());
     const clock = options.clock;
-    const registry = new ModelRegistry({ ...options.registry, db, ...(clock && { clock }) });
+    const registry = new ModelRegistry({ ...more.registry, db, ...(clock && { clock }) });
     owned.push(() => registry.close());
     const logProcessor = new HistoricalLogProcessor({
       ...(options.redactLogs !== false && { redact: (text: string) => redact(text) }),
-      ...options.history,
+      ...more.history,
       db,
       ...(clock && { clock }),
       enabled: options.historicalLoggingEnabled ?? true,
     });
     owned.push(() => logProcessor.close());
     const guardrails = new GuardrailsMonitor({
-      ...options.guardrails,
+      ...more.guardrails,
       db,
       enabled: options.guardrailsMonitoringEnabled ?? true,
     });
@@ -143,36 +232,38 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     const deployments: DeploymentManager = new DeploymentManager({
       // Replay reads history and calls the candidate through the client built below (bound at call time).
       replayer: createHistoryReplayer({ history: logProcessor, llm: { probe: (m, i) => llm.probe(m, i) } }),
-      ...options.deployments,
+      ...more.deployments,
       db,
-      registry,
+      modelRegistry: registry,
       ...(clock && { clock }),
       defaultStrategy: options.deploymentStrategyDefault ?? 'blue_green',
     });
     owned.push(() => deployments.close());
     const llm: LLMClient = new LLMClient({
-      ...options.llm,
+      ...more.llm,
       modelRegistry: registry,
       router: deployments.router,
-      guardrails,
+      guardrailsMonitor: guardrails,
       logProcessor,
       modelRegistryEnabled: options.modelRegistryEnabled ?? true,
       ...(clock && { clock }),
     });
     owned.push(() => llm.close());
     const coordinator = new ServiceCoordinator({
-      ...options.coordinator,
+      ...more.coordinator,
       deploymentManager: deployments,
       llmClient: llm,
       rollbackManager: deployments.rollbacks,
-      registry,
+      modelRegistry: registry,
       ...(clock && { clock }),
     });
+    owned.push(() => coordinator.close());
     const narrative = new NarrativeGenerator({
-      ...options.narrative,
+      ...more.narrative,
       llmClient: llm,
       guardrailsMonitor: guardrails,
     });
+    owned.push(() => narrative.close());
     await Promise.all([registry.ready(), deployments.ready()]);
 
     const metrics = () => ({
@@ -190,7 +281,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       router: deployments.router,
       deployments,
       rollbacks: deployments.rollbacks,
-      historyQueueCapacity: options.history?.maxBufferedEntries ?? DEFAULT_HISTORY_OPTIONS.maxBufferedEntries,
+      historyQueueCapacity: more.history?.maxBufferedEntries ?? DEFAULT_HISTORY_OPTIONS.maxBufferedEntries,
     });
     owned.push(async () => prometheus.close());
     let closing: Promise<void> | null = null;
@@ -200,8 +291,16 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     };
     return {
       db,
-      registry,
+      modelRegistry: registry,
       logProcessor,
+      guardrailsMonitor: guardrails,
+      deploymentManager: deployments,
+      trafficRouter: deployments.router,
+      rollbackManager: deployments.rollbacks,
+      llmClient: llm,
+      serviceCoordinator: coordinator,
+      narrativeGenerator: narrative,
+      registry,
       guardrails,
       deployments,
       router: deployments.router,
@@ -236,6 +335,7 @@ createModelManagement.fromEnv = async (
   overrides: ModelManagementOptions = {},
 ): Promise<ModelManagement> => {
   const config = configFromEnv(env);
+  requireObject(overrides, 'createModelManagement.fromEnv overrides');
   if (!config.database && overrides.db === undefined) warnEmbeddedDefault(config.embeddedDataDir);
   return createModelManagement({
     db: config.database ?? { embedded: config.embeddedDataDir ? { dataDir: config.embeddedDataDir } : {} },

@@ -1,53 +1,156 @@
 /**
  * Model Management SDK: run LLMs safely in production game backends — model registry, progressive
  * delivery with automatic rollback, guardrails and inference history on one shared database layer.
+ *
+ * The entry exports the parts, their options, results, events and errors, and `createModelManagement`.
+ * Testing helpers (a manual clock, the simulated provider) live in `model-management-sdk/testing`.
  * @packageDocumentation
  */
-export { configFromEnv, databaseOptionsFromEnv, type Env, type EnvConfig } from './config.js';
-export * from './coordination/index.js';
+
+// Composition root and configuration
+export { configFromEnv, type EnvConfig } from './config.js';
+// Coordination
+export {
+  type CoordinateDeploymentInput,
+  type CoordinationResult,
+  formatTimeline,
+  HookTimeoutError,
+  ServiceCoordinator,
+  type ServiceCoordinatorEvents,
+  type ServiceCoordinatorOptions,
+  type ServiceHooks,
+  type TimelineEntry,
+} from './coordination/index.js';
 export {
   createModelManagement,
   type ModelManagement,
   type ModelManagementOptions,
 } from './create-model-management.js';
-export * from './db/index.js';
-export * from './deployment/index.js';
-export * from './errors.js';
-export { type EventMap, type ListenerError, type ListenerErrorEvents, TypedEmitter } from './events.js';
-export * from './guardrails/index.js';
-export * from './history/index.js';
-export { type Clock, ManualClock, systemClock } from './internal/clock.js';
-export { HISTOGRAM_BOUNDS_MS, Histogram, type HistogramSummary } from './internal/histogram.js';
-export { isUuid, uuidv7 } from './internal/ids.js';
-export * from './llm/index.js';
-export * from './narrative/index.js';
+// Database
 export {
-  checkHealth,
-  HEALTH_PING_TIMEOUT_MS,
-  HEALTH_STALE_SNAPSHOT_MS,
-  type HealthReport,
-  type HealthSources,
-  type PartHealth,
-} from './observability/health.js';
+  closeDefaultDatabase,
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+  databaseOptionsFromEnv,
+  type Env,
+  getDefaultDatabase,
+  migrate,
+} from './db/index.js';
+// Deployment (rollouts, traffic routing, rollback)
 export {
-  DEFAULT_PROMETHEUS_OPTIONS,
-  FAST_BUCKETS_SECONDS,
-  type MetricsTree,
-  PROMETHEUS_DB_CACHE_MS,
-  PrometheusExporter,
-  type PrometheusExporterOptions,
-  type PrometheusSources,
-  REQUEST_BUCKETS_SECONDS,
-  toPrometheus,
-} from './observability/prometheus.js';
+  type AnalysisConfigInput,
+  type Deployment,
+  DeploymentManager,
+  type DeploymentManagerEvents,
+  type DeploymentManagerOptions,
+  type DeploymentPlan,
+  type DeploymentPlanInput,
+  type DeploymentStatus,
+  type DeploymentStrategy,
+  type ListDeploymentsFilter,
+  type OutcomeInput,
+  type Rollback,
+  RollbackManager,
+  type RollbackManagerEvents,
+  type RollbackManagerOptions,
+  type RollbackOptions,
+  type RolledBackEvent,
+  type RouteDecision,
+  TrafficRouter,
+  type TrafficRouterEvents,
+  type Verdict,
+} from './deployment/index.js';
+// Errors
 export {
-  type GenAiInstruments,
-  genAiInstruments,
-  getMeter,
-  getTracer,
-  INSTRUMENTATION_NAME,
-  OTEL_ATTRIBUTES,
-  OTEL_METRICS,
-  OTEL_SPANS,
-} from './observability/tracing.js';
-export * from './registry/index.js';
+  ClosedError,
+  ConflictError,
+  DatabaseError,
+  DatabaseUnavailableError,
+  type ErrorCode,
+  isRetryable,
+  ModelManagementError,
+  type ModelManagementErrorOptions,
+  NotFoundError,
+  ProviderError,
+  ProviderRateLimitError,
+  ProviderTimeoutError,
+  ValidationError,
+} from './errors.js';
+// Guardrails
+export {
+  type CheckInput,
+  type CheckResult,
+  type CustomCheck,
+  findPii,
+  findSecrets,
+  type GuardrailAction,
+  type GuardrailCategory,
+  type GuardrailStage,
+  type GuardrailsEvents,
+  type GuardrailsMetrics,
+  GuardrailsMonitor,
+  type GuardrailsMonitorOptions,
+  type ReviewQueue,
+  redact,
+  type Violation,
+  type ViolationRecord,
+} from './guardrails/index.js';
+// History
+export {
+  type ExportOptions,
+  HistoricalLogProcessor,
+  type HistoricalLogProcessorOptions,
+  type HistoryEvents,
+  type HistoryMetrics,
+  type InferenceLogInput,
+  type InferenceLogRecord,
+  type LogQuery,
+  type LogStatsResult,
+  type PurgeOptions,
+  type StatsQuery,
+} from './history/index.js';
+export type { Clock } from './internal/clock.js';
+export type { Page } from './internal/cursor.js';
+export type { HistogramSummary } from './internal/histogram.js';
+// LLM client
+export {
+  type ChatMessage,
+  type FallbackEndpoint,
+  type GenerateInput,
+  type GenerateResult,
+  LLMClient,
+  type LLMClientEvents,
+  type LLMClientMetrics,
+  type LLMClientOptions,
+  type LLMStream,
+  type Provider,
+  type ProviderRequest,
+  type ProviderResponse,
+  type ProviderStreamChunk,
+  type Usage,
+} from './llm/index.js';
+// Narrative
+export {
+  NarrativeGenerator,
+  type NarrativeGeneratorOptions,
+  type NarrativeKind,
+  type NarrativeRequest,
+  type NarrativeResult,
+} from './narrative/index.js';
+// Observability
+export type { HealthReport, PartHealth } from './observability/health.js';
+export { type MetricsTree, toPrometheus } from './observability/prometheus.js';
+// Registry
+export {
+  type ListModelsQuery,
+  type Model,
+  ModelRegistry,
+  type ModelRegistryEvents,
+  type ModelRegistryOptions,
+  type ModelStatus,
+  type RegisterModelInput,
+  type RegistryMetrics,
+  type StatusChangeOptions,
+} from './registry/index.js';
+export { SEVERITIES, type Severity } from './severity.js';

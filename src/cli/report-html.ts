@@ -3,8 +3,8 @@
  * inline CSS, no script, no network at view time) that prints well. Draws `DeploymentManager.report()`.
  * @module
  */
-import type { DeploymentReport } from '../deployment/deployment-report.js';
-import type { Model } from '../registry/types.js';
+import type { DeploymentReport } from '../deployment/index.js';
+import type { Model } from '../registry/index.js';
 
 type Spec = Record<string, unknown>;
 

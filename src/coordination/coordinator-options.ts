@@ -1,8 +1,9 @@
 import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from '../deployment/index.js';
 import { ValidationError } from '../errors.js';
 import { isUuid } from '../internal/ids.js';
-import { describe, nonEmptyString } from '../internal/validate.js';
-import type { CoordinateDeploymentInput, ServiceCoordinatorOptions } from './types.js';
+import { describe, MAX_TIMER_MS, nonEmptyString, renamedOption } from '../internal/validate.js';
+import type { GuardrailsLike } from '../llm/index.js';
+import type { CoordinateDeploymentInput, CoordinatorRegistry, ServiceCoordinatorOptions } from './types.js';
 
 /** Defaults of {@link ServiceCoordinatorOptions}. */
 export const DEFAULT_SERVICE_COORDINATOR_OPTIONS: {
@@ -25,8 +26,6 @@ export const DEFAULT_SERVICE_COORDINATOR_OPTIONS: {
   actor: 'service-coordinator',
 });
 
-const MAX_TIMER_MS = 2_147_483_647;
-
 function positiveMs(value: unknown, field: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
@@ -47,13 +46,26 @@ function needs(value: unknown, field: string, methods: string[]): void {
   }
 }
 
-/** Throws a `ValidationError` naming the first wrong option. @internal */
-export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
-  if (typeof o !== 'object' || o === null) {
+/**
+ * Throws a `ValidationError` naming the first wrong option; returns the options with the deprecated
+ * aliases (`registry`, `guardrails`) resolved into both names. @internal
+ */
+export function validateCoordinatorOptions(options: ServiceCoordinatorOptions): ServiceCoordinatorOptions {
+  if (typeof options !== 'object' || options === null) {
     throw new ValidationError(
-      `Expected ServiceCoordinator options such as { deploymentManager }, got ${describe(o)}`,
+      `Expected ServiceCoordinator options such as { deploymentManager }, got ${describe(options)}`,
     );
   }
+  const where = 'ServiceCoordinator options';
+  const modelRegistry = renamedOption<CoordinatorRegistry>(options, 'modelRegistry', 'registry', where);
+  const guardrailsMonitor = renamedOption<GuardrailsLike>(options, 'guardrailsMonitor', 'guardrails', where);
+  const o: ServiceCoordinatorOptions = {
+    ...options,
+    modelRegistry,
+    registry: modelRegistry,
+    guardrailsMonitor,
+    guardrails: guardrailsMonitor,
+  };
   if (o.deploymentManager === undefined) {
     throw new ValidationError('Expected `deploymentManager` (a DeploymentManager)', {
       field: 'deploymentManager',
@@ -62,8 +74,8 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
   needs(o.deploymentManager, 'deploymentManager', ['startDeployment', 'getDeployment', 'abort', 'tick']);
   needs(o.llmClient, 'llmClient', ['probe']);
   needs(o.rollbackManager, 'rollbackManager', ['rollback', 'listRollbacks']);
-  needs(o.registry, 'registry', ['getCurrentModel', 'getModel']);
-  needs(o.guardrails, 'guardrails', ['check']);
+  needs(o.modelRegistry, 'modelRegistry', ['getCurrentModel', 'getModel']);
+  needs(o.guardrailsMonitor, 'guardrailsMonitor', ['check']);
   for (const f of ['probe', 'validate'] as const) {
     if (o[f] !== undefined && typeof o[f] !== 'function') {
       throw new ValidationError(`Expected \`${f}\` to be a function, got ${describe(o[f])}`, { field: f });
@@ -122,6 +134,7 @@ export function validateCoordinatorOptions(o: ServiceCoordinatorOptions): void {
     });
   }
   if (o.actor !== undefined) nonEmptyString(o.actor, 'actor');
+  return o;
 }
 
 /** Throws a `ValidationError` naming the first wrong field of the input. @internal */
@@ -131,6 +144,12 @@ export function validateCoordinateInput(i: CoordinateDeploymentInput): void {
       `Expected input such as { newModelId, currentModelId, useCase }, got ${describe(i)}`,
     );
   }
+  if (i.signal !== undefined && !(i.signal instanceof AbortSignal)) {
+    throw new ValidationError(`Expected \`signal\` to be an AbortSignal, got ${describe(i.signal)}`, {
+      field: 'signal',
+    });
+  }
+  i.signal?.throwIfAborted();
   if (!isUuid(i.newModelId)) {
     throw new ValidationError(
       `Expected \`newModelId\` to be a model id (UUID), got ${describe(i.newModelId)}`,

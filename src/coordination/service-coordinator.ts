@@ -2,6 +2,7 @@ import type { Deployment, Rollback } from '../deployment/index.js';
 import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { InFlight } from '../internal/in-flight.js';
 import { describe } from '../internal/validate.js';
 import {
   DEFAULT_SERVICE_COORDINATOR_OPTIONS,
@@ -51,9 +52,11 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
   private readonly clock: Clock;
   private readonly probe: SmokeProbe | undefined;
 
+  private readonly inFlight = new InFlight('ServiceCoordinator');
+
   constructor(options: ServiceCoordinatorOptions) {
     super();
-    validateCoordinatorOptions(options);
+    options = validateCoordinatorOptions(options);
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.o = { ...DEFAULT_SERVICE_COORDINATOR_OPTIONS, ...(defined as unknown as ServiceCoordinatorOptions) };
     this.dm = options.deploymentManager;
@@ -75,7 +78,28 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
    * `currentModelId` is no longer current or the use case already has an active deployment; every
    * other outcome is a result (`succeeded`, `rolled_back`, `failed`) with its reason and timeline.
    */
-  async coordinateModelDeployment(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
+  coordinateModelDeployment(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
+    return this.inFlight.run(() => this.coordinate(input));
+  }
+
+  /**
+   * Refuses new coordinations and waits for the running ones to reach their result (each ends with a
+   * deployment outcome; nothing is left half-written). Idempotent.
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => void coordinator.close());
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.inFlight.close();
+  }
+
+  /** Same as {@link ServiceCoordinator.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async coordinate(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
     validateCoordinateInput(input);
     const { useCase, newModelId, currentModelId } = input;
     const actor = input.actor ?? this.o.actor;
@@ -160,6 +184,12 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
     let prev = d;
     for (;;) {
       if (TERMINAL.has(d.status)) break;
+      if (input.signal?.aborted) {
+        stopReason = 'Stopped by the caller (AbortSignal)';
+        tl.add('error', stopReason, false);
+        d = await this.stop(d, stopReason, actor, tl);
+        break;
+      }
       if (this.clock.now() >= deadline) {
         stopReason = `Timed out after ${this.o.timeoutMs} ms in state '${d.status}'`;
         tl.add('error', stopReason, false);

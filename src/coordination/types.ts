@@ -94,6 +94,8 @@ export interface ServiceCoordinatorOptions {
   /** Rollbacks (refused shifts after traffic moved). @default deploymentManager.rollbacks */
   rollbackManager?: CoordinatorRollbackManager;
   /** Registry for the current-model check before anything is written and for the smoke suite. */
+  modelRegistry?: CoordinatorRegistry;
+  /** @deprecated Renamed `modelRegistry` (the host guide's name); this alias goes in the next release. */
   registry?: CoordinatorRegistry;
   /** Host service hooks. @default {} */
   hooks?: ServiceHooks;
@@ -110,6 +112,8 @@ export interface ServiceCoordinatorOptions {
   /** Budget of each smoke call, every attempt included. @default 10_000 */
   smokeTimeoutMs?: number;
   /** Checks smoke answers with these guardrails instead of the llmClient's own (a blocked answer fails its case). @default the llmClient's output guardrails */
+  guardrailsMonitor?: GuardrailsLike;
+  /** @deprecated Renamed `guardrailsMonitor` (the host guide's name); this alias goes in the next release. */
   guardrails?: GuardrailsLike;
   /** Host validator run after the smoke suite; `false` fails the coordination before traffic. */
   validate?: CoordinatorValidate;
@@ -142,6 +146,12 @@ export interface CoordinateDeploymentInput {
   reason?: string;
   /** Gates run before any deployment exists, e.g. `{ replay: { sample: 500 } }` (replay from history). */
   preflight?: PreflightOptions;
+  /**
+   * Stops the coordination: aborted before it starts, the call rejects with the signal's reason;
+   * aborted later, the deployment is stopped (rolled back if traffic moved) at the next poll and the
+   * result says so. @default none
+   */
+  signal?: AbortSignal;
 }
 
 /** Kinds of timeline entries. */

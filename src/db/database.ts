@@ -4,6 +4,13 @@ import pg from 'pg';
 import { ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import {
+  describe,
+  nonEmptyString,
+  positiveInt,
+  rejectUnknownKeys,
+  requireObject,
+} from '../internal/validate.js';
 import { ChangeFeed, type ChangeTransport, PgNotifyTransport } from './change-feed.js';
 import { migrate } from './migrate.js';
 import { translateDbError } from './pg-errors.js';
@@ -105,6 +112,7 @@ export interface Database {
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,39}$/;
 const SOURCES = ['connectionString', 'pool', 'kysely', 'embedded', 'memory'] as const;
+const OPTION_KEYS = new Set<string>([...SOURCES, 'schema', 'migrate', 'poolSize', 'clock']);
 
 /**
  * Opens the shared database on one of three engines and (by default) applies the SDK's migrations.
@@ -116,10 +124,15 @@ const SOURCES = ['connectionString', 'pool', 'kysely', 'embedded', 'memory'] as 
  * ```
  */
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  if (typeof options !== 'object' || options === null) {
-    throw new ValidationError(`Expected database options to be an object, got ${String(options)}`);
-  }
+  requireObject(options, 'database options');
+  rejectUnknownKeys(options, OPTION_KEYS, 'database options');
   const given = SOURCES.filter((k) => options[k] !== undefined);
+  if (given.length === 0 && 'connectionString' in options) {
+    throw new ValidationError(
+      '`connectionString` is undefined (an unset environment variable?): pass a postgres:// URL, or `{ embedded: {} }` for the embedded PGlite database',
+      { field: 'connectionString' },
+    );
+  }
   if (given.length !== 1) {
     throw new ValidationError(
       `Expected exactly one of ${SOURCES.map((s) => `\`${s}\``).join(', ')} in database options, got ${
@@ -130,7 +143,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   const schema = options.schema ?? 'public';
   if (typeof schema !== 'string' || !SCHEMA_PATTERN.test(schema)) {
     throw new ValidationError(
-      `Expected \`schema\` to match ${SCHEMA_PATTERN} (lower-case letters, digits, _; at most 40), got ${JSON.stringify(schema)}`,
+      `Expected \`schema\` to match ${SCHEMA_PATTERN} (lower-case letters, digits, _; at most 40), got ${describe(schema)}`,
       { field: 'schema' },
     );
   }
@@ -140,12 +153,18 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       { field: 'schema' },
     );
   }
-  const poolSize = options.poolSize ?? 10;
-  if (!Number.isInteger(poolSize) || poolSize < 1) {
-    throw new ValidationError(`Expected \`poolSize\` to be a positive integer, got ${String(poolSize)}`, {
-      field: 'poolSize',
+  if (options.memory !== undefined && options.memory !== true) {
+    throw new ValidationError(`Expected \`memory\` to be true, got ${describe(options.memory)}`, {
+      field: 'memory',
     });
   }
+  if (options.connectionString !== undefined) nonEmptyString(options.connectionString, 'connectionString');
+  if (options.migrate !== undefined && typeof options.migrate !== 'boolean') {
+    throw new ValidationError(`Expected \`migrate\` to be a boolean, got ${describe(options.migrate)}`, {
+      field: 'migrate',
+    });
+  }
+  const poolSize = positiveInt(options.poolSize ?? 10, 'poolSize');
   const clock = options.clock ?? systemClock;
   const handle = await open(options, schema, poolSize, clock);
   if (options.migrate !== false) {
@@ -224,10 +243,16 @@ async function openEmbedded(embedded: { dataDir?: string; pglite?: PGlite }, sch
   if (typeof embedded !== 'object' || embedded === null) {
     throw new ValidationError('Expected `embedded` to be an object such as `{ dataDir: "./data" }`');
   }
-  if (embedded.dataDir !== undefined && (typeof embedded.dataDir !== 'string' || embedded.dataDir === '')) {
-    throw new ValidationError('Expected `embedded.dataDir` to be a non-empty path', {
-      field: 'embedded.dataDir',
-    });
+  if (
+    embedded.dataDir !== undefined &&
+    (typeof embedded.dataDir !== 'string' || embedded.dataDir === '' || embedded.dataDir.includes('\0'))
+  ) {
+    throw new ValidationError(
+      `Expected \`embedded.dataDir\` to be a non-empty path without NUL bytes, got ${describe(embedded.dataDir)}`,
+      {
+        field: 'embedded.dataDir',
+      },
+    );
   }
   if (embedded.dataDir !== undefined && embedded.pglite !== undefined) {
     throw new ValidationError('Give `embedded.dataDir` or `embedded.pglite`, not both', {
@@ -266,7 +291,16 @@ async function openEmbedded(embedded: { dataDir?: string; pglite?: PGlite }, sch
 }
 
 async function openMemory() {
-  const { newDb } = await import('pg-mem');
+  let pgMem: typeof import('pg-mem');
+  try {
+    pgMem = await import('pg-mem');
+  } catch (error) {
+    throw new ValidationError(
+      '`{ memory: true }` needs the optional peer dependency pg-mem (a test double): run `npm install --save-dev pg-mem`, or use `{ embedded: {} }` for an in-process PostgreSQL',
+      { field: 'memory', cause: error },
+    );
+  }
+  const { newDb } = pgMem;
   const mem = newDb();
   const { Pool } = mem.adapters.createPg();
   const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool: new Pool() }) });

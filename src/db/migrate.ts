@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { DatabaseError } from '../errors.js';
 import { hash32 } from '../internal/hashing.js';
 import type { Database } from './database.js';
+import { EMBEDDED_MIGRATIONS } from './migrations.generated.js';
 import { translateDbError } from './pg-errors.js';
 
 /** One migration file. */
@@ -27,19 +27,13 @@ export interface MigrationResult {
 const MIGRATION_FILE = /^\d{4}_[a-z0-9_]+\.sql$/;
 const LOCK_NAMESPACE = 0x4d4d53; // "MMS"
 
-/** Finds the package's `migrations/` folder from `src/db` (tsx, tests) or `dist` (built package). */
-function migrationsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'migrations');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new DatabaseError('Could not find the migrations/ folder of model-management-sdk');
-}
-
-/** The SDK's migrations, in order. */
-export function loadMigrations(dir: string = migrationsDir()): Migration[] {
+/**
+ * The SDK's migrations, in order: embedded at build time (`src/db/migrations.generated.ts`, made from
+ * `migrations/*.sql` by `npm run migrations:embed`), so nothing is looked up on disk at run time.
+ * `dir` reads a folder of `NNNN_name.sql` files instead (for tools and tests).
+ */
+export function loadMigrations(dir?: string): Migration[] {
+  if (dir === undefined) return [...EMBEDDED_MIGRATIONS];
   return readdirSync(dir)
     .filter((f) => MIGRATION_FILE.test(f))
     .sort()

@@ -1,6 +1,6 @@
 import { isRetryable } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../observability/tracing.js';
+import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../internal/tracing.js';
 import type { DeploymentStore } from './deployment-store.js';
 import type { DeploymentWriter } from './deployment-writer.js';
 import { judge, type Verdict } from './judge.js';

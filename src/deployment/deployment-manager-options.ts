@@ -19,6 +19,8 @@ export interface DeploymentManagerOptions {
   /** The shared database (or a promise of it). @default the default database from the environment (see `getDefaultDatabase`) */
   db?: Database | Promise<Database>;
   /** The model registry. @default a `new ModelRegistry({ db, clock })` owned (and closed) by the manager */
+  modelRegistry?: DeploymentRegistry;
+  /** @deprecated Renamed `modelRegistry` (the host guide's name); this alias goes in the next release. */
   registry?: DeploymentRegistry;
   /** Router fed by this manager. @default a new `TrafficRouter` on `db`, owned by the manager (`manager.router`) */
   router?: TrafficRouter;

@@ -3,7 +3,13 @@ import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../e
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
-import { describe, nonEmptyString } from '../internal/validate.js';
+import {
+  describe,
+  nonEmptyString,
+  renamedOption,
+  requireObject,
+  requireString,
+} from '../internal/validate.js';
 import { ModelRegistry } from '../registry/index.js';
 import { type DriverContext, driveOnce, restoreStableIfEnded } from './deployment-driver.js';
 import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';
@@ -87,21 +93,27 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
         field: 'validate',
       });
     }
-    if (o.registry !== undefined && typeof o.registry?.snapshot !== 'function')
-      throw new ValidationError('Expected `registry` to be a ModelRegistry', { field: 'registry' });
+    const injected = renamedOption<DeploymentRegistry>(
+      o,
+      'modelRegistry',
+      'registry',
+      'DeploymentManager options',
+    );
+    if (injected !== undefined && typeof injected?.snapshot !== 'function')
+      throw new ValidationError('Expected `modelRegistry` to be a ModelRegistry', { field: 'modelRegistry' });
     resolvePlan(o.plan);
     resolveAnalysis(o.analysis);
     this.options = o;
     this.clock = o.clock ?? systemClock;
     this.owner = o.owner ?? uuidv7();
     const db = resolveDatabase(o.db);
-    const ownRegistry = o.registry ? null : new ModelRegistry({ db, clock: this.clock });
-    this.registry = o.registry ?? (ownRegistry as ModelRegistry);
+    const ownRegistry = injected ? null : new ModelRegistry({ db, clock: this.clock });
+    this.registry = injected ?? (ownRegistry as ModelRegistry);
     this.owned = { router: !o.router, rollbacks: !o.rollbacks, registry: ownRegistry };
-    this.router = o.router ?? new TrafficRouter({ db, registry: this.registry, clock: this.clock });
+    this.router = o.router ?? new TrafficRouter({ db, modelRegistry: this.registry, clock: this.clock });
     this.rollbacks =
       o.rollbacks ??
-      new RollbackManager({ db, registry: this.registry, clock: this.clock, router: this.router });
+      new RollbackManager({ db, modelRegistry: this.registry, clock: this.clock, router: this.router });
     this.rollbacks.on('deployment:rolled_back', (e) => this.emitSafely('deployment:rolled_back', e));
     this.opened = Promise.resolve(db).then((d) => {
       const store = new DeploymentStore(d);
@@ -135,7 +147,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     assertStrategy(strategy);
     const plan = resolvePlan(input.plan, this.options.plan);
     const analysis = resolveAnalysis({ ...this.options.analysis, ...input.analysis });
-    if (input.actor !== undefined) nonEmptyString(input.actor, 'actor');
+    checkManual({ actor: input.actor, reason: input.reason });
     const { store, writer } = await this.opened;
     const model = await deployableModel(this.registry, input.useCase, input.newModelId);
     const stable = await this.registry.getCurrentModel(input.useCase);
@@ -239,6 +251,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
    * then the model that was current before is made current again if the candidate had taken over.
    */
   async abort(id: string, options: ManualOptions = {}): Promise<Deployment> {
+    checkManual(options);
     const reason = options.reason ?? 'Aborted';
     const aborted = await this.manual(
       id,
@@ -393,7 +406,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   ): Promise<Deployment> {
     this.assertOpen();
     checkId(id);
-    if (options.actor !== undefined) nonEmptyString(options.actor, 'actor');
+    checkManual(options);
     const actor = options.actor ?? this.options.actor;
     const { writer } = await this.opened;
     let from: DeploymentStatus = 'pending';
@@ -416,4 +429,12 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError('DeploymentManager is closed');
   }
+}
+
+/** Validates `{ actor?, reason? }` of the manual calls (bounded, so a huge string is refused, not stored). */
+function checkManual(options: unknown): asserts options is ManualOptions {
+  requireObject(options, 'options ({ actor?, reason? })');
+  const o = options as ManualOptions;
+  if (o.actor !== undefined) requireString(o.actor, 'actor', { max: 200 });
+  if (o.reason !== undefined) requireString(o.reason, 'reason', { max: 2000 });
 }

@@ -88,5 +88,6 @@ export {
   type DeploymentPlan,
   type DeploymentStatus,
   type DeploymentStrategy,
+  isActiveStatus,
   type ListDeploymentsFilter,
 } from './types.js';

@@ -2,8 +2,8 @@ import { type Database, resolveDatabase } from '../db/index.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { describe, nonEmptyString } from '../internal/validate.js';
-import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../observability/tracing.js';
+import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../internal/tracing.js';
+import { describe, nonEmptyString, renamedOption } from '../internal/validate.js';
 import { ModelRegistry } from '../registry/index.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
@@ -27,6 +27,8 @@ export interface RollbackManagerOptions {
   /** The shared database (or a promise of it). @default the default database from the environment (see `getDefaultDatabase`) */
   db?: Database | Promise<Database>;
   /** The model registry. @default a `new ModelRegistry({ db, clock })` owned (and closed) by the manager */
+  modelRegistry?: DeploymentRegistry;
+  /** @deprecated Renamed `modelRegistry` (the host guide's name); this alias goes in the next release. */
   registry?: DeploymentRegistry;
   /** @default systemClock */
   clock?: Clock;
@@ -92,14 +94,20 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
       throw new ValidationError(`Expected options to be an object, got ${describe(options)}`, {
         field: 'options',
       });
-    if (options.registry !== undefined && typeof options.registry?.getModel !== 'function')
-      throw new ValidationError('Expected `registry` to be a ModelRegistry', { field: 'registry' });
+    const injected = renamedOption<DeploymentRegistry>(
+      options,
+      'modelRegistry',
+      'registry',
+      'RollbackManager options',
+    );
+    if (injected !== undefined && typeof injected?.getModel !== 'function')
+      throw new ValidationError('Expected `modelRegistry` to be a ModelRegistry', { field: 'modelRegistry' });
     if (options.actor !== undefined) nonEmptyString(options.actor, 'actor');
     this.clock = options.clock ?? systemClock;
     this.actor = options.actor ?? 'sdk';
     const db = resolveDatabase(options.db);
-    this.ownRegistry = options.registry ? null : new ModelRegistry({ db, clock: this.clock });
-    this.registry = options.registry ?? (this.ownRegistry as ModelRegistry);
+    this.ownRegistry = injected ? null : new ModelRegistry({ db, clock: this.clock });
+    this.registry = injected ?? (this.ownRegistry as ModelRegistry);
     this.opened = Promise.resolve(db).then((d) => {
       const deployments = new DeploymentStore(d);
       return {

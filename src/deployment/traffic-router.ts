@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { bucketOf } from '../internal/hashing.js';
 import type { HistogramSummary } from '../internal/histogram.js';
 import { uuidv7 } from '../internal/ids.js';
-import { describe } from '../internal/validate.js';
+import { describe, renamedOption } from '../internal/validate.js';
 import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
@@ -29,8 +29,10 @@ export const DEPLOYMENTS_TOPIC = 'deployments';
 
 /** Options of {@link TrafficRouter}. */
 export interface TrafficRouterOptions {
-  /** Registry whose in-memory snapshot answers `route()`. */
-  registry: Pick<DeploymentRegistry, 'snapshot' | 'getModel'>;
+  /** Registry whose in-memory snapshot answers `route()` (required). */
+  modelRegistry?: Pick<DeploymentRegistry, 'snapshot' | 'getModel'>;
+  /** @deprecated Renamed `modelRegistry` (the host guide's name); this alias goes in the next release. */
+  registry?: Pick<DeploymentRegistry, 'snapshot' | 'getModel'>;
   /**
    * Database (or a promise of it) for active deployments and outcome metrics; without it the router is
    * fed by `setActiveDeployments`. @default none
@@ -126,7 +128,7 @@ export function isCandidateBucket(salt: string, key: string, weight: number): bo
 export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
   /** This replica's id in `deployment_metrics`. */
   readonly replicaId: string;
-  private readonly registry: TrafficRouterOptions['registry'];
+  private readonly registry: NonNullable<TrafficRouterOptions['modelRegistry']>;
   private readonly clock: Clock;
   private store: DeploymentStore | undefined;
   private readonly opened: Promise<DeploymentStore | undefined>;
@@ -155,15 +157,28 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
 
   constructor(options: TrafficRouterOptions) {
     super();
-    if (!options || typeof options.registry?.snapshot !== 'function') {
-      throw new ValidationError('Expected `registry` with a `snapshot()` method', { field: 'registry' });
+    if (typeof options !== 'object' || options === null) {
+      throw new ValidationError(
+        `Expected TrafficRouter options such as { modelRegistry }, got ${describe(options)}`,
+      );
+    }
+    const registry = renamedOption<TrafficRouterOptions['modelRegistry']>(
+      options,
+      'modelRegistry',
+      'registry',
+      'TrafficRouter options',
+    );
+    if (typeof registry?.snapshot !== 'function') {
+      throw new ValidationError('Expected `modelRegistry` with a `snapshot()` method', {
+        field: 'modelRegistry',
+      });
     }
     const o = { ...DEFAULT_ROUTER_OPTIONS, ...stripUndefined(options) };
     positive(o.flushIntervalMs, 'flushIntervalMs');
     positive(o.metricsWindowMs, 'metricsWindowMs');
     positive(o.refreshIntervalMs, 'refreshIntervalMs');
     positive(o.maxPinnedConversations, 'maxPinnedConversations');
-    this.registry = options.registry;
+    this.registry = registry;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.maxPins = o.maxPinnedConversations;

@@ -426,11 +426,6 @@ function isTitleCase(text: string, start: number, end: number): boolean {
   const rest = text.slice(start + 1, end);
   return rest === rest.toLowerCase();
 }
-
-/** The replacement of a listed term spanning `length` original characters. */
-export function starsFor(length: number): string {
-  return STARS[Math.min(length, 16)]!;
-}
 function messageOf(d: TermData): string {
   return d.checkId === 'character_break'
     ? `NPC output breaks character (${d.ruleId})`

@@ -3,6 +3,7 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
+import { describe } from '../internal/validate.js';
 import type { CheckInput, GuardrailStage } from './types.js';
 
 /** The accepted stages. */
@@ -11,7 +12,7 @@ export const STAGES: ReadonlySet<GuardrailStage> = new Set<GuardrailStage>(['inp
 /** Throws `ValidationError` naming the field when `input` is malformed. */
 export function validateInput(input: CheckInput): void {
   if (input === null || typeof input !== 'object') {
-    throw new ValidationError(`Expected check input to be an object, got ${String(input)}`);
+    throw new ValidationError(`Expected check input to be an object, got ${describe(input)}`);
   }
   if (typeof input.text !== 'string') {
     throw new ValidationError(
@@ -30,7 +31,7 @@ export function validateInput(input: CheckInput): void {
     }
   }
   if (input.context !== undefined && (input.context === null || typeof input.context !== 'object')) {
-    throw new ValidationError(`Expected \`context\` to be an object, got ${String(input.context)}`, {
+    throw new ValidationError(`Expected \`context\` to be an object, got ${describe(input.context)}`, {
       field: 'context',
     });
   }
@@ -53,7 +54,7 @@ export function validateInput(input: CheckInput): void {
 
 /** The error for an unknown stage. */
 export function stageError(stage: unknown): ValidationError {
-  return new ValidationError(`Expected \`stage\` to be 'input' or 'output', got ${JSON.stringify(stage)}`, {
+  return new ValidationError(`Expected \`stage\` to be 'input' or 'output', got ${describe(stage)}`, {
     field: 'stage',
   });
 }

@@ -126,7 +126,7 @@ export function redactText(
     const u = out.units;
     for (let q = pos; q < start; q++) u[len++] = src[q]!;
     if (replacement === undefined) {
-      for (let q = 0; q < stars; q++) u[len++] = 42; // '*': starsFor(end - start)
+      for (let q = 0; q < stars; q++) u[len++] = 42; // '*', one per original character (at most 16)
     } else {
       for (let q = 0; q < replacement.length; q++) u[len++] = replacement.charCodeAt(q);
     }

@@ -437,32 +437,6 @@ function ibanValidRange(u: Uint16Array, a: number, b: number): boolean {
   return rem === 1;
 }
 
-/** ISO 13616 IBAN check: length 15–34 and mod-97 remainder 1 (spaces ignored, no allocation). */
-export function ibanValid(candidate: string): boolean {
-  const n = candidate.length;
-  let len = 0;
-  for (let i = 0; i < n; i++) if (candidate.charCodeAt(i) !== 32) len++;
-  if (len < 15 || len > 34) return false;
-  // Move the first four characters (country code, check digits) to the end.
-  let rem = 0;
-  let seen = 0;
-  let headEnd = 0;
-  for (let i = 0; i < n; i++) {
-    const c = candidate.charCodeAt(i);
-    if (c === 32) continue;
-    if (seen++ < 4) {
-      headEnd = i + 1;
-      continue;
-    }
-    rem = ibanStep(rem, c);
-  }
-  for (let i = 0; i < headEnd; i++) {
-    const c = candidate.charCodeAt(i);
-    if (c !== 32) rem = ibanStep(rem, c);
-  }
-  return rem === 1;
-}
-
 function ibanStep(rem: number, c: number): number {
   const upper = c >= 97 && c <= 122 ? c - 32 : c;
   const v = upper >= 65 ? upper - 55 : upper - 48;

@@ -1,7 +1,8 @@
 import { ValidationError } from '../errors.js';
 import { isUuid } from '../internal/ids.js';
+import { describe } from '../internal/validate.js';
 import { SEVERITY_RANK, type Severity } from '../severity.js';
-import { describe, fitUtf8, safeJson, stripNul } from './sanitize.js';
+import { fitUtf8, safeJson, stripNul } from './sanitize.js';
 import type { InferenceLogInput, InferenceStatus, LogRow } from './types.js';
 
 const MAX_ID_CHARS = 256;

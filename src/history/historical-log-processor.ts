@@ -8,6 +8,7 @@ import type { Page } from '../internal/cursor.js';
 import { FailureWindow } from '../internal/failure-window.js';
 import { uuidv7 } from '../internal/ids.js';
 import { Spool } from '../internal/spool.js';
+import { describe } from '../internal/validate.js';
 import { type BuildSettings, buildRow, type RedactedField, rowSize } from './entry-builder.js';
 import type { HistoryEvents } from './history-events.js';
 import { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions, option } from './history-options.js';
@@ -20,7 +21,6 @@ import {
   type PartitionSettings,
   parseRetention,
 } from './partitions.js';
-import { describe } from './sanitize.js';
 import { type HistoryStorageReport, measureStorage } from './storage.js';
 import type {
   ExportOptions,

@@ -1,10 +1,10 @@
 import type { Database } from '../db/index.js';
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { describe } from '../internal/validate.js';
 import type { RedactedField } from './entry-builder.js';
 import type { InsertMethod } from './log-store.js';
 import type { PartitionInterval } from './partitions.js';
-import { describe } from './sanitize.js';
 
 /** Defaults of {@link HistoricalLogProcessorOptions}. */
 export const DEFAULT_HISTORY_OPTIONS = {

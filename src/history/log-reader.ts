@@ -4,6 +4,7 @@ import { translateDbError } from '../db/pg-errors.js';
 import { ValidationError } from '../errors.js';
 import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import {
+  describe,
   requireDate,
   requireNumber,
   requireOneOf,
@@ -13,7 +14,6 @@ import {
 import { and, filterConditions, historyKysely, toEntry } from './log-store.js';
 import { deleteRowsBefore } from './partitions.js';
 import { statsFromRollups } from './rollup-stats.js';
-import { describe } from './sanitize.js';
 import {
   type ExportOptions,
   type InferenceLogRecord,

@@ -2,8 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import { ValidationError } from '../errors.js';
 import { hash32 } from '../internal/hashing.js';
+import { describe } from '../internal/validate.js';
 import { rollupUpsert } from './rollups.js';
-import { describe } from './sanitize.js';
 
 /**
  * Time partitions of `inference_logs` (PostgreSQL declarative partitioning, no extension): range

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { cleanText } from '../internal/storable-text.js';
+import { describe } from '../internal/validate.js';
 
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(0);
@@ -103,15 +104,4 @@ function sanitise(value: unknown, ancestors: object[]): unknown {
     default:
       return value;
   }
-}
-
-/** Short description of a bad value for error messages. @internal */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
-  if (typeof value === 'object' && value !== null) return 'an object';
-  return String(value);
 }

@@ -48,12 +48,8 @@ export function nonEmptyString(value: unknown, field: string): asserts value is 
 
 /** Throws unless `value` is an integer ≥ 1 (at most `max`). */
 export function positiveInt(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
-  return requireNumber(value, field, {
-    min: 1,
-    max,
-    integer: true,
-    expected: `a positive integer up to ${max}`,
-  });
+  const expected = max < Number.MAX_SAFE_INTEGER ? `a positive integer ≤ ${max}` : 'a positive integer';
+  return requireNumber(value, field, { min: 1, max, integer: true, expected });
 }
 
 /** Throws unless `value` is a number of milliseconds a timer can wait: > 0 (≥ 0 with `allowZero`) and ≤ {@link MAX_TIMER_MS}. */
@@ -119,7 +115,7 @@ export function rejectUnknownKeys(value: object, known: Iterable<string>, where:
 }
 
 /** Throws unless `value` is a plain object (`{}`); names `what` it should be. */
-export function requireObject(value: unknown, what: string): asserts value is Record<string, unknown> {
+export function requireObject(value: unknown, what: string): asserts value is object {
   if (!isPlainObject(value)) {
     throw new ValidationError(`Expected ${what} to be an object, got ${describe(value)}`);
   }
@@ -309,4 +305,35 @@ export function requireJsonObject(
     );
   }
   return text;
+}
+
+const warnedAliases = new Set<string>();
+
+/**
+ * Reads an option that was renamed: the new key wins; the old key still works for one release (with a
+ * one-time `DeprecationWarning`); both at once is a `ValidationError`.
+ */
+export function renamedOption<T>(
+  options: object | undefined,
+  newKey: string,
+  oldKey: string,
+  where: string,
+): T | undefined {
+  const o = (options ?? {}) as Record<string, unknown>;
+  const next = o[newKey];
+  const old = o[oldKey];
+  if (next !== undefined && old !== undefined) {
+    throw new ValidationError(
+      `Give \`${newKey}\` or its deprecated alias \`${oldKey}\` in ${where}, not both`,
+      { field: oldKey },
+    );
+  }
+  if (old !== undefined && !warnedAliases.has(`${where}.${oldKey}`)) {
+    warnedAliases.add(`${where}.${oldKey}`);
+    process.emitWarning(`\`${oldKey}\` in ${where} is deprecated: use \`${newKey}\``, {
+      type: 'DeprecationWarning',
+      code: 'MMS_DEPRECATED_OPTION',
+    });
+  }
+  return (next ?? old) as T | undefined;
 }

@@ -1,7 +1,7 @@
 import { type Context, SpanKind } from '@opentelemetry/api';
 import { type ModelManagementError, ProviderError, ProviderTimeoutError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { endSpanWithError, getTracer, OTEL_ATTRIBUTES, startSpan } from '../observability/tracing.js';
+import { endSpanWithError, getTracer, OTEL_ATTRIBUTES, startSpan } from '../internal/tracing.js';
 import {
   CircuitBreaker,
   type CircuitBreakerOptions,

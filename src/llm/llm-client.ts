@@ -51,7 +51,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
 
   constructor(options: LLMClientOptions = {}) {
     super();
-    validateClientOptions(options);
+    options = validateClientOptions(options);
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.requestTimeoutMs;

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { describe, MAX_TIMER_MS, rejectUnknownKeys, renamedOption } from '../internal/validate.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
-import { describe } from './model-config.js';
 import type { Provider } from './provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import type { RetryOptions } from './retry.js';
@@ -31,6 +31,8 @@ export interface LLMClientOptions {
   /** Chooses stable or candidate per request during a rollout and receives the outcomes. */
   router?: RouterLike;
   /** Output (and optionally input) checks. */
+  guardrailsMonitor?: GuardrailsLike;
+  /** @deprecated Renamed `guardrailsMonitor` (the host guide's name); this alias goes in the next release. */
   guardrails?: GuardrailsLike;
   /** Receives one entry per call, without being waited for. */
   logProcessor?: LogProcessorLike;
@@ -132,20 +134,39 @@ export interface GenerateResult {
 }
 
 const ROLES = new Set(['system', 'user', 'assistant']);
-/** Largest delay a Node timer accepts (about 24.8 days). */
-const MAX_TIMER_MS = 2_147_483_647;
+const GENERATE_KEYS = new Set([
+  'useCase',
+  'prompt',
+  'messages',
+  'context',
+  'stickyKey',
+  'conversationId',
+  'signal',
+  'timeoutMs',
+  'maxTokens',
+  'temperature',
+  'playerId',
+  'sessionId',
+  'metadata',
+]);
 
 /** Throws a `ValidationError` naming the first wrong field of `input`. */
 export function validateGenerateInput(input: unknown): asserts input is GenerateInput {
   if (typeof input !== 'object' || input === null) {
     throw new ValidationError(`Expected the input of generate() to be an object, got ${describe(input)}`);
   }
+  rejectUnknownKeys(input, GENERATE_KEYS, 'generate() input');
   const i = input as Record<string, unknown>;
   if (typeof i['useCase'] !== 'string' || i['useCase'].trim() === '') {
     throw new ValidationError(
       `Expected \`useCase\` to be a non-empty string, got ${describe(i['useCase'])}`,
       { field: 'useCase' },
     );
+  }
+  if (i['useCase'].includes('\0')) {
+    throw new ValidationError(`Expected \`useCase\` without NUL bytes, got ${describe(i['useCase'])}`, {
+      field: 'useCase',
+    });
   }
   const hasPrompt = i['prompt'] !== undefined;
   const hasMessages = i['messages'] !== undefined;
@@ -234,11 +255,42 @@ export function positiveNumber(value: unknown, field: string, optional: boolean)
   }
 }
 
-/** Validates the scalar options of {@link LLMClientOptions}. */
-export function validateClientOptions(options: LLMClientOptions): void {
+const CLIENT_OPTION_KEYS = new Set([
+  'modelRegistry',
+  'router',
+  'guardrailsMonitor',
+  'guardrails',
+  'logProcessor',
+  'fallbackEndpoints',
+  'modelRegistryEnabled',
+  'inputGuardrails',
+  'outputGuardrails',
+  'providers',
+  'retry',
+  'circuitBreaker',
+  'attemptTimeoutMs',
+  'requestTimeoutMs',
+  'registryTimeoutMs',
+  'secrets',
+  'clock',
+]);
+
+/**
+ * Validates {@link LLMClientOptions} (unknown keys are refused with a "did you mean") and returns them
+ * with the deprecated `guardrails` alias resolved into both names.
+ */
+export function validateClientOptions(options: LLMClientOptions): LLMClientOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ValidationError(`Expected LLMClient options to be an object, got ${describe(options)}`);
   }
+  rejectUnknownKeys(options, CLIENT_OPTION_KEYS, 'LLMClient options');
+  const guardrailsMonitor = renamedOption<GuardrailsLike>(
+    options,
+    'guardrailsMonitor',
+    'guardrails',
+    'LLMClient options',
+  );
+  options = { ...options, guardrailsMonitor, guardrails: guardrailsMonitor };
   positiveNumber(options.attemptTimeoutMs, 'attemptTimeoutMs', true);
   positiveNumber(options.requestTimeoutMs, 'requestTimeoutMs', true);
   positiveNumber(options.registryTimeoutMs, 'registryTimeoutMs', true);
@@ -273,7 +325,7 @@ export function validateClientOptions(options: LLMClientOptions): void {
   need('modelRegistry', options.modelRegistry, 'getCurrentModel');
   need('router', options.router, 'route');
   need('router', options.router, 'recordOutcome');
-  need('guardrails', options.guardrails, 'check');
+  need('guardrailsMonitor', options.guardrailsMonitor, 'check');
   need('logProcessor', options.logProcessor, 'logInference');
   const r = options.retry;
   if (r !== undefined) {
@@ -295,4 +347,5 @@ export function validateClientOptions(options: LLMClientOptions): void {
     }
     if (r.factor !== undefined) positiveNumber(r.factor, 'retry.factor', false);
   }
+  return options;
 }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { describe } from '../internal/validate.js';
 
 /**
  * The provider part of a model's `configuration`. Secrets are never stored here: `apiKeyEnv` names the
@@ -170,15 +171,4 @@ function positive(value: unknown, field: string): number {
     });
   }
   return value;
-}
-
-/** Short, safe description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
 }

@@ -1,9 +1,9 @@
 import { ProviderTimeoutError, ValidationError } from '../errors.js';
+import { describe } from '../internal/validate.js';
 import { Deadline } from './deadline.js';
 import type { EndpointCaller } from './endpoint-caller.js';
 import type { LLMCounters } from './llm-metrics.js';
 import { type GenerateInput, validateGenerateInput } from './llm-options.js';
-import { describe } from './model-config.js';
 import { modelTarget } from './model-target.js';
 import type { ProviderResponse } from './provider.js';
 import { errorCode, type RequestPath } from './request-path.js';
@@ -178,8 +178,8 @@ function validateProbe(model: Model, input: ProbeInput): void {
   if (typeof input !== 'object' || input === null) {
     throw new ValidationError(`Expected the input of probe() to be an object, got ${describe(input)}`);
   }
-  const { retries, guardrails } = input;
-  validateGenerateInput({ ...input, useCase: model.useCase });
+  const { retries, guardrails, ...generateInput } = input;
+  validateGenerateInput({ ...generateInput, useCase: model.useCase });
   if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 10)) {
     throw new ValidationError(
       `Expected \`retries\` to be an integer from 0 to 10, got ${describe(retries)}`,

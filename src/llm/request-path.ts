@@ -25,7 +25,7 @@ import {
   OTEL_ATTRIBUTES,
   OTEL_SPANS,
   startSpan,
-} from '../observability/tracing.js';
+} from '../internal/tracing.js';
 import { Deadline } from './deadline.js';
 import { type CallOptions, type EndpointCaller, operationName, type Target } from './endpoint-caller.js';
 import type { ParsedFallback } from './fallback-endpoints.js';

@@ -1,5 +1,6 @@
 import { ProviderError, ValidationError } from '../errors.js';
 import { bucketOf } from '../internal/hashing.js';
+import { InFlight } from '../internal/in-flight.js';
 import type { GuardrailsLike, GuardrailViolation } from '../llm/index.js';
 import { validateNarrativeRequest } from './narrative-input.js';
 import { DEFAULT_NARRATIVE_TEMPLATES, DEFAULT_NARRATIVE_USE_CASES, mergeFallbacks } from './templates.js';
@@ -39,6 +40,8 @@ export class NarrativeGenerator {
   private readonly fallbacks: Record<NarrativeKind, readonly string[]>;
   private readonly useCases: Record<NarrativeKind, string>;
   private readonly o: typeof DEFAULT_NARRATIVE_GENERATOR_OPTIONS;
+
+  private readonly inFlight = new InFlight('NarrativeGenerator');
 
   constructor(options: NarrativeGeneratorOptions) {
     if (typeof options?.llmClient?.generate !== 'function') {
@@ -116,7 +119,28 @@ export class NarrativeGenerator {
    * Generates one line, passage or quest text. Throws `ValidationError` for bad input; a provider
    * failure or an unsafe answer gives authored fallback content (`source: 'fallback'`) instead.
    */
-  async generate(request: NarrativeRequest): Promise<NarrativeResult> {
+  generate(request: NarrativeRequest): Promise<NarrativeResult> {
+    return this.inFlight.run(() => this.generateOne(request));
+  }
+
+  /**
+   * Refuses new requests and waits for the ones in flight. The LLM client and guardrails it was given
+   * stay open (they belong to the caller). Idempotent.
+   * @example
+   * ```ts
+   * await narrative.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.inFlight.close();
+  }
+
+  /** Same as {@link NarrativeGenerator.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async generateOne(request: NarrativeRequest): Promise<NarrativeResult> {
     validateNarrativeRequest(request);
     const t0 = performance.now();
     const template = this.templates[request.kind];
@@ -186,6 +210,7 @@ export class NarrativeGenerator {
 
   /** The authored fallback line for a request (deterministic: same player, scene and turn → same line). */
   fallbackFor(request: NarrativeRequest): string {
+    validateNarrativeRequest(request);
     const lines = this.fallbacks[request.kind];
     const i = bucketOf(
       request.kind,

@@ -1,21 +1,17 @@
 import { ValidationError } from '../errors.js';
+import { describe } from '../internal/validate.js';
 import { NARRATIVE_KINDS, type NarrativeRequest } from './types.js';
 
 const RATING = /^(everyone|teen|mature|e|e10\+|t|m|ao|(pegi ?)?(3|7|12|16|18))$/i;
 
-function show(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 function str(v: unknown, field: string, max = 2000): void {
   if (typeof v !== 'string' || v.trim() === '' || v.length > max) {
-    throw new ValidationError(`Expected \`${field}\` to be a non-empty string (max ${max}), got ${show(v)}`, {
-      field,
-    });
+    throw new ValidationError(
+      `Expected \`${field}\` to be a non-empty string (max ${max}), got ${describe(v)}`,
+      {
+        field,
+      },
+    );
   }
 }
 
@@ -25,9 +21,12 @@ function optStr(v: unknown, field: string, max = 2000): void {
 
 function obj(v: unknown, field: string, example: string): asserts v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new ValidationError(`Expected \`${field}\` to be an object such as ${example}, got ${show(v)}`, {
-      field,
-    });
+    throw new ValidationError(
+      `Expected \`${field}\` to be an object such as ${example}, got ${describe(v)}`,
+      {
+        field,
+      },
+    );
   }
 }
 
@@ -36,7 +35,7 @@ export function validateNarrativeRequest(r: unknown): asserts r is NarrativeRequ
   obj(r, 'request', '{ kind, scene, characters, player, tone, rating, history }');
   if (!NARRATIVE_KINDS.includes(r['kind'] as never)) {
     throw new ValidationError(
-      `Expected \`kind\` to be one of ${NARRATIVE_KINDS.map((k) => `'${k}'`).join(', ')}, got ${show(r['kind'])}`,
+      `Expected \`kind\` to be one of ${NARRATIVE_KINDS.map((k) => `'${k}'`).join(', ')}, got ${describe(r['kind'])}`,
       { field: 'kind' },
     );
   }
@@ -49,7 +48,7 @@ export function validateNarrativeRequest(r: unknown): asserts r is NarrativeRequ
   const chars = r['characters'];
   if (!Array.isArray(chars) || chars.length > 20) {
     throw new ValidationError(
-      `Expected \`characters\` to be an array of at most 20 characters, got ${show(chars)}`,
+      `Expected \`characters\` to be an array of at most 20 characters, got ${describe(chars)}`,
       {
         field: 'characters',
       },
@@ -76,14 +75,14 @@ export function validateNarrativeRequest(r: unknown): asserts r is NarrativeRequ
   str(r['tone'], 'tone', 200);
   if (typeof r['rating'] !== 'string' || !RATING.test(r['rating'].trim())) {
     throw new ValidationError(
-      `Expected \`rating\` to be an ESRB (E, E10+, T, M, AO) or PEGI (3, 7, 12, 16, 18) rating or everyone/teen/mature, got ${show(r['rating'])}`,
+      `Expected \`rating\` to be an ESRB (E, E10+, T, M, AO) or PEGI (3, 7, 12, 16, 18) rating or everyone/teen/mature, got ${describe(r['rating'])}`,
       { field: 'rating' },
     );
   }
   const history = r['history'];
   if (!Array.isArray(history)) {
     throw new ValidationError(
-      `Expected \`history\` to be an array of { speaker, text } (may be empty), got ${show(history)}`,
+      `Expected \`history\` to be an array of { speaker, text } (may be empty), got ${describe(history)}`,
       {
         field: 'history',
       },
@@ -93,14 +92,17 @@ export function validateNarrativeRequest(r: unknown): asserts r is NarrativeRequ
     obj(h, `history[${i}]`, "{ speaker: 'Mara', text: 'Welcome.' }");
     str(h['speaker'], `history[${i}].speaker`, 200);
     if (typeof h['text'] !== 'string') {
-      throw new ValidationError(`Expected \`history[${i}].text\` to be a string, got ${show(h['text'])}`, {
-        field: `history[${i}].text`,
-      });
+      throw new ValidationError(
+        `Expected \`history[${i}].text\` to be a string, got ${describe(h['text'])}`,
+        {
+          field: `history[${i}].text`,
+        },
+      );
     }
   });
   optStr(r['useCase'], 'useCase', 200);
   if (r['signal'] !== undefined && !(r['signal'] instanceof AbortSignal)) {
-    throw new ValidationError(`Expected \`signal\` to be an AbortSignal, got ${show(r['signal'])}`, {
+    throw new ValidationError(`Expected \`signal\` to be an AbortSignal, got ${describe(r['signal'])}`, {
       field: 'signal',
     });
   }

@@ -94,9 +94,9 @@ export interface NarrativeGeneratorOptions {
   llmClient: Pick<LLMClient, 'generate'>;
   /** Output checks with the request's rating profile (besides any the client runs). */
   guardrailsMonitor?: Pick<GuardrailsLike, 'check'>;
-  /** Authored fallback lines, merged over {@link DEFAULT_NARRATIVE_FALLBACKS} per kind. */
+  /** Authored fallback lines, merged over `DEFAULT_NARRATIVE_FALLBACKS` per kind. */
   fallbacks?: NarrativeFallbacks;
-  /** Prompt templates, merged over {@link DEFAULT_NARRATIVE_TEMPLATES} per kind. */
+  /** Prompt templates, merged over `DEFAULT_NARRATIVE_TEMPLATES` per kind. */
   templates?: Partial<Record<NarrativeKind, NarrativeTemplate>>;
   /** Use case per kind. @default DEFAULT_NARRATIVE_USE_CASES */
   useCases?: Partial<Record<NarrativeKind, string>>;

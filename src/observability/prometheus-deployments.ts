@@ -4,9 +4,7 @@
  * @module
  */
 import type { Registry } from 'prom-client';
-import type { DeploymentManager } from '../deployment/deployment-manager.js';
-import type { TrafficRouter } from '../deployment/traffic-router.js';
-import type { Deployment } from '../deployment/types.js';
+import type { Deployment, DeploymentManager, TrafficRouter } from '../deployment/index.js';
 import { histogramSamples, type Labels, REQUEST_BUCKETS_SECONDS, type Sample } from './prometheus-metric.js';
 import { metricFactory } from './prometheus-parts.js';
 

@@ -4,11 +4,10 @@
  * @module
  */
 import type { Registry } from 'prom-client';
-import type { GuardrailsMonitor } from '../guardrails/guardrails-monitor.js';
-import type { Severity } from '../guardrails/types.js';
-import type { HistoricalLogProcessor } from '../history/historical-log-processor.js';
-import type { LLMClient } from '../llm/llm-client.js';
-import type { ModelRegistry } from '../registry/model-registry.js';
+import type { GuardrailsMonitor, Severity } from '../guardrails/index.js';
+import type { HistoricalLogProcessor } from '../history/index.js';
+import type { LLMClient } from '../llm/index.js';
+import type { ModelRegistry } from '../registry/index.js';
 import {
   CollectedMetric,
   type CollectedType,

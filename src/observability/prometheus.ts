@@ -6,15 +6,13 @@
  * @module
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { DeploymentManager } from '../deployment/deployment-manager.js';
-import type { RollbackManager } from '../deployment/rollback-manager.js';
-import type { TrafficRouter } from '../deployment/traffic-router.js';
-import { isActiveStatus } from '../deployment/types.js';
+import type { DeploymentManager, RollbackManager, TrafficRouter } from '../deployment/index.js';
+import { isActiveStatus } from '../deployment/index.js';
 import { ValidationError } from '../errors.js';
-import type { GuardrailsMonitor } from '../guardrails/guardrails-monitor.js';
-import type { HistoricalLogProcessor } from '../history/historical-log-processor.js';
-import type { LLMClient } from '../llm/llm-client.js';
-import type { ModelRegistry } from '../registry/model-registry.js';
+import type { GuardrailsMonitor } from '../guardrails/index.js';
+import type { HistoricalLogProcessor } from '../history/index.js';
+import type { LLMClient } from '../llm/index.js';
+import type { ModelRegistry } from '../registry/index.js';
 import { collectDeployments } from './prometheus-deployments.js';
 import { REQUEST_BUCKETS_SECONDS } from './prometheus-metric.js';
 import { collectGuardrails, collectHistory, collectLlm, collectRegistry } from './prometheus-parts.js';

@@ -11,6 +11,7 @@ import {
   optionalString,
   requireDate,
   requireNumber,
+  requireObject,
   requireString,
   requireUuid,
 } from '../internal/validate.js';
@@ -136,6 +137,7 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
   ): Promise<Model> {
     const modelId = requireUuid(id, 'id');
     const to = requireStatus(status);
+    requireObject(options, 'options ({ reason?, actor? })');
     const reason = optionalString(options.reason, 'reason', ID_RULES.reason) ?? null;
     const actor = optionalString(options.actor, 'actor', ID_RULES.actor) ?? this.actor;
     // Reasons and actors are stored and emitted: a key pasted into one is refused, never echoed.

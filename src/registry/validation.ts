@@ -4,6 +4,7 @@ import { findSecrets } from '../internal/secret-detector.js';
 import {
   describe,
   optionalString,
+  rejectUnknownKeys,
   requireJsonObject,
   requireOneOf,
   requireString,
@@ -241,10 +242,23 @@ function optionalActor(value: unknown): string | undefined {
 }
 
 /** Validates a registration; `providers` is the accepted provider list. */
+const REGISTER_KEYS = new Set<string>([
+  'modelName',
+  'modelType',
+  'provider',
+  'useCase',
+  'version',
+  'configuration',
+  'tags',
+  'metadata',
+  'actor',
+]);
+
 export function validateRegistration(input: unknown, providers: readonly string[]): ValidRegistration {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`Expected the model to register to be an object, got ${describe(input)}`);
   }
+  rejectUnknownKeys(input, REGISTER_KEYS, 'registerModel input');
   const i = input as Partial<Record<keyof RegisterModelInput, unknown>>;
   const provider = requireString(i.provider, 'provider', { max: 64, expected: 'a provider name' });
   if (!providers.includes(provider)) {

@@ -9,7 +9,6 @@ import { loadavg } from 'node:os';
 import { metrics, trace } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { LLMClient } from '../../src/llm/index.js';
 import {
   contextWith,
   genAiInstruments,
@@ -17,7 +16,8 @@ import {
   OTEL_ATTRIBUTES,
   OTEL_SPANS,
   startSpan,
-} from '../../src/observability/tracing.js';
+} from '../../src/internal/tracing.js';
+import { LLMClient } from '../../src/llm/index.js';
 
 const N = Number(process.env['BENCH_N'] ?? 20_000);
 const llm = new LLMClient({

@@ -1,12 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServiceCoordinator, type TrafficShift } from '../../src/coordination/index.js';
-import type { Database } from '../../src/db/index.js';
-import { DeploymentManager, type Verdict } from '../../src/deployment/index.js';
-import { ConflictError } from '../../src/errors.js';
-import { ManualClock } from '../../src/internal/clock.js';
-import { LLMClient } from '../../src/llm/index.js';
+import {
+  ConflictError,
+  type Database,
+  DeploymentManager,
+  LLMClient,
+  ModelRegistry,
+  type Verdict,
+} from '../../src/index.js';
 import type { InferenceLogEntry } from '../../src/llm/types.js';
-import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { ManualClock } from '../../src/testing.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';
 
@@ -239,5 +242,27 @@ describe.each(testBackends())('coordinateModelDeployment on %s', (backend) => {
     expect((await manager.getDeployment(result.deploymentId!)).status).toBe('aborted');
     expect((await registry.getCurrentModel(USE_CASE))!.id).toBe(stableId);
     expect(result.timeline.some((e) => e.phase === 'hook' && !e.ok)).toBe(true);
+  });
+
+  it('an AbortSignal stops a running canary (rolled back, stable current) and refuses to start when already aborted', async () => {
+    const newId = await register('8', {});
+    const input = {
+      newModelId: newId,
+      currentModelId: stableId,
+      useCase: USE_CASE,
+      strategy: 'canary' as const,
+    };
+    const controller = new AbortController();
+    const coordinator = coordinatorWith({
+      onDeploymentStarted: () => controller.abort(new Error('host shutting down')),
+    });
+    const result = await coordinator.coordinateModelDeployment({ ...input, signal: controller.signal });
+    expect(result.status).toBe('rolled_back');
+    expect(result.reason).toMatch(/AbortSignal/);
+    expect((await registry.getCurrentModel(USE_CASE))!.id).toBe(stableId);
+    const again = await coordinator
+      .coordinateModelDeployment({ ...input, signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect((again as Error).message).toBe('host shutting down');
   });
 });

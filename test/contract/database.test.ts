@@ -9,7 +9,7 @@ import {
   migrate,
   translateDbError,
 } from '../../src/db/index.js';
-import { ConflictError, DatabaseUnavailableError, ValidationError } from '../../src/errors.js';
+import { ConflictError, DatabaseUnavailableError, ValidationError } from '../../src/index.js';
 import {
   dropSchema,
   openTestDatabase,

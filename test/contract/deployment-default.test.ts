@@ -1,7 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { DeploymentManager, RollbackManager } from '../../src/deployment/index.js';
-import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { type Database, DeploymentManager, ModelRegistry, RollbackManager } from '../../src/index.js';
 import { openTestDatabase } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';
 

@@ -1,10 +1,13 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import type { RolledBackEvent } from '../../src/deployment/index.js';
-import { DeploymentManager } from '../../src/deployment/index.js';
-import { ConflictError, ValidationError } from '../../src/errors.js';
-import { ManualClock } from '../../src/internal/clock.js';
-import { ModelRegistry } from '../../src/registry/model-registry.js';
+import {
+  ConflictError,
+  type Database,
+  DeploymentManager,
+  ModelRegistry,
+  type RolledBackEvent,
+  ValidationError,
+} from '../../src/index.js';
+import { ManualClock } from '../../src/testing.js';
 import { rollbackSuite } from '../fixtures/deployment/rollback-suite.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';

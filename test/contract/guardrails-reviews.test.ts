@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
-import { GuardrailsMonitor } from '../../src/guardrails/index.js';
+import {
+  ConflictError,
+  type Database,
+  GuardrailsMonitor,
+  NotFoundError,
+  ValidationError,
+} from '../../src/index.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 
 describe.each(testBackends())('guardrails review queue on %s', (backend) => {

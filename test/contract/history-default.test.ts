@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeDefaultDatabase } from '../../src/db/index.js';
-import { HistoricalLogProcessor } from '../../src/history/index.js';
+import { closeDefaultDatabase, HistoricalLogProcessor } from '../../src/index.js';
 
 describe('new HistoricalLogProcessor() (zero arguments, the host guide health check)', () => {
   afterAll(() => closeDefaultDatabase());

@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { ClosedError, ValidationError } from '../../src/errors.js';
-import { HistoricalLogProcessor, type InferenceLogInput } from '../../src/history/index.js';
 import { historyKysely, insertRows } from '../../src/history/log-store.js';
+import {
+  ClosedError,
+  type Database,
+  HistoricalLogProcessor,
+  type InferenceLogInput,
+  ValidationError,
+} from '../../src/index.js';
 import { isUuid, uuidv7 } from '../../src/internal/ids.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createModelManagement, type ModelManagement } from '../../src/create-model-management.js';
-import { ValidationError } from '../../src/errors.js';
+import { createModelManagement, type ModelManagement, ValidationError } from '../../src/index.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 
 describe.each(testBackends())('createModelManagement on %s', (backend) => {

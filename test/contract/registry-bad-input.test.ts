@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { ValidationError } from '../../src/errors.js';
-import { type Model, ModelRegistry, type RegisterModelInput } from '../../src/registry/index.js';
+import {
+  type Database,
+  type Model,
+  ModelRegistry,
+  type RegisterModelInput,
+  ValidationError,
+} from '../../src/index.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 
 const good: RegisterModelInput = {

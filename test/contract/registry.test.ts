@@ -1,8 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
-import { ManualClock } from '../../src/internal/clock.js';
-import { ModelRegistry, type RegisterModelInput } from '../../src/registry/index.js';
+import {
+  ConflictError,
+  type Database,
+  ModelRegistry,
+  NotFoundError,
+  type RegisterModelInput,
+  ValidationError,
+} from '../../src/index.js';
+import { ManualClock } from '../../src/testing.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
 
 const base: RegisterModelInput = {

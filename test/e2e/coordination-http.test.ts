@@ -3,12 +3,15 @@
  * host's own LLMClient (`probe`), with the host's providers, secrets, retry policy and breakers.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ServiceCoordinator } from '../../src/coordination/index.js';
-import { createDatabase, type Database } from '../../src/db/index.js';
-import { DeploymentManager } from '../../src/deployment/index.js';
-import { ManualClock } from '../../src/internal/clock.js';
+import {
+  createDatabase,
+  type Database,
+  DeploymentManager,
+  ModelRegistry,
+  ServiceCoordinator,
+} from '../../src/index.js';
 import { type InferenceLogEntry, LLMClient } from '../../src/llm/index.js';
-import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { ManualClock } from '../../src/testing.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
 
 const USE_CASE = 'interaction_layer';

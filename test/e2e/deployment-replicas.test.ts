@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { DeploymentManager } from '../../src/deployment/index.js';
-import { ConflictError } from '../../src/errors.js';
-import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { ConflictError, type Database, DeploymentManager, ModelRegistry } from '../../src/index.js';
 import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';
 

@@ -2,9 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { DeploymentManager, TrafficRouter } from '../../src/deployment/index.js';
-import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { type Database, DeploymentManager, ModelRegistry, TrafficRouter } from '../../src/index.js';
 import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';
 

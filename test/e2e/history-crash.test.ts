@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { HistoricalLogProcessor } from '../../src/history/index.js';
 import { historyKysely } from '../../src/history/log-store.js';
+import { type Database, HistoricalLogProcessor } from '../../src/index.js';
 import { openTestDatabase, TEST_DATABASE_URL } from '../helpers/backends.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 

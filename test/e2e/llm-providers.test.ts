@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError, ValidationError } from '../../src/errors.js';
-import { LLMClient, type LLMClientOptions } from '../../src/llm/index.js';
+import { LLMClient, type LLMClientOptions, ProviderError, ValidationError } from '../../src/index.js';
+import { FakeLog, FakeRegistry, makeModel } from '../helpers/fakes.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
-import { FakeLog, FakeRegistry, makeModel } from '../unit/llm/fakes.js';
 
 const stubs: ProviderStub[] = [];
 async function stub(format: 'ollama' | 'openai' | 'http') {

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError, ProviderTimeoutError } from '../../src/errors.js';
-import { ManualClock } from '../../src/internal/clock.js';
-import { LLMClient, type LLMClientOptions } from '../../src/llm/index.js';
+import { LLMClient, type LLMClientOptions, ProviderError, ProviderTimeoutError } from '../../src/index.js';
+import { ManualClock } from '../../src/testing.js';
+import { FakeLog, FakeRegistry, FakeRouter, makeModel } from '../helpers/fakes.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
-import { FakeLog, FakeRegistry, FakeRouter, makeModel } from '../unit/llm/fakes.js';
 
 const stubs: ProviderStub[] = [];
 async function stub(format: 'ollama' | 'openai' | 'http') {

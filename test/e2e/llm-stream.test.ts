@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError, ProviderTimeoutError } from '../../src/errors.js';
-import { LLMClient, type LLMClientOptions } from '../../src/llm/index.js';
-import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
+import { LLMClient, type LLMClientOptions, ProviderError, ProviderTimeoutError } from '../../src/index.js';
 import {
   FAKE_FALLBACK,
   FakeGuardrails,
@@ -9,7 +7,8 @@ import {
   FakeRegistry,
   FakeRouter,
   makeModel,
-} from '../unit/llm/fakes.js';
+} from '../helpers/fakes.js';
+import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
 
 const stubs: ProviderStub[] = [];
 async function stub(format: 'ollama' | 'openai' | 'http') {

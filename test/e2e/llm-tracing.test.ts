@@ -18,12 +18,12 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/index.js';
 import { DeploymentManager } from '../../src/deployment/deployment-manager.js';
+import { OTEL_ATTRIBUTES, OTEL_METRICS, OTEL_SPANS } from '../../src/internal/tracing.js';
 import { LLMClient } from '../../src/llm/index.js';
-import { OTEL_ATTRIBUTES, OTEL_METRICS, OTEL_SPANS } from '../../src/observability/tracing.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { FakeGuardrails, FakeRegistry, FakeRouter, makeModel } from '../helpers/fakes.js';
 import { registerNpc } from '../helpers/models.js';
 import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
-import { FakeGuardrails, FakeRegistry, FakeRouter, makeModel } from '../unit/llm/fakes.js';
 
 const spans = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });

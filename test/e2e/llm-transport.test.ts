@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LLMClient } from '../../src/llm/index.js';
-import { FakeRegistry, makeModel } from '../unit/llm/fakes.js';
+import { FakeRegistry, makeModel } from '../helpers/fakes.js';
 
 const servers: Array<{ close(): void }> = [];
 afterEach(() => {

@@ -8,8 +8,8 @@ import { createDatabase } from '../../src/db/index.js';
 import { ProviderError, ValidationError } from '../../src/errors.js';
 import { LLMClient, type LLMClientOptions } from '../../src/llm/index.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
+import { FakeLog, FakeRegistry, makeModel } from '../helpers/fakes.js';
 import { type DocsServer, startDocsServer } from '../helpers/provider-stubs.js';
-import { FakeLog, FakeRegistry, makeModel } from '../unit/llm/fakes.js';
 
 const servers: DocsServer[] = [];
 const clients: LLMClient[] = [];

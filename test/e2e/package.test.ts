@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -49,5 +50,19 @@ describe.runIf(built)('the built package (dist/)', () => {
     } finally {
       await mm.close();
     }
+  });
+
+  it('has a /testing subpath and a `default` condition, so require(esm) works on Node 20.19+', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    for (const entry of ['.', './testing']) {
+      expect(Object.keys(pkg.exports[entry]), entry).toEqual(['types', 'import', 'default']);
+    }
+    expect(pkg.dependencies['pg-mem']).toBeUndefined();
+    expect(pkg.peerDependenciesMeta['pg-mem'].optional).toBe(true);
+    const require = createRequire(import.meta.url);
+    const testing = require(fileURLToPath(new URL('../../dist/testing.js', import.meta.url)));
+    expect(typeof testing.ManualClock).toBe('function');
+    expect(typeof testing.SimulatedProvider).toBe('function');
+    expect(require(dist).createModelManagement).toBeTypeOf('function');
   });
 });

@@ -1,11 +1,8 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createModelManagement,
-  ManualClock,
-  type ModelManagement,
-  REQUEST_BUCKETS_SECONDS,
-} from '../../src/index.js';
+import { createModelManagement, type ModelManagement } from '../../src/index.js';
+import { REQUEST_BUCKETS_SECONDS } from '../../src/observability/prometheus.js';
+import { ManualClock } from '../../src/testing.js';
 import { registerNpc } from '../helpers/models.js';
 import { prometheusAvailable, promtool } from '../helpers/promtool.js';
 

@@ -10,13 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createModelManagement,
-  type MetricName,
-  type ModelManagement,
-  REQUEST_BUCKETS_SECONDS,
-  type Verdict,
-} from '../../src/index.js';
+import type { MetricName } from '../../src/deployment/index.js';
+import { createModelManagement, type ModelManagement, type Verdict } from '../../src/index.js';
+import { REQUEST_BUCKETS_SECONDS } from '../../src/observability/prometheus.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
 import { registerNpc } from '../helpers/models.js';
 import { prometheusAvailable, promtool } from '../helpers/promtool.js';

@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/index.js';
-import { ConflictError } from '../../src/errors.js';
-import { ModelRegistry } from '../../src/registry/index.js';
+import { ConflictError, type Database, ModelRegistry } from '../../src/index.js';
 import { dropSchema, openTestDatabase, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 

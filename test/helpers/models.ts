@@ -1,4 +1,4 @@
-import type { ModelRegistry } from '../../src/registry/model-registry.js';
+import type { ModelRegistry } from '../../src/index.js';
 import type { JsonObject, Model } from '../../src/registry/types.js';
 
 /** Registers version `version` of the simulated model `npc` for `useCase` (status `candidate`). */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createDatabase, type Database } from '../../db/database.js';
 import { loadMigrations, migrate } from '../../db/migrate.js';
-import { ACTIVE_DEPLOYMENT_STATUSES } from '../../deployment/types.js';
+import { ACTIVE_DEPLOYMENT_STATUSES } from '../../deployment/index.js';
 import { EXIT } from '../args.js';
 import { type Command, openForCli } from '../context.js';
 import { paint, short } from '../output.js';

@@ -3,7 +3,7 @@
  * @module
  */
 import type { ModelManagement } from '../../create-model-management.js';
-import { DEPLOYMENT_STRATEGIES, type Deployment, isActiveStatus } from '../../deployment/types.js';
+import { DEPLOYMENT_STRATEGIES, type Deployment, isActiveStatus } from '../../deployment/index.js';
 import { EXIT, oneOf, parseDuration, readJsonFile, required, requireId, UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { paint, short, table, when, width } from '../output.js';

@@ -3,7 +3,7 @@
  * @module
  */
 import { createWriteStream } from 'node:fs';
-import type { LogFilter, StatsGroupBy } from '../../history/types.js';
+import type { LogFilter, StatsGroupBy } from '../../history/index.js';
 import {
   EXIT,
   oneOf,

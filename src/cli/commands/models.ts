@@ -3,7 +3,7 @@
  * @module
  */
 import { isUuid } from '../../internal/ids.js';
-import { MODEL_STATUSES, type ModelStatus, type RegisterModelInput } from '../../registry/types.js';
+import { MODEL_STATUSES, type ModelStatus, type RegisterModelInput } from '../../registry/index.js';
 import { EXIT, oneOf, parseCount, parseJsonObject, readJsonFile, requireId, UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { paint, short, table, when } from '../output.js';

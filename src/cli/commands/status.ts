@@ -6,10 +6,9 @@
  */
 import { sql } from 'kysely';
 import type { ModelManagement } from '../../create-model-management.js';
-import type { DeploymentReport, EvidenceFigure } from '../../deployment/deployment-report.js';
-import type { Rollback } from '../../deployment/rollback-types.js';
-import { ACTIVE_DEPLOYMENT_STATUSES, type Deployment } from '../../deployment/types.js';
-import type { Model } from '../../registry/types.js';
+import type { DeploymentReport, EvidenceFigure, Rollback } from '../../deployment/index.js';
+import { ACTIVE_DEPLOYMENT_STATUSES, type Deployment } from '../../deployment/index.js';
+import type { Model } from '../../registry/index.js';
 import { EXIT, UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { compact, ms, type Output, paint, pct, short, table, when } from '../output.js';

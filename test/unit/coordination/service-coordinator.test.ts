@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { nextShift, ServiceCoordinator } from '../../../src/coordination/index.js';
 import { DEFAULT_PLAN, type Deployment } from '../../../src/deployment/index.js';
-import { ConflictError, ValidationError } from '../../../src/errors.js';
-import { ManualClock } from '../../../src/internal/clock.js';
+import { ConflictError, ValidationError } from '../../../src/index.js';
 import type { ProbeInput, ProbeResult } from '../../../src/llm/index.js';
+import { ManualClock } from '../../../src/testing.js';
 import { fakeDeployment } from '../../fixtures/deployment/records.js';
-import { FakeGuardrails } from '../llm/fakes.js';
+import { FakeGuardrails } from '../../helpers/fakes.js';
 
 const CAND = '01900000-0000-7000-8000-000000000002';
 const STABLE = '01900000-0000-7000-8000-000000000001';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routedWeight } from '../../../src/deployment/route-table.js';
 import { isCandidateBucket, ROUTING_BUCKETS, TrafficRouter } from '../../../src/deployment/traffic-router.js';
-import type { Deployment } from '../../../src/deployment/types.js';
+import type { Deployment } from '../../../src/index.js';
 import { bucketOf } from '../../../src/internal/hashing.js';
 import type { RegistrySnapshot } from '../../../src/registry/types.js';
 import { fakeDeployment, fakeModel } from '../../fixtures/deployment/records.js';

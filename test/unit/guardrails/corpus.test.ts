@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GuardrailsMonitor } from '../../../src/guardrails/index.js';
+import { GuardrailsMonitor } from '../../../src/index.js';
 import { CORPUS, CORPUS_SPOILERS, type CoarseCategory } from '../../fixtures/guardrails/corpus.js';
 
 const COARSE: Record<string, CoarseCategory> = {

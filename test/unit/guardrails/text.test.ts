@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/errors.js';
 import {
   findPii,
   findSecrets,
@@ -8,6 +7,7 @@ import {
   redact,
   TermMatcher,
 } from '../../../src/guardrails/index.js';
+import { ValidationError } from '../../../src/index.js';
 
 describe('normalizeText', () => {
   it.each([

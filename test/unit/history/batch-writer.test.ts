@@ -2,15 +2,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ClosedError,
-  DatabaseError,
-  DatabaseUnavailableError,
-  ValidationError,
-} from '../../../src/errors.js';
+import { ClosedError, DatabaseError, DatabaseUnavailableError, ValidationError } from '../../../src/index.js';
 import { BatchWriter, type BatchWriterEvent } from '../../../src/internal/batch-writer.js';
-import { ManualClock } from '../../../src/internal/clock.js';
 import { Spool } from '../../../src/internal/spool.js';
+import { ManualClock } from '../../../src/testing.js';
 
 interface Row {
   id: number;

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/index.js';
-import { ClosedError, DatabaseUnavailableError, ValidationError } from '../../../src/errors.js';
 import { buildRow } from '../../../src/history/entry-builder.js';
 import {
   HistoricalLogProcessor,
@@ -9,6 +7,7 @@ import {
 } from '../../../src/history/index.js';
 import { percentileCont } from '../../../src/history/log-reader.js';
 import { safeJson, truncateUtf8 } from '../../../src/history/sanitize.js';
+import { ClosedError, type Database, DatabaseUnavailableError, ValidationError } from '../../../src/index.js';
 import { isUuid } from '../../../src/internal/ids.js';
 
 const MODEL = '0190a6c2-7a3e-7cc1-8f00-000000000001';

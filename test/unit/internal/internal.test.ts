@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/internal/clock.js';
 import { bucketOf, hash32 } from '../../../src/internal/hashing.js';
 import { Histogram } from '../../../src/internal/histogram.js';
 import { isUuid, uuidv7 } from '../../../src/internal/ids.js';
 import { KeyedMutex } from '../../../src/internal/keyed-mutex.js';
+import { ManualClock } from '../../../src/testing.js';
 
 describe('uuidv7', () => {
   it('is a version-7, variant-10 UUID carrying its millisecond timestamp', () => {

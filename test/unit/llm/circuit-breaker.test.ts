@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/errors.js';
-import { ManualClock } from '../../../src/internal/clock.js';
+import { ValidationError } from '../../../src/index.js';
 import { CircuitBreaker, type CircuitTransition } from '../../../src/llm/index.js';
+import { ManualClock } from '../../../src/testing.js';
 
 function make(opts: { failureThreshold?: number; cooldownMs?: number; halfOpenMaxCalls?: number } = {}) {
   const clock = new ManualClock();

@@ -5,12 +5,15 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/db/index.js';
-import { DeploymentManager, type Verdict } from '../../../src/deployment/index.js';
-import { ManualClock } from '../../../src/internal/clock.js';
-import { LLMClient } from '../../../src/llm/index.js';
+import {
+  type Database,
+  DeploymentManager,
+  LLMClient,
+  ModelRegistry,
+  type Verdict,
+} from '../../../src/index.js';
 import type { InferenceLogEntry } from '../../../src/llm/types.js';
-import { ModelRegistry } from '../../../src/registry/model-registry.js';
+import { ManualClock } from '../../../src/testing.js';
 import { openTestDatabase } from '../../helpers/backends.js';
 import { registerNpc } from '../../helpers/models.js';
 

@@ -4,9 +4,8 @@
  * previous model (`stableModelId`), while the outcome still records the candidate's failure.
  */
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../../src/errors.js';
-import { LLMClient } from '../../../src/llm/index.js';
-import { FakeLog, FakeRegistry, FakeRouter, makeModel } from './fakes.js';
+import { LLMClient, ProviderError } from '../../../src/index.js';
+import { FakeLog, FakeRegistry, FakeRouter, makeModel } from '../../helpers/fakes.js';
 
 const U = 'interaction_layer';
 const DEP = 'dep-all-at-once';

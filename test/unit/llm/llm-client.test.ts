@@ -4,7 +4,7 @@ import {
   ConflictError,
   type ModelManagementError,
   ValidationError,
-} from '../../../src/errors.js';
+} from '../../../src/index.js';
 import {
   DEFAULT_SIMULATED_UNSAFE_TEXT,
   LLMClient,
@@ -12,7 +12,14 @@ import {
   ProviderRegistry,
   SimulatedProvider,
 } from '../../../src/llm/index.js';
-import { FAKE_FALLBACK, FakeGuardrails, FakeLog, FakeRegistry, FakeRouter, makeModel } from './fakes.js';
+import {
+  FAKE_FALLBACK,
+  FakeGuardrails,
+  FakeLog,
+  FakeRegistry,
+  FakeRouter,
+  makeModel,
+} from '../../helpers/fakes.js';
 
 const U = 'interaction_layer';
 const sim = (configuration: Record<string, unknown> = {}) =>

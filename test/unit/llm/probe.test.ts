@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ClosedError, ProviderError, ValidationError } from '../../../src/errors.js';
+import { ClosedError, ProviderError, ValidationError } from '../../../src/index.js';
 import { DEFAULT_SIMULATED_UNSAFE_TEXT, LLMClient, type Provider } from '../../../src/llm/index.js';
-import { FakeGuardrails, FakeLog, FakeRegistry, FakeRouter, makeModel } from './fakes.js';
+import { FakeGuardrails, FakeLog, FakeRegistry, FakeRouter, makeModel } from '../../helpers/fakes.js';
 
 const U = 'interaction_layer';
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_FALLBACK_LINES, GuardrailsMonitor } from '../../../src/guardrails/index.js';
 import { DEFAULT_SIMULATED_RESPONSES, LLMClient } from '../../../src/llm/index.js';
-import { FakeRegistry, makeModel } from './fakes.js';
+import { FakeRegistry, makeModel } from '../../helpers/fakes.js';
 
 const U = 'interaction_layer';
 const UNSAFE = 'Nobody will miss you, traveller. Go kill yourself tonight.';

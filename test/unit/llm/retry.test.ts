@@ -4,7 +4,7 @@ import {
   ProviderRateLimitError,
   ProviderTimeoutError,
   ValidationError,
-} from '../../../src/errors.js';
+} from '../../../src/index.js';
 import { countsAgainstBreaker, isRetryableFailure, parseRetryAfter } from '../../../src/llm/index.js';
 import { networkCode, toProviderError, withRetry } from '../../../src/llm/retry.js';
 

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError, ValidationError } from '../../../src/errors.js';
-import type { GenerateInput, GenerateResult } from '../../../src/llm/index.js';
+import {
+  type GenerateInput,
+  type GenerateResult,
+  ProviderError,
+  ValidationError,
+} from '../../../src/index.js';
 import {
   DEFAULT_NARRATIVE_TEMPLATES,
   NarrativeGenerator,
   type NarrativeRequest,
 } from '../../../src/narrative/index.js';
-import { FakeGuardrails } from '../llm/fakes.js';
+import { FakeGuardrails } from '../../helpers/fakes.js';
 
 function fakeLlm(text: string | Error, over: Partial<GenerateResult> = {}) {
   const calls: GenerateInput[] = [];

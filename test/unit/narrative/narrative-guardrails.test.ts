@@ -4,10 +4,9 @@
  * one passes through unchanged.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { GuardrailsMonitor } from '../../../src/guardrails/index.js';
+import { GuardrailsMonitor, NarrativeGenerator, type NarrativeRequest } from '../../../src/index.js';
 import { DEFAULT_SIMULATED_RESPONSES, LLMClient } from '../../../src/llm/index.js';
-import { NarrativeGenerator, type NarrativeRequest } from '../../../src/narrative/index.js';
-import { FakeLog, FakeRegistry, makeModel } from '../llm/fakes.js';
+import { FakeLog, FakeRegistry, makeModel } from '../../helpers/fakes.js';
 
 const AUTHORED = [
   '{character} wipes the counter and says nothing more to {player}.',

@@ -1,5 +1,5 @@
 /** In-memory fakes of the narrow interfaces the LLMClient depends on (shared by llm unit, e2e and bench). */
-import { NotFoundError } from '../../../src/errors.js';
+import { NotFoundError } from '../../src/index.js';
 import type {
   ActiveDeploymentLike,
   GuardrailCheckInput,
@@ -13,7 +13,7 @@ import type {
   RouteOutcome,
   RouterLike,
   StreamCheckerLike,
-} from '../../../src/llm/types.js';
+} from '../../src/llm/types.js';
 
 let n = 0;
 
