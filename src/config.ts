@@ -9,7 +9,7 @@ import {
   type Env,
   embeddedDataDirFromEnv,
 } from './db/index.js';
-import { DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from './deployment-strategy.js';
+import { DEFAULT_DEPLOYMENT_STRATEGIES, type DeploymentStrategy } from './deployment-strategy.js';
 import { ValidationError } from './errors.js';
 import { describe } from './internal/validate.js';
 
@@ -57,9 +57,9 @@ export function configFromEnv(env: Env = process.env): EnvConfig {
     );
   }
   const strategy = env.DEPLOYMENT_STRATEGY_DEFAULT?.trim() || 'blue_green';
-  if (!(DEPLOYMENT_STRATEGIES as readonly string[]).includes(strategy)) {
+  if (!(DEFAULT_DEPLOYMENT_STRATEGIES as readonly string[]).includes(strategy)) {
     throw new ValidationError(
-      `Expected DEPLOYMENT_STRATEGY_DEFAULT to be one of ${DEPLOYMENT_STRATEGIES.join(', ')}, got ${JSON.stringify(strategy)}`,
+      `Expected DEPLOYMENT_STRATEGY_DEFAULT to be one of ${DEFAULT_DEPLOYMENT_STRATEGIES.join(', ')} (shadow only when named per deployment), got ${JSON.stringify(strategy)}`,
       { field: 'DEPLOYMENT_STRATEGY_DEFAULT' },
     );
   }

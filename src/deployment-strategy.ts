@@ -17,3 +17,12 @@ export const DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = [
   'all_at_once',
   'shadow',
 ];
+
+/**
+ * The strategies a default may name (`DEPLOYMENT_STRATEGY_DEFAULT`, `DeploymentManagerOptions.defaultStrategy`):
+ * all but `shadow`, which ends `shadow_passed` without promoting unless the plan names a `shadowFollowUp`,
+ * so a deployment started without a strategy would never reach players.
+ */
+export const DEFAULT_DEPLOYMENT_STRATEGIES: readonly DeploymentStrategy[] = DEPLOYMENT_STRATEGIES.filter(
+  (s) => s !== 'shadow',
+);

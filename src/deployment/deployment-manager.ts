@@ -1,4 +1,5 @@
 import { resolveDatabase } from '../db/index.js';
+import { DEFAULT_DEPLOYMENT_STRATEGIES } from '../deployment-strategy.js';
 import { ClosedError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
@@ -87,7 +88,8 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     const o: Resolved = { ...DEFAULT_DEPLOYMENT_MANAGER_OPTIONS, ...stripUndefined(options) };
     positive(o.tickIntervalMs, 'tickIntervalMs');
     positive(o.leaseMs, 'leaseMs');
-    if (o.defaultStrategy !== undefined) assertStrategy(o.defaultStrategy, 'defaultStrategy');
+    if (o.defaultStrategy !== undefined)
+      assertStrategy(o.defaultStrategy, 'defaultStrategy', DEFAULT_DEPLOYMENT_STRATEGIES);
     if (o.validate !== undefined && typeof o.validate !== 'function') {
       throw new ValidationError(`Expected \`validate\` to be a function, got ${describe(o.validate)}`, {
         field: 'validate',

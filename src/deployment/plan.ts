@@ -49,11 +49,15 @@ export interface AnalysisConfigInput {
   minStableLatencySamples?: number;
 }
 
-/** Throws a `ValidationError` unless `value` is a known strategy. */
-export function assertStrategy(value: unknown, field = 'strategy'): asserts value is DeploymentStrategy {
-  if (!DEPLOYMENT_STRATEGIES.includes(value as DeploymentStrategy)) {
+/** Throws a `ValidationError` unless `value` is one of `allowed` (by default every known strategy). */
+export function assertStrategy(
+  value: unknown,
+  field = 'strategy',
+  allowed: readonly DeploymentStrategy[] = DEPLOYMENT_STRATEGIES,
+): asserts value is DeploymentStrategy {
+  if (!allowed.includes(value as DeploymentStrategy)) {
     throw new ValidationError(
-      `Expected \`${field}\` to be one of ${DEPLOYMENT_STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`,
+      `Expected \`${field}\` to be one of ${allowed.map((s) => `'${s}'`).join(', ')}, got ${describe(value)}`,
       { field },
     );
   }

@@ -83,7 +83,15 @@ describe('createModelManagement.fromEnv', () => {
   it('reads the host guide variables and refuses invalid ones with the variable named', async () => {
     await expect(
       createModelManagement.fromEnv({ DEPLOYMENT_STRATEGY_DEFAULT: 'yolo' }, { db: { memory: true } }),
-    ).rejects.toThrow(/DEPLOYMENT_STRATEGY_DEFAULT to be one of blue_green, canary, all_at_once, got "yolo"/);
+    ).rejects.toThrow(
+      /DEPLOYMENT_STRATEGY_DEFAULT to be one of blue_green, canary, all_at_once \(shadow only when named per deployment\), got "yolo"/,
+    );
+    // shadow never promotes by itself, so it is no default
+    await expect(
+      createModelManagement.fromEnv({ DEPLOYMENT_STRATEGY_DEFAULT: 'shadow' }, { db: { memory: true } }),
+    ).rejects.toThrow(
+      /DEPLOYMENT_STRATEGY_DEFAULT to be one of blue_green, canary, all_at_once .*got "shadow"/,
+    );
     await expect(
       createModelManagement.fromEnv({ HISTORICAL_LOGGING_ENABLED: 'maybe' }),
     ).rejects.toBeInstanceOf(ValidationError);

@@ -15,7 +15,8 @@ describe.runIf(canRun)('mms deploy watch in a terminal (tmux)', { timeout: 180_0
   const schema = uniqueSchema('cliw');
   const socket = `mms-test-${randomBytes(4).toString('hex')}`; // our own tmux server, never the user's
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-  const screen = () => tmux('capture-pane', '-p', '-t', 'watch', '-S', '-100');
+  // -J joins lines the terminal wrapped, so a long reason reads as the one line the view printed.
+  const screen = () => tmux('capture-pane', '-p', '-J', '-t', 'watch', '-S', '-100');
 
   afterAll(async () => {
     try {
@@ -94,7 +95,13 @@ describe.runIf(canRun)('mms deploy watch in a terminal (tmux)', { timeout: 180_0
     expect(end).toMatch(/^stable\s+\d+/m);
     expect(end).toMatch(/^candidate\s+[1-9]\d*/m);
     expect(end).toMatch(/verdict: The canary rollout was rolled back \(automatic\)/);
-    expect(end).toMatch(/reason: Candidate .* is worse than stable/);
+    // The whole reason, not cut off: the breach and the baseline it was judged against (the holdback
+    // names the previous model and its requests beside the candidate).
+    expect(end).toMatch(
+      new RegExp(
+        `reason: Candidate .* is worse than (stable|the pre-switch baseline|its ceiling)\\b.*: evidence .* needed.* Baseline: previous model ${stable.id}, \\d+ requests served beside the candidate in the same windows`,
+      ),
+    );
     expect(end).toMatch(/breached/);
     // Redrawn in place: one frame on the screen (and in its scrollback), not a scrolling log.
     expect(end.split(`deployment ${d.id}`).length - 1).toBe(1);

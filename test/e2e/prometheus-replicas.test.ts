@@ -284,8 +284,12 @@ describe.runIf(prometheusAvailable() && TEST_DATABASE_URL)(
       expect(p95.candidate).toBeGreaterThan(p95.stable!);
       logFigures(verdict, errors, p95);
 
-      // A player's threat is a critical violation: the shipped alert fires.
-      const answer = await talk(ports[0]!, 'player-x', 'I will find where you live and kill you');
+      // A player's real-world threat (anchored: "in real life") is a critical violation: the shipped alert fires.
+      const answer = await talk(
+        ports[0]!,
+        'player-x',
+        'I will find where you live in real life and kill you',
+      );
       expect(answer.source).toBe('fallback_content');
       await until('MMSCriticalGuardrailViolation firing', async () => {
         const res = await fetch(`${promUrl}/api/v1/alerts`);

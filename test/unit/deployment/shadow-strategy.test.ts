@@ -176,4 +176,10 @@ describe('shadow strategy (DeploymentManager on pg-mem)', () => {
       manager.router.recordShadowPair({ deploymentId: 'd', stable: OK, candidate: { ...OK, latencyMs: -1 } }),
     ).toThrow(/latencyMs/);
   });
+
+  it('is no default strategy: it never promotes by itself', () => {
+    expect(() => new DeploymentManager({ db, defaultStrategy: 'shadow' })).toThrow(
+      /`defaultStrategy` to be one of 'blue_green', 'canary', 'all_at_once', got "shadow"/,
+    );
+  });
 });
