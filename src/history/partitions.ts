@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import {
+  listPartitions as listTablePartitions,
   type MaintenanceReport,
   maintainPartitions as maintainFamily,
-  listPartitions as listTablePartitions,
   type PartitionedTable,
   type PartitionFamily,
   type PartitionSettings,
@@ -38,7 +38,10 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
 ];
 
 /** The range partitions of `parent` (default `inference_logs`) in the current schema, oldest first. @internal */
-export function listPartitions(k: Parameters<typeof listTablePartitions>[0], parent = PARENT): Promise<RangePartition[]> {
+export function listPartitions(
+  k: Parameters<typeof listTablePartitions>[0],
+  parent = PARENT,
+): Promise<RangePartition[]> {
   return listTablePartitions(k, parent);
 }
 
