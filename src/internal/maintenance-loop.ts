@@ -11,7 +11,7 @@ export interface MaintenanceLoopOptions<R> {
   /** `close()` waits at most this long for a pass in progress (it may wait on an unreachable database). */
   closeTimeoutMs: number;
   clock: Clock;
-  /** Called with each report of a successful pass. */
+  /** Called once with the report of each successful pass. */
   onReport(report: R): void;
   /** Called with the error of a failed scheduled pass (a `maintain()` call gets its own rejection). */
   onError(error: unknown): void;
@@ -38,12 +38,16 @@ export class MaintenanceLoop<R> {
 
   /** One pass now (shared with a pass already running). */
   async maintain(): Promise<R> {
-    this.running ??= this.o.run().finally(() => {
-      this.running = undefined;
-    });
-    const report = await this.running;
-    this.o.onReport(report);
-    return report;
+    this.running ??= this.o
+      .run()
+      .then((report) => {
+        this.o.onReport(report);
+        return report;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
   }
 
   /** Stops the timer and waits (at most `closeTimeoutMs`) for a pass in progress. Idempotent. */
