@@ -8,7 +8,7 @@ import {
   loadMigrations,
   migrate,
 } from '../../src/db/index.js';
-import { ConflictError, NotFoundError } from '../../src/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
 import { GuardrailsMonitor, type ViolationRecord } from '../../src/guardrails/index.js';
 import type { Tables } from '../../src/guardrails/violation-store.js';
 import { ViolationStore } from '../../src/guardrails/violation-store.js';
@@ -314,5 +314,25 @@ describe.each(testBackends())('migration 0010 on %s', (backend) => {
     } finally {
       await drop();
     }
+  });
+});
+
+describe('violation partition options', () => {
+  it('refuse invalid values with the field named; maintain() needs a database', async () => {
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ retention: 'forever' }, /`retention` to be a duration such as '30d'/],
+      [{ retention: -5 }, /`retention`/],
+      [{ partitionInterval: 'hour' }, /`partitionInterval` to be 'day', 'week' or 'month', got "hour"/],
+      [{ partitionsAhead: -1 }, /`partitionsAhead` to be an integer from 0 to 366, got -1/],
+      [{ maintenanceIntervalMs: 0 }, /`maintenanceIntervalMs` to be a positive number, got 0/],
+      [{ autoMaintenance: 'yes' }, /`autoMaintenance` to be a boolean/],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => new GuardrailsMonitor(options as never), JSON.stringify(options)).toThrow(ValidationError);
+      expect(() => new GuardrailsMonitor(options as never)).toThrow(message);
+    }
+    const g = new GuardrailsMonitor({ retention: '90d', partitionInterval: 'week', partitionsAhead: 0 });
+    await expect(g.maintain()).rejects.toThrow(/needs a database/);
+    await g.close();
   });
 });
