@@ -225,8 +225,10 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Stops the maintenance timer now; a pass in progress gets at most 30 s, waited for alongside the writer.
+    const maintenanceClosed = this.maintenance?.close();
     await this.ownedSink?.close();
-    await this.maintenance?.close();
+    await maintenanceClosed;
   }
 
   /** Alias of {@link GuardrailsMonitor.close}. */
