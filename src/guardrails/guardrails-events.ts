@@ -2,6 +2,7 @@
  * Events emitted by {@link GuardrailsMonitor}.
  * @module
  */
+import type { MaintenanceReport } from '../internal/time-partitions.js';
 import type { CheckFailure, GuardrailAction, GuardrailStage, Violation } from './types.js';
 
 /** Payload of `guardrails:violation` and `guardrails:critical`. */
@@ -31,6 +32,10 @@ export type GuardrailsEvents = {
   'guardrails:check_failed': (e: CheckFailedEvent) => void;
   /** Violation records could not be stored (buffer full, write failed). */
   'guardrails:persist_failed': (e: { readonly error: unknown; readonly count: number }) => void;
+  /** A partition maintenance pass of the stored violations changed something (partitions, rows). */
+  'guardrails:maintained': (e: MaintenanceReport) => void;
+  /** A partition maintenance pass failed; it runs again within a minute. */
+  'guardrails:maintenance_failed': (e: { readonly error: unknown }) => void;
   /** A reviewer marked a violation as a false positive. */
   'guardrails:false_positive': (e: { readonly checkId: string }) => void;
 };

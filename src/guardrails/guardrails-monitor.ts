@@ -2,9 +2,12 @@
  * GuardrailsMonitor: layered content policy on player input and model output with in-character fallback.
  * @module
  */
-import { ClosedError } from '../errors.js';
+import { translateDbError } from '../db/index.js';
+import { ClosedError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { MaintenanceLoop } from '../internal/maintenance-loop.js';
+import { type MaintenanceReport, partitionSettings } from '../internal/time-partitions.js';
 import { type BuiltinChecks, BulkSpans } from './builtin-checks.js';
 import { builtinsFor } from './builtins-for.js';
 import { STAGES, stageError, validateInput } from './check-input.js';
@@ -31,6 +34,11 @@ import { checkStructured } from './structured.js';
 import { orderFindings, toViolation } from './to-violation.js';
 import type { CheckFailure, CheckInput, CheckResult, Finding, RatingProfile, Violation } from './types.js';
 import { type ViolationSink, ViolationStore, violationRecord } from './violation-store.js';
+
+/** A failed maintenance pass is tried again after at most this long. */
+const RETRY_MAINTENANCE_MS = 60_000;
+/** `close()` waits at most this long for a maintenance pass in progress. */
+const CLOSE_MAINTENANCE_MS = 30_000;
 
 type ResolvedOptions = GuardrailsMonitorOptions &
   Required<Pick<GuardrailsMonitorOptions, keyof typeof DEFAULT_GUARDRAILS_OPTIONS>>;
@@ -62,6 +70,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
   private readonly tables = new Map<string, PolicyTable>();
   private readonly sink: ViolationSink | undefined;
   private readonly ownedSink: { flush(): Promise<void>; close(): Promise<void> } | undefined;
+  private readonly maintenance: MaintenanceLoop<MaintenanceReport> | undefined;
   private closed = false;
 
   constructor(options: GuardrailsMonitorOptions = {}) {
@@ -77,18 +86,48 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
       if (uc.policy !== undefined) ratingToProfile(uc.policy, `useCases.${name}.policy`);
     }
     this.builtins = builtinsFor(options);
+    const partitions = partitionSettings(options, {
+      interval: DEFAULT_GUARDRAILS_OPTIONS.partitionInterval,
+      ahead: DEFAULT_GUARDRAILS_OPTIONS.partitionsAhead,
+    });
     const store = options.db ? new ViolationStore(options.db) : undefined;
+    if (store) {
+      this.maintenance = new MaintenanceLoop({
+        run: () =>
+          store.maintain(partitions, this.clock.now()).catch((error: unknown) => {
+            throw translateDbError(error, 'maintaining guardrail violation partitions');
+          }),
+        intervalMs: this.options.maintenanceIntervalMs,
+        retryMs: RETRY_MAINTENANCE_MS,
+        closeTimeoutMs: CLOSE_MAINTENANCE_MS,
+        clock: this.clock,
+        onReport: (r) => {
+          if (r.created.length + r.dropped.length + r.movedRows + r.deletedRows > 0)
+            this.emitSafely('guardrails:maintained', r);
+        },
+        onError: (error) => this.emitSafely('guardrails:maintenance_failed', { error }),
+      });
+    }
+    // Maintenance starts at first use of the database (a write or a review-queue call), like the history's.
+    const ready = () =>
+      this.maintenance && this.options.autoMaintenance && !this.closed
+        ? this.maintenance.started()
+        : Promise.resolve();
     if (options.sink) {
       this.sink = options.sink;
     } else if (store) {
-      const writer = store.createWriter(this.clock, (error, count) =>
-        this.emitSafely('guardrails:persist_failed', { error, count }),
+      const writer = store.createWriter(
+        this.clock,
+        (error, count) => this.emitSafely('guardrails:persist_failed', { error, count }),
+        ready,
       );
       this.sink = writer;
       this.ownedSink = writer;
     }
-    this.reviews = new ReviewQueue(store, (checkId) =>
-      this.emitSafely('guardrails:false_positive', { checkId }),
+    this.reviews = new ReviewQueue(
+      store,
+      (checkId) => this.emitSafely('guardrails:false_positive', { checkId }),
+      ready,
     );
   }
 
@@ -157,6 +196,26 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     return this.metricsCollector.snapshot(filter);
   }
 
+  /**
+   * One partition maintenance pass of the stored violations now: creates the partitions ahead, moves
+   * rows out of the default partition, drops partitions older than `retention` (pg-mem: deletes rows).
+   * Runs by itself every `maintenanceIntervalMs` from first use; on PostgreSQL only the replica holding
+   * the maintenance lease works (`leaseAcquired: false` elsewhere). Needs `db`.
+   * @example
+   * ```ts
+   * const { dropped } = await guardrails.maintain();
+   * ```
+   */
+  async maintain(): Promise<MaintenanceReport> {
+    this.assertOpen();
+    if (!this.maintenance) {
+      throw new ValidationError('Maintenance needs a database: create the GuardrailsMonitor with `db`', {
+        field: 'db',
+      });
+    }
+    return this.maintenance.maintain();
+  }
+
   /** Writes buffered violation records. */
   async flush(): Promise<void> {
     await this.ownedSink?.flush();
@@ -166,7 +225,10 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Stops the maintenance timer now; a pass in progress gets at most 30 s, waited for alongside the writer.
+    const maintenanceClosed = this.maintenance?.close();
     await this.ownedSink?.close();
+    await maintenanceClosed;
   }
 
   /** Alias of {@link GuardrailsMonitor.close}. */

@@ -5,6 +5,7 @@
 import type { Database } from '../db/index.js';
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import type { PartitionInterval } from '../internal/time-partitions.js';
 import { isSeverity } from '../severity.js';
 import type { BuiltinCheckToggles } from './builtin-checks.js';
 import type { CustomCheck } from './custom-checks.js';
@@ -88,6 +89,26 @@ export interface GuardrailsMonitorOptions {
   readonly persistMinSeverity?: Severity;
   /** Violations at or above this severity get `reviewStatus: 'pending'`. @default 'critical' */
   readonly reviewMinSeverity?: Severity;
+  /**
+   * Keep stored violations (reviewed or not) at least this long, e.g. `'90d'`, `'12h'`, `'2w'` (or ms).
+   * Expired ones go by detaching and dropping whole partitions of `guardrail_violations` (so up to one
+   * `partitionInterval` more is kept); pg-mem deletes rows. @default undefined (keep everything)
+   */
+  readonly retention?: string | number;
+  /**
+   * Length of one partition of `guardrail_violations` (UTC; PostgreSQL and PGlite, pg-mem keeps a
+   * plain table). Changing it later leaves existing partitions as they are. @default 'day'
+   */
+  readonly partitionInterval?: PartitionInterval;
+  /** Partitions kept ready beyond the current one. @default 3 */
+  readonly partitionsAhead?: number;
+  /**
+   * How often partition maintenance (partitions ahead, retention) runs, starting at the first stored
+   * violation or review-queue call; on PostgreSQL only the replica holding the lease works. @default 3600000
+   */
+  readonly maintenanceIntervalMs?: number;
+  /** Run maintenance on a timer; `false` leaves it to the host calling `maintain()`. @default true */
+  readonly autoMaintenance?: boolean;
   /** @default systemClock */
   readonly clock?: Clock;
 }
@@ -103,6 +124,10 @@ export const DEFAULT_GUARDRAILS_OPTIONS = {
   maxViolations: 100,
   persistMinSeverity: 'high',
   reviewMinSeverity: 'critical',
+  partitionInterval: 'day',
+  partitionsAhead: 3,
+  maintenanceIntervalMs: 3_600_000,
+  autoMaintenance: true,
 } as const;
 
 /** Throws `ValidationError` naming the first invalid option. */
@@ -116,16 +141,18 @@ export function validateOptions(o: GuardrailsMonitorOptions): void {
     'maxOutputChars',
     'maxScanChars',
     'maxViolations',
+    'maintenanceIntervalMs',
   ] as const) {
     const v = o[field];
     if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
       throw new ValidationError(`Expected \`${field}\` to be a positive number, got ${String(v)}`, { field });
     }
   }
-  if (o.enabled !== undefined && typeof o.enabled !== 'boolean') {
-    throw new ValidationError(`Expected \`enabled\` to be a boolean, got ${String(o.enabled)}`, {
-      field: 'enabled',
-    });
+  for (const field of ['enabled', 'autoMaintenance'] as const) {
+    const v = o[field];
+    if (v !== undefined && typeof v !== 'boolean') {
+      throw new ValidationError(`Expected \`${field}\` to be a boolean, got ${String(v)}`, { field });
+    }
   }
   for (const field of ['persistMinSeverity', 'reviewMinSeverity'] as const) {
     const v = o[field];

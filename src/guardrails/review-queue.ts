@@ -70,11 +70,12 @@ export class ReviewQueue {
   constructor(
     private readonly store: ViolationStore | undefined,
     private readonly onFalsePositive: (checkId: string) => void = () => {},
+    private readonly ready: () => Promise<void> = async () => {},
   ) {}
 
   /** Lists stored violations, newest first, with keyset pagination. */
   async list(query: ReviewListQuery = {}): Promise<Page<ViolationRecord>> {
-    const store = this.requireStore();
+    const store = await this.storeReady();
     const limit = query.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new ValidationError(`Expected \`limit\` to be an integer from 1 to 500, got ${String(limit)}`, {
@@ -121,7 +122,7 @@ export class ReviewQueue {
 
   /** Records a reviewer's verdict. Throws `NotFoundError` for an unknown id, `ConflictError` if already resolved. */
   async resolve(id: string, resolution: ReviewResolution): Promise<ViolationRecord> {
-    const store = this.requireStore();
+    const store = await this.storeReady();
     if (typeof id !== 'string' || !isUuid(id)) {
       throw new ValidationError(`Expected \`id\` to be a violation id (UUID), got ${JSON.stringify(id)}`, {
         field: 'id',
@@ -187,7 +188,7 @@ export class ReviewQueue {
 
   /** Violations waiting for a reviewer, per severity (the review backlog an operator watches). */
   async pendingBySeverity(): Promise<Record<Severity, number>> {
-    const store = this.requireStore();
+    const store = await this.storeReady();
     try {
       const rows = await store.k
         .selectFrom('guardrail_violations')
@@ -207,7 +208,7 @@ export class ReviewQueue {
   async countsByModel(
     range: { from?: Date | number; to?: Date | number; modelId?: string } = {},
   ): Promise<ViolationCount[]> {
-    const store = this.requireStore();
+    const store = await this.storeReady();
     let q = store.k
       .selectFrom('guardrail_violations')
       .select((eb) => ['model_id', 'severity', eb.fn.countAll().as('n')])
@@ -228,7 +229,7 @@ export class ReviewQueue {
   }
 
   private async countBy(verdict: ReviewVerdict): Promise<Record<string, number>> {
-    const store = this.requireStore();
+    const store = await this.storeReady();
     try {
       const rows = await store.k
         .selectFrom('guardrail_violations')
@@ -240,6 +241,13 @@ export class ReviewQueue {
     } catch (error) {
       throw translateDbError(error, 'counting reviewed guardrail violations');
     }
+  }
+
+  /** The store, once the first partition maintenance pass is over (it starts at first use). */
+  private async storeReady(): Promise<ViolationStore> {
+    const store = this.requireStore();
+    await this.ready();
+    return store;
   }
 
   private requireStore(): ViolationStore {

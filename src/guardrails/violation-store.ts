@@ -1,7 +1,8 @@
 /**
  * Persistence of guardrail violations and the review queue (table `guardrail_violations`).
- * Writes go through the history module's generic {@link BatchWriter}, so `check()` never waits on the
- * database.
+ * Writes go through the generic {@link BatchWriter}, so `check()` never waits on the database. The
+ * table is partitioned by `created_at` on PostgreSQL and PGlite (migration 0010); its partitions are
+ * kept by the generic time-partition maintenance, with this store's own lease.
  * @module
  */
 import { type Kysely, sql } from 'kysely';
@@ -11,6 +12,12 @@ import { BatchWriter } from '../internal/batch-writer.js';
 import type { Clock } from '../internal/clock.js';
 import { uuidv7 } from '../internal/ids.js';
 import { storableJson, stripNul } from '../internal/storable-text.js';
+import {
+  type MaintenanceReport,
+  maintainPartitions,
+  type PartitionFamily,
+  type PartitionSettings,
+} from '../internal/time-partitions.js';
 import type { CheckInput, GuardrailAction, GuardrailStage, Severity, Violation } from './types.js';
 
 /** A stored violation. */
@@ -115,14 +122,43 @@ export interface ViolationsTable {
 /** @internal */
 export type Tables = { guardrail_violations: ViolationsTable };
 
+/** Advisory-lock namespace of the violations' maintenance lease ("MMSV"), apart from the history's. */
+const LEASE_NAMESPACE = 0x4d4d5356;
+
 /** Data access for `guardrail_violations`. @internal */
 export class ViolationStore {
   readonly k: Kysely<Tables>;
+  private readonly family: PartitionFamily;
   constructor(readonly db: Database) {
     this.k = db.kysely.withTables<Tables>();
+    this.family = {
+      tables: [{ parent: 'guardrail_violations', column: 'created_at' }],
+      leaseNamespace: LEASE_NAMESPACE,
+      deleteUnpartitioned: (cutoff) => this.deleteBefore(cutoff),
+    };
   }
 
-  /** Idempotent batch insert (`ON CONFLICT (id) DO NOTHING`); NUL bytes are stripped (PostgreSQL text cannot hold them). */
+  /**
+   * One partition maintenance pass: partitions ahead, rows moved out of the default partition,
+   * retention by dropping whole partitions (pg-mem: deleting rows).
+   */
+  maintain(settings: PartitionSettings, now: number): Promise<MaintenanceReport> {
+    return maintainPartitions(this.db, this.family, settings, now);
+  }
+
+  /** Deletes violations created before `cutoff` (the plain table of pg-mem); returns how many. */
+  async deleteBefore(cutoff: number): Promise<number> {
+    const r = await this.k
+      .deleteFrom('guardrail_violations')
+      .where('created_at', '<', new Date(cutoff))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  /**
+   * Idempotent batch insert (`ON CONFLICT (id, created_at) DO NOTHING`: the unique key holds the
+   * partition key); NUL bytes are stripped (PostgreSQL text cannot hold them).
+   */
   async insert(rows: readonly ViolationRecord[]): Promise<void> {
     if (rows.length === 0) return;
     try {
@@ -153,20 +189,24 @@ export class ViolationStore {
             reviewed_at: null,
           })),
         )
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) => oc.columns(['id', 'created_at']).doNothing())
         .execute();
     } catch (error) {
       throw translateDbError(error, 'storing guardrail violations');
     }
   }
 
-  /** A batch writer feeding {@link ViolationStore.insert}. */
+  /** A batch writer feeding {@link ViolationStore.insert}; each write first awaits `ready` (partitions made). */
   createWriter(
     clock: Clock,
     onFailure: (error: unknown, count: number) => void,
+    ready: () => Promise<void> = async () => {},
   ): BatchWriter<ViolationRecord> {
     return new BatchWriter<ViolationRecord>({
-      write: (rows) => this.insert(rows),
+      write: async (rows) => {
+        await ready();
+        await this.insert(rows);
+      },
       batchSize: 200,
       flushIntervalMs: 250,
       maxBufferedEntries: 10_000,

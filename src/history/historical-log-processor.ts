@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import type { Page } from '../internal/cursor.js';
 import { FailureWindow } from '../internal/failure-window.js';
 import { uuidv7 } from '../internal/ids.js';
+import { MaintenanceLoop } from '../internal/maintenance-loop.js';
 import { Spool } from '../internal/spool.js';
 import { describe } from '../internal/validate.js';
 import { type BuildSettings, buildRow, type RedactedField, rowSize } from './entry-builder.js';
@@ -72,13 +73,10 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly insertMethod: InsertMethod | 'auto';
   private readonly maxBufferedEntries: number;
   private readonly partitions: PartitionSettings;
-  private readonly maintenanceIntervalMs: number;
+  private readonly maintenance: MaintenanceLoop<MaintenanceReport>;
   private readonly autoMaintenance: boolean;
   private readonly exactStatsUpTo: number;
   private readonly closeTimeoutMs: number;
-  private cancelMaintenance: (() => void) | undefined;
-  private firstPass: Promise<void> | undefined;
-  private maintaining: Promise<MaintenanceReport> | undefined;
   private storageCache: HistoryStorageReport | null = null;
   private storageRefresh: Promise<HistoryStorageReport> | undefined;
   private lastAlertAt = Number.NEGATIVE_INFINITY;
@@ -143,12 +141,27 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       ahead,
       retentionMs: parseRetention(options.retention),
     };
-    this.maintenanceIntervalMs = option(
-      'maintenanceIntervalMs',
-      options.maintenanceIntervalMs,
-      d.maintenanceIntervalMs,
-    );
     this.closeTimeoutMs = option('closeTimeoutMs', options.closeTimeoutMs, d.closeTimeoutMs);
+    this.maintenance = new MaintenanceLoop({
+      run: async () => {
+        const db = await this.resolveDatabase();
+        try {
+          return await maintainPartitions(db, this.partitions, this.clock.now());
+        } catch (error) {
+          throw translateDbError(error, 'maintaining inference log partitions');
+        }
+      },
+      intervalMs: option('maintenanceIntervalMs', options.maintenanceIntervalMs, d.maintenanceIntervalMs),
+      retryMs: RETRY_MAINTENANCE_MS,
+      closeTimeoutMs: this.closeTimeoutMs,
+      clock: this.clock,
+      onReport: (report) => {
+        if (report.created.length + report.dropped.length + report.movedRows + report.deletedRows > 0) {
+          this.emitSafely('history:maintained', report);
+        }
+      },
+      onError: (error) => this.emitSafely('history:maintenance_failed', { error }),
+    });
     this.exactStatsUpTo = options.exactStatsUpTo ?? d.exactStatsUpTo;
     if (!Number.isInteger(this.exactStatsUpTo) || this.exactStatsUpTo < 0) {
       throw new ValidationError(
@@ -270,24 +283,11 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
-      this.cancelMaintenance?.();
-      this.cancelMaintenance = undefined;
+      // Stops the timer now; a pass in progress gets at most closeTimeoutMs (it may wait on an
+      // unreachable database), awaited after the writer's close.
+      const maintenanceClosed = this.maintenance.close();
       await this.writer?.close();
-      // A maintenance pass in progress gets at most closeTimeoutMs (it may wait on an unreachable database).
-      if (this.maintaining) {
-        let cancel: (() => void) | undefined;
-        const timeout = new Promise<void>((resolve) => {
-          cancel = this.clock.setTimeout(resolve, this.closeTimeoutMs);
-        });
-        await Promise.race([
-          this.maintaining.then(
-            () => {},
-            () => {},
-          ),
-          timeout,
-        ]);
-        cancel?.();
-      }
+      await maintenanceClosed;
     })();
     return this.closing;
   }
@@ -330,25 +330,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
    * (`leaseAcquired: false` elsewhere). Concurrent calls share one pass.
    */
   async maintain(): Promise<MaintenanceReport> {
-    if (this.maintaining) return this.maintaining;
-    const pass = (async () => {
-      const db = await this.resolveDatabase();
-      try {
-        return await maintainPartitions(db, this.partitions, this.clock.now());
-      } catch (error) {
-        throw translateDbError(error, 'maintaining inference log partitions');
-      }
-    })();
-    this.maintaining = pass;
-    try {
-      const report = await pass;
-      if (report.created.length + report.dropped.length + report.movedRows + report.deletedRows > 0) {
-        this.emitSafely('history:maintained', report);
-      }
-      return report;
-    } finally {
-      this.maintaining = undefined;
-    }
+    return this.maintenance.maintain();
   }
 
   /**
@@ -423,16 +405,7 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
    */
   private async database(): Promise<Database> {
     const db = await this.resolveDatabase();
-    if (this.autoMaintenance && !this.closed) {
-      this.firstPass ??= this.maintain().then(
-        () => this.scheduleMaintenance(this.maintenanceIntervalMs),
-        (error: unknown) => {
-          this.emitSafely('history:maintenance_failed', { error });
-          this.scheduleMaintenance(Math.min(this.maintenanceIntervalMs, RETRY_MAINTENANCE_MS));
-        },
-      );
-      await this.firstPass;
-    }
+    if (this.autoMaintenance && !this.closed) await this.maintenance.started();
     return db;
   }
 
@@ -452,22 +425,6 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       );
     }
     return this.dbPromise;
-  }
-
-  /** Maintenance runs at first use of the database, then every `maintenanceIntervalMs`. */
-  private scheduleMaintenance(ms: number): void {
-    if (this.closed) return;
-    this.cancelMaintenance = this.clock.setTimeout(() => {
-      this.cancelMaintenance = undefined;
-      if (this.closed) return;
-      this.maintain().then(
-        () => this.scheduleMaintenance(this.maintenanceIntervalMs),
-        (error: unknown) => {
-          this.emitSafely('history:maintenance_failed', { error });
-          this.scheduleMaintenance(Math.min(this.maintenanceIntervalMs, RETRY_MAINTENANCE_MS));
-        },
-      );
-    }, ms);
   }
 
   private async write(rows: readonly LogRow[]): Promise<void> {
