@@ -18,8 +18,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import {
   ConflictError,
+  configFromEnv,
   createModelManagement,
-  databaseOptionsFromEnv,
   type ModelManagement,
   ModelManagementError,
   NotFoundError,
@@ -30,7 +30,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 /** Builds the SDK from the environment; the schema, when given, is this service's own setting. */
 async function openSdk(): Promise<ModelManagement> {
-  const database = databaseOptionsFromEnv(process.env);
+  const { database } = configFromEnv(process.env);
   const schema = process.env.DATABASE_SCHEMA?.trim();
   return createModelManagement.fromEnv(process.env, {
     ...(database && schema ? { db: { ...database, schema } } : {}),

@@ -32,7 +32,6 @@ export {
   createDatabase,
   type Database,
   type DatabaseOptions,
-  databaseOptionsFromEnv,
   type Env,
   getDefaultDatabase,
   migrate,
@@ -68,7 +67,6 @@ export {
   DatabaseError,
   DatabaseUnavailableError,
   type ErrorCode,
-  isRetryable,
   ModelManagementError,
   type ModelManagementErrorOptions,
   NotFoundError,
@@ -140,7 +138,12 @@ export {
 } from './narrative/index.js';
 // Observability
 export type { HealthReport, PartHealth } from './observability/health.js';
-export { type MetricsTree, toPrometheus } from './observability/prometheus.js';
+export {
+  type MetricsTree,
+  PrometheusExporter,
+  type PrometheusExporterOptions,
+  toPrometheus,
+} from './observability/prometheus.js';
 // Registry
 export {
   type ListModelsQuery,

@@ -38,7 +38,7 @@ export {
   type VerdictBaseline,
   type VerdictKind,
 } from './judge.js';
-export type { ArmTotals, OutcomeInput } from './outcome-aggregator.js';
+export type { OutcomeInput } from './outcome-aggregator.js';
 export {
   type AnalysisConfigInput,
   DEFAULT_PLAN,

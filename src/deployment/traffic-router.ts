@@ -9,12 +9,7 @@ import { describe, renamedOption } from '../internal/validate.js';
 import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
-import {
-  type ArmTotals,
-  OutcomeAggregator,
-  type OutcomeInput,
-  validateOutcome,
-} from './outcome-aggregator.js';
+import { OutcomeAggregator, type OutcomeInput, validateOutcome } from './outcome-aggregator.js';
 import { DEFAULT_SHADOW_RATE, positive } from './plan.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import { buildRouteTable, ROUTING_BUCKETS, type RouteEntry } from './route-table.js';
@@ -81,7 +76,17 @@ export interface RouteDecision {
 }
 
 /** One arm's cumulative outcomes in {@link TrafficRouterMetrics}. */
-export type ArmMetrics = Omit<ArmTotals, 'latency'> & { readonly latencyMs: HistogramSummary };
+export interface ArmMetrics {
+  readonly deploymentId: string;
+  readonly variant: Variant;
+  readonly requests: number;
+  readonly errors: number;
+  readonly violations: number;
+  readonly criticalViolations: number;
+  readonly fallbacks: number;
+  /** Latency summary of the arm's requests. */
+  readonly latencyMs: HistogramSummary;
+}
 
 /** Snapshot returned by `TrafficRouter.metrics()`. */
 export interface TrafficRouterMetrics {
