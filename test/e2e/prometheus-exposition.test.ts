@@ -61,11 +61,11 @@ describe('Prometheus exposition of the SDK after traffic and a rollout', () => {
       await mm.deployments.tick();
     }
     expect((await mm.deployments.getDeployment(d.id)).status).toBe('rolled_back');
-    // A player message the input guardrails treat as critical (answered with fallback content): a
-    // threat with a real-world anchor (without one, the fiction policy only flags it for review).
+    // A player message the input guardrails treat as critical (answered with fallback content): a threat
+    // with a real-world anchor (without one it is only flagged, under the fiction rules).
     await mm.llm.generate({
       useCase: USE_CASE,
-      prompt: 'I will find where you live and kill you in real life',
+      prompt: 'I will find where you live in real life and kill you',
       stickyKey: 'x',
     });
 
