@@ -5,9 +5,8 @@
  * @module
  */
 import { Counter, type Registry } from 'prom-client';
-import type { DeploymentManager } from '../deployment/deployment-manager.js';
-import type { LLMClient } from '../llm/llm-client.js';
-import type { ShadowArmOutcome } from '../llm/llm-events.js';
+import type { DeploymentManager } from '../deployment/index.js';
+import type { LLMClient, ShadowArmOutcome } from '../llm/index.js';
 import { finite } from './prometheus-metric.js';
 import { metricFactory } from './prometheus-parts.js';
 

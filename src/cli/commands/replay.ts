@@ -3,8 +3,7 @@
  * candidate (`deployments.replay()`), prints the stored comparison; lists stored comparisons.
  * @module
  */
-import type { MetricFigures } from '../../deployment/judge.js';
-import type { ReplayComparison } from '../../deployment/shadow-store.js';
+import type { MetricFigures, ReplayComparison } from '../../deployment/index.js';
 import { EXIT, parseCount, parseInstant, required, requireId, UsageError } from '../args.js';
 import type { Command } from '../context.js';
 import { compact, ms, type Output, paint, pct, short, table, when } from '../output.js';
