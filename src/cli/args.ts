@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 export const EXIT = {
   /** Done; for `deploy watch`, the deployment succeeded. */
   ok: 0,
-  /** The command ran and the answer is bad: a watched deployment rolled back or failed, `doctor` found problems. */
+  /** The command ran and the answer is bad: a watched deployment rolled back or failed, `doctor` found problems, `replay` judged the candidate `fail`. */
   failed: 1,
   /** Refused: unknown command, missing or bad flag, unknown id, a state that forbids it; nothing was changed. For `deploy watch`, the deployment was aborted. */
   usage: 2,

@@ -46,6 +46,8 @@ export interface Command {
   readonly options?: NonNullable<ParseArgsConfig['options']>;
   /** Most positionals accepted. @default 0 */
   readonly maxPositionals?: number;
+  /** Checks text with the guardrails (`replay` judges candidate answers), so their word lists are compiled. @default false */
+  readonly checksText?: boolean;
   /** Validates input (before any connection) and runs; returns the exit code. */
   run(ctx: CommandContext): Promise<number>;
 }
@@ -79,14 +81,20 @@ export function resolveDatabase(values: Parsed['values'], env: NodeJS.ProcessEnv
 }
 
 /**
- * Opens the SDK for a command: drive off, migrations left to `mms migrate`, and the guardrails' word
- * lists not compiled (the CLI reads the review queue but checks no text; compiling them costs ~100 ms
- * of the 300 ms `mms status` budget).
+ * Opens the SDK for a command: drive off, migrations left to `mms migrate`, and, unless the command
+ * checks text (`checksText`), the guardrails' word lists not compiled (most commands read the review
+ * queue but check no text; compiling them costs ~100 ms of the 300 ms `mms status` budget).
  */
-export function openForCli(db: Database | DatabaseOptions, env: NodeJS.ProcessEnv): Promise<ModelManagement> {
+export function openForCli(
+  db: Database | DatabaseOptions,
+  env: NodeJS.ProcessEnv,
+  options: { checksText?: boolean } = {},
+): Promise<ModelManagement> {
   return createModelManagement.fromEnv(env, {
     db,
     deployments: { drive: false },
-    guardrails: { checks: { terms: false, promptInjection: false, characterBreaks: false } },
+    ...(!options.checksText && {
+      guardrails: { checks: { terms: false, promptInjection: false, characterBreaks: false } },
+    }),
   });
 }

@@ -34,6 +34,7 @@ import {
   modelsRetire,
   modelsShow,
 } from './commands/models.js';
+import { replayCommand, replayList } from './commands/replay.js';
 import { reportCommand } from './commands/report.js';
 import { statusCommand } from './commands/status.js';
 import { type Command, GLOBAL_OPTIONS, openForCli, resolveDatabase } from './context.js';
@@ -65,6 +66,8 @@ export const COMMANDS: readonly Command[] = [
   migrateCommand,
   doctorCommand,
   reportCommand,
+  replayCommand,
+  replayList,
 ];
 
 const GROUPS = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));
@@ -84,7 +87,7 @@ function help(): string {
     '  --schema NAME          schema holding the SDK tables (default public)',
     '  --no-color             no colour (also NO_COLOR=1; colour is only used on a terminal)',
     '',
-    'exit codes: 0 done · 1 bad outcome (watched deployment rolled back or failed, doctor found problems)',
+    'exit codes: 0 done · 1 bad outcome (watched deployment rolled back or failed, doctor found problems, replay judged fail)',
     '            2 refused, nothing changed (bad input, unknown id, wrong state; watch: aborted) · 3 database unreachable or unexpected error',
   ].join('\n');
 }
@@ -95,6 +98,10 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
     throw new UsageError('no command given', 'mms status   (or mms --help)');
   if (GROUPS.has(first)) {
     const subs = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name.split(' ')[1]!);
+    // A group that is also a command (`mms replay` beside `mms replay list`) runs it without a subcommand.
+    const bare = COMMANDS.find((c) => c.name === first);
+    if (bare && (second === undefined || second.startsWith('-')))
+      return { command: bare, rest: argv.slice(1) };
     if (second === undefined || second.startsWith('-'))
       throw new UsageError(`'mms ${first}' needs a subcommand`, `mms ${first} ${subs.join('|')}`);
     const command = COMMANDS.find((c) => c.name === `${first} ${second}`);
@@ -122,6 +129,8 @@ function hintFor(error: ModelManagementError, command: Command): string {
   if (error.code === 'NOT_FOUND') {
     if (group === 'deploy' || group === 'report') return 'mms deploy list   (to find deployment ids)';
     if (group === 'reviews') return 'mms reviews list';
+    if (group === 'replay' && error.details.scanned !== undefined)
+      return 'a wider range, e.g. --from 30d   (mms history stats --use-case NAME shows what was logged)';
     return 'mms models list   (to find model ids)';
   }
   if (error.code === 'CONFLICT') return 'mms status   (to see the current state)';
@@ -183,7 +192,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = p
       args: { values, positionals: parsed.positionals },
       database: () => database,
       connect: async () => {
-        mm ??= await openForCli(database, env);
+        mm ??= await openForCli(database, env, { checksText: command?.checksText === true });
         return mm;
       },
     });

@@ -11,6 +11,7 @@ import type { DeploymentRegistry } from './registry-port.js';
 import type { ReplayPort } from './replay-port.js';
 import type { RollbackManager } from './rollback-manager.js';
 import type { RolledBackEvent } from './rollback-types.js';
+import type { ReplayComparison } from './shadow-store.js';
 import type { TrafficRouter } from './traffic-router.js';
 import type { Deployment, DeploymentStatus, DeploymentStrategy } from './types.js';
 
@@ -111,6 +112,8 @@ export interface DeploymentManagerEvents {
     readonly followUp: Deployment | null;
     readonly error?: unknown;
   }) => void;
+  /** A replay from history was judged and its comparison stored (`replay()`). */
+  'deployment:replayed': (e: { readonly comparison: ReplayComparison }) => void;
   /** A rollback completed: traffic is back on the previous model. */
   'deployment:rolled_back': (e: RolledBackEvent) => void;
   /** Driving a deployment failed; retryable errors are retried, others roll back. */

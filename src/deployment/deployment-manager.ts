@@ -354,7 +354,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
   async replay(input: ReplayInput): Promise<ReplayComparison> {
     this.assertOpen();
     const { store } = await this.opened;
-    return runReplay(
+    const comparison = await runReplay(
       {
         registry: this.registry,
         replayer: this.options.replayer,
@@ -365,6 +365,8 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
       },
       input,
     );
+    this.emitSafely('deployment:replayed', { comparison });
+    return comparison;
   }
 
   /** Stored replay comparisons, newest first (`limit` 1–1000, default 100). */

@@ -17,6 +17,8 @@ export type {
   LLMFallbackEvent,
   LLMRegistryEvent,
   LLMRetryEvent,
+  LLMShadowPairedEvent,
+  ShadowArmOutcome,
 } from './llm-events.js';
 export type { LLMClientMetrics } from './llm-metrics.js';
 export type {

@@ -78,7 +78,7 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
       registryTimeoutMs: options.registryTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.registryTimeoutMs,
       requestTimeoutMs: this.requestTimeoutMs,
     });
-    this.shadows = startShadowRunner(this.caller, this.path, options, this.outputGuardrails);
+    this.shadows = startShadowRunner(this.caller, this.path, options, this.outputGuardrails, this);
   }
 
   /**

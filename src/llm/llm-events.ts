@@ -1,6 +1,6 @@
 import type { CircuitState } from './circuit-breaker.js';
 import type { GenerateSource } from './llm-options.js';
-import type { GuardrailViolation, Variant } from './types.js';
+import type { GuardrailViolation, RouteOutcome, Variant } from './types.js';
 
 /** Payload of `llm:retry`: an attempt failed and will be repeated. */
 export interface LLMRetryEvent {
@@ -78,6 +78,22 @@ export interface LLMDependencyErrorEvent {
   readonly message: string;
 }
 
+/** One side of a shadow pair in {@link LLMShadowPairedEvent}. */
+export type ShadowArmOutcome = Omit<RouteOutcome, 'deploymentId' | 'variant'>;
+
+/**
+ * Payload of `llm:shadow_paired`: a shadowed request's pair was handed to the router — what the player
+ * got (`stable`) and what the candidate of the `shadow` deployment did with the same prompt.
+ */
+export interface LLMShadowPairedEvent {
+  readonly useCase: string;
+  readonly deploymentId: string;
+  /** The candidate model called in the background. */
+  readonly modelId: string;
+  readonly stable: ShadowArmOutcome;
+  readonly candidate: ShadowArmOutcome;
+}
+
 /** Events of {@link LLMClient}. */
 export type LLMClientEvents = {
   /** An attempt failed and will be repeated. */
@@ -102,4 +118,6 @@ export type LLMClientEvents = {
   'llm:failed': (e: LLMFailedEvent) => void;
   /** The router, log processor or guardrails threw; the request went on. */
   'llm:dependency_error': (e: LLMDependencyErrorEvent) => void;
+  /** A shadow call ended and its pair was recorded (background; never part of the player's request). */
+  'llm:shadow_paired': (e: LLMShadowPairedEvent) => void;
 };

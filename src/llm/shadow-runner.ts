@@ -8,8 +8,10 @@
  * logged with `variant: 'shadow'` (no player, session or conversation) and never counted as requests.
  * @module
  */
+import type { TypedEmitter } from '../events.js';
 import { Deadline } from './deadline.js';
 import type { EndpointCaller } from './endpoint-caller.js';
+import type { LLMClientEvents } from './llm-events.js';
 import { DEFAULT_LLM_CLIENT_OPTIONS, type GenerateInput, type LLMClientOptions } from './llm-options.js';
 import { modelTarget } from './model-target.js';
 import type { ProviderResponse } from './provider.js';
@@ -62,6 +64,7 @@ export class ShadowRunner {
       router: RouterLike | undefined;
       outputGuardrails: boolean;
       timeoutMs: number;
+      emitter?: TypedEmitter<LLMClientEvents>;
     },
     options: ShadowOptions = {},
   ) {
@@ -100,6 +103,13 @@ export class ShadowRunner {
           try {
             router.recordShadowPair?.({ deploymentId: target.deploymentId, stable, candidate: c });
             this.stats.paired++;
+            this.deps.emitter?.emitSafely('llm:shadow_paired', {
+              useCase: input.useCase,
+              deploymentId: target.deploymentId,
+              modelId: target.model.id,
+              stable,
+              candidate: c,
+            });
           } catch (error) {
             this.deps.path.dependencyError('router', input.useCase, error);
           }
@@ -176,6 +186,7 @@ export function startShadowRunner(
   path: RequestPath,
   options: LLMClientOptions,
   outputGuardrails: boolean,
+  emitter?: TypedEmitter<LLMClientEvents>,
 ): ShadowRunner {
   return new ShadowRunner(
     {
@@ -183,6 +194,7 @@ export function startShadowRunner(
       path,
       router: options.router,
       outputGuardrails,
+      ...(emitter && { emitter }),
       timeoutMs: options.requestTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.requestTimeoutMs,
     },
     options.shadow,

@@ -11,6 +11,7 @@ import { metricFactory } from './prometheus-parts.js';
 /** What the exporter remembers of a deployment to label its arms after it ended. */
 interface Known {
   useCase: string;
+  strategy: string;
   stableModelId: string | null;
   candidateModelId: string;
 }
@@ -25,13 +26,14 @@ export function collectDeployments(input: {
   router: Pick<TrafficRouter, 'metrics'> | undefined;
   deployments: Pick<DeploymentManager, 'getDeployment'> | undefined;
   modelLabel: (id: string | null) => string;
-}): { useCaseOf(id: string): string; remember(d: Deployment): void } {
+}): { useCaseOf(id: string): string; strategyOf(id: string): string; remember(d: Deployment): void } {
   const { register, prefix, router, deployments, modelLabel } = input;
   const known = new Map<string, Known>();
   const remember = (d: Deployment) => {
     if (!known.has(d.id) && known.size >= MAX_KNOWN) known.delete(known.keys().next().value as string);
     known.set(d.id, {
       useCase: d.useCase,
+      strategy: d.strategy,
       stableModelId: d.stableModelId,
       candidateModelId: d.candidateModelId,
     });
@@ -46,7 +48,11 @@ export function collectDeployments(input: {
     }
     return known.get(id);
   };
-  const api = { useCaseOf: (id: string) => known.get(id)?.useCase ?? 'unknown', remember };
+  const api = {
+    useCaseOf: (id: string) => known.get(id)?.useCase ?? 'unknown',
+    strategyOf: (id: string) => known.get(id)?.strategy ?? 'unknown',
+    remember,
+  };
   if (!router) return api;
 
   const add = metricFactory(register, prefix);

@@ -16,6 +16,7 @@ import type { ModelRegistry } from '../registry/index.js';
 import { collectDeployments } from './prometheus-deployments.js';
 import { REQUEST_BUCKETS_SECONDS } from './prometheus-metric.js';
 import { collectGuardrails, collectHistory, collectLlm, collectRegistry } from './prometheus-parts.js';
+import { collectShadowAndReplay } from './prometheus-shadow.js';
 
 export { type MetricsTree, toPrometheus } from './legacy-exposition.js';
 export {
@@ -29,7 +30,8 @@ export interface PrometheusSources {
   registry?: Pick<ModelRegistry, 'metrics' | 'snapshot'>;
   logProcessor?: Pick<HistoricalLogProcessor, 'metrics'>;
   guardrails?: Pick<GuardrailsMonitor, 'metrics' | 'reviews'>;
-  llm?: Pick<LLMClient, 'metrics' | 'on' | 'off'>;
+  /** `shadowStats` (optional for clients wired by hand) feeds the `llm_shadow_*` series. */
+  llm?: Pick<LLMClient, 'metrics' | 'on' | 'off'> & Partial<Pick<LLMClient, 'shadowStats'>>;
   router?: Pick<TrafficRouter, 'metrics'>;
   deployments?: Pick<DeploymentManager, 'on' | 'off' | 'getDeployment'>;
   rollbacks?: Pick<RollbackManager, 'on' | 'off'>;
@@ -130,10 +132,23 @@ export class PrometheusExporter {
       modelLabel,
     });
     const useCaseOf = deploymentsWatch.useCaseOf;
+    this.unsubscribe.push(
+      ...collectShadowAndReplay({
+        register: this.register,
+        prefix,
+        llm: options.llm,
+        deployments: options.deployments,
+        modelLabel,
+      }),
+    );
     if (options.deployments) {
       const d = options.deployments;
       const verdict: Parameters<typeof d.on<'deployment:verdict'>>[1] = (e) =>
-        events.verdicts.inc({ use_case: useCaseOf(e.deploymentId), verdict: e.verdict.verdict });
+        events.verdicts.inc({
+          use_case: useCaseOf(e.deploymentId),
+          strategy: deploymentsWatch.strategyOf(e.deploymentId),
+          verdict: e.verdict.verdict,
+        });
       const rolledBack: Parameters<typeof d.on<'deployment:rolled_back'>>[1] = ({ rollback: r }) => {
         events.rollbacks.inc({ use_case: r.useCase, trigger: r.trigger });
         if (r.durationMs !== null) {
@@ -207,8 +222,8 @@ export class PrometheusExporter {
       }),
       verdicts: new Counter({
         name: `${prefix}deployment_verdicts_total`,
-        help: 'Judgements of the canary judge by outcome (pass, fail, inconclusive), counted by the replica that judged.',
-        labelNames: ['use_case', 'verdict'],
+        help: 'Judgements of the judge by strategy and outcome (pass, fail, inconclusive; a shadow pass ends shadow_passed), counted by the replica that judged.',
+        labelNames: ['use_case', 'strategy', 'verdict'],
         registers,
       }),
       rollbacks: new Counter({
@@ -232,7 +247,7 @@ export class PrometheusExporter {
       }),
       finished: new Counter({
         name: `${prefix}deployments_finished_total`,
-        help: 'Deployments that reached a final state (succeeded, rolled_back, failed, aborted), counted by the replica that committed it.',
+        help: 'Deployments that reached a final state (succeeded, shadow_passed, rolled_back, failed, aborted), counted by the replica that committed it.',
         labelNames: ['use_case', 'strategy', 'status'],
         registers,
       }),

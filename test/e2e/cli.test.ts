@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchema, uniqueSchema } from '../helpers/backends.js';
+import { createModelManagement } from '../../src/create-model-management.js';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../helpers/backends.js';
 import { cliTestsCanRun, keyPaths, mms, mmsJson, simulatedRollout, tableCounts } from '../helpers/cli.js';
+import { type ProviderStub, startProviderStub } from '../helpers/provider-stubs.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/cli/${name}`, import.meta.url));
 const MODEL_KEYS = [
@@ -52,14 +54,51 @@ const DEPLOYMENT_KEYS = [
   'version',
   'weight',
 ];
-const ARM_KEYS = ['criticalViolationRate', 'errorRate', 'fallbackRate', 'p95Ms', 'requests', 'violationRate'];
 const prefixed = (prefix: string, keys: readonly string[]) => keys.map((k) => `${prefix}.${k}`);
+const REPLAY_KEYS = [
+  'actor',
+  'candidateModelId',
+  'createdAt',
+  'from',
+  'id',
+  'pairs',
+  'requestedSample',
+  'scanned',
+  'skipped',
+  'stableModelId',
+  'to',
+  'useCase',
+  'verdict',
+  ...prefixed('verdict', ['at', 'baseline']),
+  ...prefixed('verdict.baseline', [
+    'concurrentRequests',
+    'description',
+    'kind',
+    'modelId',
+    'preSwitchRequests',
+  ]),
+  ...prefixed('verdict', ['candidateSamples', 'metrics']),
+  ...prefixed('verdict.metrics[]', [
+    'baseline',
+    'breached',
+    'candidate',
+    'candidateSamples',
+    'evidence',
+    'evidenceNeeded',
+    'metric',
+    'stable',
+    'stableSamples',
+  ]),
+  ...prefixed('verdict', ['reason', 'stableSamples', 'stepElapsedMs', 'stepSamples', 'verdict']),
+];
+const ARM_KEYS = ['criticalViolationRate', 'errorRate', 'fallbackRate', 'p95Ms', 'requests', 'violationRate'];
 
 // Every `mms` command in a child process against PostgreSQL, in a schema of its own.
 describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', { timeout: 180_000 }, () => {
   const schema = uniqueSchema('cli');
   const tmp = mkdtempSync(join(tmpdir(), 'mms-cli-'));
   const ids: Record<string, string> = {};
+  const stubs: ProviderStub[] = [];
 
   beforeAll(async () => {
     const migrated = await mmsJson<{ applied: string[]; skipped: string[] }>(schema, ['migrate']);
@@ -72,6 +111,7 @@ describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', { timeout
   }, 120_000);
 
   afterAll(async () => {
+    for (const stub of stubs) await stub.close();
     await dropSchema(schema);
   });
 
@@ -423,6 +463,83 @@ describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', { timeout
     expect(html).not.toMatch(/<script|https?:\/\/(?!simulated\.invalid|www\.w3\.org|vega\.github\.io)/);
   });
 
+  it('replay sends historic prompts to a candidate (local provider stub), prints and stores the comparison; replay list shows them', async () => {
+    const stable = await startProviderStub('openai', { kind: 'ok', text: 'Stable greets you.' });
+    const candidate = await startProviderStub('openai', { kind: 'ok', text: 'Candidate greets you.' });
+    stubs.push(stable, candidate);
+    const register = (version: string, stub: ProviderStub) =>
+      mmsJson(schema, [
+        ...['models', 'register', '--use-case', 'replay_layer', '--name', 'npc', '--version', version],
+        ...['--provider', 'openai', '--type', 'self_hosted', '--config', `{"endpoint":"${stub.url}/v1"}`],
+      ]);
+    ids.replayStable = (await register('1', stable)).id as string;
+    ids.replayCandidate = (await register('2', candidate)).id as string;
+    await mmsJson(schema, ['models', 'promote', ids.replayStable!]);
+    // What the current model answered in production: 240 reusable rows and 20 that are not.
+    const seeder = await createModelManagement({
+      db: { connectionString: TEST_DATABASE_URL!, schema, migrate: false },
+      deployments: { drive: false },
+    });
+    try {
+      for (let i = 0; i < 260; i++)
+        await seeder.logProcessor.logInference({
+          modelId: ids.replayStable!,
+          useCase: 'replay_layer',
+          prompt: `Historic line ${i}`,
+          generatedOutput: 'Stable greets you.',
+          latencyMs: 400 + (i % 50), // slower than the local stub: the latency test has nothing to find
+          status: i < 20 ? 'blocked' : 'ok',
+        });
+      await seeder.logProcessor.flush();
+    } finally {
+      await seeder.close();
+    }
+    const range = ['--from', '1h', '--to', new Date(Date.now() + 60_000).toISOString()];
+    const args = ['replay', '--use-case', 'replay_layer', '--model', ids.replayCandidate!, ...range];
+
+    const c = await mmsJson<Record<string, unknown> & { verdict: { verdict: string; reason: string } }>(
+      schema,
+      [...args, '--sample', '200', '--concurrency', '4'],
+    );
+    expect(keyPaths(c).filter((k) => k !== 'verdict.lowTraffic')).toEqual(REPLAY_KEYS);
+    expect(c).toMatchObject({ pairs: 200, requestedSample: 200, scanned: 260, skipped: 20, actor: 'mms' });
+    expect(c.stableModelId).toBe(ids.replayStable);
+    expect(c.verdict.verdict).toBe('pass');
+    expect(c.verdict.reason).toMatch(/historic prompts/);
+    expect(candidate.requests.length).toBe(200);
+    expect(stable.requests.length).toBe(0); // compared with what it answered then
+
+    const human = await mms(schema, [...args, '--sample', '100']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/260 rows read, 20 not reusable, 100 prompts replayed \(100 asked\)/);
+    expect(human.stdout).toMatch(/errorRate\s+0\.00%\s+0\.00%\s+100\s/);
+    expect(human.stdout).toMatch(/^verdict: pass$/m);
+    expect(human.stdout).not.toContain('\x1b[');
+
+    // A candidate that fails every call: the comparison says fail, exit code 1 (usable as a CI gate).
+    candidate.setDefault({ kind: 'status', status: 500, body: 'boom' });
+    const failed = await mms(schema, [...args, '--sample', '100', '--json']);
+    expect(failed.code, failed.stderr).toBe(1);
+    const failedComparison = JSON.parse(failed.stdout) as {
+      id: string;
+      verdict: { verdict: string; reason: string };
+    };
+    expect(failedComparison.verdict.verdict).toBe('fail');
+    expect(failedComparison.verdict.reason).toMatch(/error rate/i);
+
+    const list = await mmsJson<{ items: Array<{ id: string; verdict: { verdict: string } }> }>(schema, [
+      ...['replay', 'list', '--use-case', 'replay_layer'],
+    ]);
+    expect(list.items.map((x) => x.verdict.verdict)).toEqual(['fail', 'pass', 'pass']);
+    expect(list.items[0]!.id).toBe(failedComparison.id);
+    expect(list.items[2]!.id).toBe(c.id);
+    expect(keyPaths(list.items[2]).filter((k) => k !== 'verdict.lowTraffic')).toEqual(REPLAY_KEYS);
+    const table = await mms(schema, ['replay', 'list']);
+    expect(table.stdout).toMatch(
+      new RegExp(`${failedComparison.id}\\s+replay_layer\\s+\\w{8}\\s+\\w{8}\\s+100\\s+fail`),
+    );
+  });
+
   it('an unreachable database is exit code 3 with one line; doctor explains it', async () => {
     const url = ['--database-url', 'postgres://postgres@127.0.0.1:1/test'];
     const status = await mms(schema, ['status', ...url]);
@@ -504,6 +621,49 @@ describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', { timeout
       ['wrong state', ['deploy', 'resume', '__ROLLED_BACK__'], /not paused — try: mms status/],
       ['extra argument', ['status', 'a', 'b'], /unexpected argument 'b'/],
       [
+        'replay without --use-case',
+        ['replay', '--model', uuid],
+        /missing --use-case — try: mms replay --use-case NAME --model MODEL_ID/,
+      ],
+      [
+        'replay with an empty range',
+        ['replay', '--use-case', 'replay_layer', '--model', uuid, '--from', '1h', '--to', '2h'],
+        /the range is empty: --from .* is not before --to .* — try: --from 7d --to 1h/,
+      ],
+      [
+        'replay with a bad date',
+        ['replay', '--use-case', 'replay_layer', '--model', uuid, '--from', 'last week'],
+        /--from 'last week' is not a date/,
+      ],
+      [
+        'replay with a bad sample',
+        ['replay', '--use-case', 'replay_layer', '--model', uuid, '--sample', '0'],
+        /--sample '0' is not a whole number from 1 to 100000/,
+      ],
+      [
+        'replay of an unknown model',
+        ['replay', '--use-case', 'replay_layer', '--model', uuid],
+        /No model with id .* — try: mms models list/,
+      ],
+      [
+        'replay of a model of another use case',
+        ['replay', '--use-case', 'replay_layer', '--model', '__QUEST_STABLE__'],
+        /serves use case 'quest_layer', not 'replay_layer'/,
+      ],
+      [
+        'replay of a range without history',
+        [
+          ...['replay', '--use-case', 'replay_layer', '--model', '__REPLAY_CANDIDATE__'],
+          ...['--from', '2020-01-01T00:00:00Z', '--to', '2020-01-02T00:00:00Z'],
+        ],
+        /No reusable prompts .* \(0 rows read, 0 not reusable\) — try: a wider range, e.g. --from 30d/,
+      ],
+      [
+        'unknown replay subcommand',
+        ['replay', 'lst'],
+        /unknown command 'mms replay lst' — try: mms replay list$/,
+      ],
+      [
         'unknown use case',
         ['status', 'no_such_layer'],
         /no model is registered for use case 'no_such_layer' — try: mms status/,
@@ -529,7 +689,12 @@ describe.runIf(cliTestsCanRun())('mms (built CLI) against PostgreSQL', { timeout
       ],
     ];
     it.each(cases)('%s', async (_name, args, message) => {
-      const resolved = args.map((a) => (a === '__ROLLED_BACK__' ? ids.rolledBack! : a));
+      const placeholders: Record<string, string | undefined> = {
+        __ROLLED_BACK__: ids.rolledBack,
+        __QUEST_STABLE__: ids.questStable,
+        __REPLAY_CANDIDATE__: ids.replayCandidate,
+      };
+      const resolved = args.map((a) => placeholders[a] ?? a);
       const before = await tableCounts(schema);
       const r = await mms(schema, resolved);
       expect(r.code, r.stderr).toBe(2);

@@ -124,6 +124,100 @@ describe('Prometheus exposition of the SDK after traffic and a rollout', () => {
     }
   }, 60_000);
 
+  it('counts shadow calls, shadow pairs per deployment, a shadow_passed deployment and replays; promtool accepts them', async () => {
+    const clock = new ManualClock();
+    const register = new Registry();
+    mm = await createModelManagement({
+      db: { memory: true },
+      clock,
+      deployments: { drive: false },
+      llm: { retry: { retries: 0 } },
+      prometheus: { register },
+    });
+    const stable = await registerNpc(mm.registry, USE_CASE, '1', { seed: 's' });
+    await mm.registry.updateModelStatus(stable.id, 'current');
+    const candidate = await registerNpc(mm.registry, USE_CASE, '2', { seed: 'c' });
+    const before = await mm.toPrometheus();
+    for (const name of ['sampled', 'started', 'skipped', 'failed', 'cancelled', 'paired'])
+      expect(sample(before, `mms_llm_shadow_${name}_total`)).toBe(0);
+    expect(sample(before, 'mms_llm_shadow_in_flight')).toBe(0);
+    expect(before).not.toMatch(/^mms_deployment_shadow_pairs_total\{/m);
+
+    const d = await mm.deployments.startDeployment({
+      useCase: USE_CASE,
+      newModelId: candidate.id,
+      strategy: 'shadow',
+      plan: { shadowRate: 1, shadowMinPairs: 100, stepMinDurationMs: 0 },
+    });
+    await mm.deployments.tick(); // pending → progressing (weight 0)
+    await mm.router.refresh();
+    const n = 120;
+    for (let i = 0; i < n; i++)
+      await mm.llm.generate({ useCase: USE_CASE, prompt: `Line ${i}`, stickyKey: `p${i}` });
+    for (let t = 0; t < 500 && mm.llm.shadowStats().paired < n; t++)
+      await new Promise((r) => setTimeout(r, 10));
+    const stats = mm.llm.shadowStats();
+    expect(stats.paired).toBe(n);
+
+    const during = await mm.toPrometheus();
+    expect(sample(during, 'mms_llm_shadow_sampled_total')).toBe(stats.started + stats.skipped);
+    expect(sample(during, 'mms_llm_shadow_started_total')).toBe(stats.started);
+    expect(sample(during, 'mms_llm_shadow_paired_total')).toBe(n);
+    expect(sample(during, 'mms_llm_shadow_failed_total')).toBe(stats.failed);
+    const pairLabels = { use_case: USE_CASE, deployment_id: d.id };
+    expect(sample(during, 'mms_deployment_shadow_pairs_total', { ...pairLabels, model: 'npc@2' })).toBe(n);
+    for (const variant of ['stable', 'candidate'])
+      expect(
+        sample(during, 'mms_deployment_shadow_pair_outcomes_total', {
+          ...pairLabels,
+          variant,
+          outcome: 'error',
+        }),
+      ).toBe(0);
+    // Shadow calls are not player requests.
+    expect(sample(during, 'mms_llm_requests_total', { kind: 'generate' })).toBe(n);
+
+    clock.advance(10_000);
+    await mm.deployments.tick();
+    expect((await mm.deployments.getDeployment(d.id)).status).toBe('shadow_passed');
+
+    await mm.logProcessor.flush();
+    const c = await mm.deployments.replay({
+      useCase: USE_CASE,
+      candidateModelId: candidate.id,
+      from: new Date(clock.now() - 3_600_000),
+      to: new Date(clock.now() + 3_600_000),
+      sample: 50,
+    });
+    expect(c.pairs).toBe(50);
+
+    const text = await mm.toPrometheus();
+    expect(sample(text, 'mms_deployment_verdicts_total', { strategy: 'shadow', verdict: 'pass' })).toBe(1);
+    expect(
+      sample(text, 'mms_deployments_finished_total', { strategy: 'shadow', status: 'shadow_passed' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'mms_deployment_replays_total', { use_case: USE_CASE, verdict: c.verdict.verdict }),
+    ).toBe(1);
+    expect(sample(text, 'mms_deployment_replay_pairs_total', { use_case: USE_CASE })).toBe(50);
+    const types = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const));
+    for (const name of [
+      'mms_llm_shadow_sampled_total',
+      'mms_deployment_shadow_pairs_total',
+      'mms_deployment_shadow_pair_outcomes_total',
+      'mms_deployment_replays_total',
+      'mms_deployment_replay_pairs_total',
+    ])
+      expect(types.get(name)).toBe('counter');
+    expect(types.get('mms_llm_shadow_in_flight')).toBe('gauge');
+
+    if (prometheusAvailable()) {
+      const check = promtool(['check', 'metrics'], text);
+      expect(check.output).toBe('');
+      expect(check.status).toBe(0);
+    }
+  }, 60_000);
+
   it('joins the host registry and refuses a bad prefix', async () => {
     const register = new Registry();
     mm = await createModelManagement({ db: { memory: true }, prometheus: { register, prefix: 'game_' } });

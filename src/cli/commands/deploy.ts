@@ -10,7 +10,7 @@ import { paint, short, table, when, width } from '../output.js';
 import { armTable, evidenceTable } from './status.js';
 
 const START =
-  'mms deploy start --use-case NAME --model MODEL_ID --strategy canary|blue_green|all_at_once [--plan plan.json] [--reason TEXT]';
+  'mms deploy start --use-case NAME --model MODEL_ID --strategy canary|blue_green|all_at_once|shadow [--plan plan.json] [--reason TEXT]';
 export const deployStart: Command = {
   name: 'deploy start',
   usage: START,
