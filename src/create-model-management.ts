@@ -22,7 +22,7 @@ import {
 } from './history/historical-log-processor.js';
 import { DEFAULT_HISTORY_OPTIONS } from './history/history-options.js';
 import type { Clock } from './internal/clock.js';
-import { rejectUnknownKeys, renamedOption, requireObject } from './internal/validate.js';
+import { optionKeys, rejectUnknownKeys, renamedOption, requireObject } from './internal/validate.js';
 import { LLMClient } from './llm/llm-client.js';
 import type { LLMClientOptions } from './llm/llm-options.js';
 import { NarrativeGenerator } from './narrative/narrative-generator.js';
@@ -156,30 +156,30 @@ function isDatabase(value: Database | DatabaseOptions): value is Database {
   return typeof (value as Database).kysely === 'object' && typeof (value as Database).close === 'function';
 }
 
-const OPTION_KEYS = [
-  'db',
-  'clock',
-  'modelRegistryEnabled',
-  'historicalLoggingEnabled',
-  'guardrailsMonitoringEnabled',
-  'deploymentStrategyDefault',
-  'redactLogs',
-  'prometheus',
-  'modelRegistry',
-  'logProcessor',
-  'guardrailsMonitor',
-  'deploymentManager',
-  'llmClient',
-  'serviceCoordinator',
-  'narrativeGenerator',
-  'registry',
-  'history',
-  'guardrails',
-  'deployments',
-  'llm',
-  'coordinator',
-  'narrative',
-];
+const OPTION_KEYS = optionKeys<ModelManagementOptions>({
+  db: true,
+  clock: true,
+  modelRegistryEnabled: true,
+  historicalLoggingEnabled: true,
+  guardrailsMonitoringEnabled: true,
+  deploymentStrategyDefault: true,
+  redactLogs: true,
+  prometheus: true,
+  modelRegistry: true,
+  logProcessor: true,
+  guardrailsMonitor: true,
+  deploymentManager: true,
+  llmClient: true,
+  serviceCoordinator: true,
+  narrativeGenerator: true,
+  registry: true,
+  history: true,
+  guardrails: true,
+  deployments: true,
+  llm: true,
+  coordinator: true,
+  narrative: true,
+});
 
 /**
  * Builds every part on one database.

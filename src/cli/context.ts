@@ -92,9 +92,9 @@ export function openForCli(
 ): Promise<ModelManagement> {
   return createModelManagement.fromEnv(env, {
     db,
-    deployments: { drive: false },
+    deploymentManager: { drive: false },
     ...(!options.checksText && {
-      guardrails: { checks: { terms: false, promptInjection: false, characterBreaks: false } },
+      guardrailsMonitor: { checks: { terms: false, promptInjection: false, characterBreaks: false } },
     }),
   });
 }

@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import {
   describe,
   nonEmptyString,
+  optionKeys,
   positiveInt,
   rejectUnknownKeys,
   requireObject,
@@ -112,7 +113,17 @@ export interface Database {
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,39}$/;
 const SOURCES = ['connectionString', 'pool', 'kysely', 'embedded', 'memory'] as const;
-const OPTION_KEYS = new Set<string>([...SOURCES, 'schema', 'migrate', 'poolSize', 'clock']);
+const OPTION_KEYS = optionKeys<DatabaseOptions>({
+  connectionString: true,
+  pool: true,
+  kysely: true,
+  embedded: true,
+  memory: true,
+  schema: true,
+  migrate: true,
+  poolSize: true,
+  clock: true,
+});
 
 /**
  * Opens the shared database on one of three engines and (by default) applies the SDK's migrations.

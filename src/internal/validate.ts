@@ -99,6 +99,14 @@ export function closest(name: string, known: Iterable<string>): string | null {
  * Throws a `ValidationError` for the first key of `value` not in `known`, naming it and the closest known
  * key ("Unknown option `fallbackEndpoint` in LLMClient options; did you mean `fallbackEndpoints`?").
  */
+/**
+ * The keys of an options type as a set, written as a record so that the compiler refuses the list
+ * when the type gains or loses a key (a new option can never be rejected as "unknown").
+ */
+export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true }): ReadonlySet<string> {
+  return new Set(Object.keys(keys));
+}
+
 export function rejectUnknownKeys(value: object, known: Iterable<string>, where: string): void {
   const allowed = known instanceof Set ? (known as Set<string>) : new Set(known);
   for (const key of Object.keys(value)) {

@@ -1,6 +1,12 @@
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { describe, MAX_TIMER_MS, rejectUnknownKeys, renamedOption } from '../internal/validate.js';
+import {
+  describe,
+  MAX_TIMER_MS,
+  optionKeys,
+  rejectUnknownKeys,
+  renamedOption,
+} from '../internal/validate.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { Provider } from './provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -134,21 +140,21 @@ export interface GenerateResult {
 }
 
 const ROLES = new Set(['system', 'user', 'assistant']);
-const GENERATE_KEYS = new Set([
-  'useCase',
-  'prompt',
-  'messages',
-  'context',
-  'stickyKey',
-  'conversationId',
-  'signal',
-  'timeoutMs',
-  'maxTokens',
-  'temperature',
-  'playerId',
-  'sessionId',
-  'metadata',
-]);
+const GENERATE_KEYS = optionKeys<GenerateInput>({
+  useCase: true,
+  prompt: true,
+  messages: true,
+  context: true,
+  stickyKey: true,
+  conversationId: true,
+  signal: true,
+  timeoutMs: true,
+  maxTokens: true,
+  temperature: true,
+  playerId: true,
+  sessionId: true,
+  metadata: true,
+});
 
 /** Throws a `ValidationError` naming the first wrong field of `input`. */
 export function validateGenerateInput(input: unknown): asserts input is GenerateInput {
@@ -255,25 +261,26 @@ export function positiveNumber(value: unknown, field: string, optional: boolean)
   }
 }
 
-const CLIENT_OPTION_KEYS = new Set([
-  'modelRegistry',
-  'router',
-  'guardrailsMonitor',
-  'guardrails',
-  'logProcessor',
-  'fallbackEndpoints',
-  'modelRegistryEnabled',
-  'inputGuardrails',
-  'outputGuardrails',
-  'providers',
-  'retry',
-  'circuitBreaker',
-  'attemptTimeoutMs',
-  'requestTimeoutMs',
-  'registryTimeoutMs',
-  'secrets',
-  'clock',
-]);
+const CLIENT_OPTION_KEYS = optionKeys<LLMClientOptions>({
+  modelRegistry: true,
+  router: true,
+  guardrailsMonitor: true,
+  guardrails: true,
+  logProcessor: true,
+  fallbackEndpoints: true,
+  modelRegistryEnabled: true,
+  inputGuardrails: true,
+  outputGuardrails: true,
+  providers: true,
+  retry: true,
+  circuitBreaker: true,
+  attemptTimeoutMs: true,
+  requestTimeoutMs: true,
+  registryTimeoutMs: true,
+  secrets: true,
+  clock: true,
+  shadow: true,
+});
 
 /**
  * Validates {@link LLMClientOptions} (unknown keys are refused with a "did you mean") and returns them

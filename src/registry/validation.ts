@@ -4,6 +4,7 @@ import { findSecrets } from '../internal/secret-detector.js';
 import {
   describe,
   optionalString,
+  optionKeys,
   rejectUnknownKeys,
   requireJsonObject,
   requireOneOf,
@@ -242,17 +243,17 @@ function optionalActor(value: unknown): string | undefined {
 }
 
 /** Validates a registration; `providers` is the accepted provider list. */
-const REGISTER_KEYS = new Set<string>([
-  'modelName',
-  'modelType',
-  'provider',
-  'useCase',
-  'version',
-  'configuration',
-  'tags',
-  'metadata',
-  'actor',
-]);
+const REGISTER_KEYS = optionKeys<RegisterModelInput>({
+  modelName: true,
+  modelType: true,
+  provider: true,
+  useCase: true,
+  version: true,
+  configuration: true,
+  tags: true,
+  metadata: true,
+  actor: true,
+});
 
 export function validateRegistration(input: unknown, providers: readonly string[]): ValidRegistration {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
