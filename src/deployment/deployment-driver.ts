@@ -7,6 +7,7 @@ import { judge, type Verdict } from './judge.js';
 import { OutcomeAggregator } from './outcome-aggregator.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import type { RollbackManager } from './rollback-manager.js';
+import { settleVerdict } from './settle-verdict.js';
 import { judgeShadowStep, startShadow } from './shadow-step.js';
 import type { TrafficRouter } from './traffic-router.js';
 import type { Deployment, DeploymentStatus } from './types.js';
@@ -185,29 +186,7 @@ async function step(ctx: DriverContext, d: Deployment): Promise<void> {
           : {}),
         onLowTraffic: d.plan.onLowTraffic ?? 'hold',
       });
-      ctx.onVerdict(d, verdict);
-      const firstLowTraffic =
-        verdict.lowTraffic !== undefined &&
-        !(d.lastVerdict?.lowTraffic && d.lastVerdict.at >= d.stepStartedAt.getTime());
-      if (firstLowTraffic) ctx.onLowTraffic(d, verdict);
-      if (verdict.verdict === 'fail') {
-        await ctx.rollbacks.rollbackDeployment(
-          d,
-          { reason: verdict.reason, trigger: 'automatic', actor },
-          { verdict },
-        );
-        return;
-      }
-      if (verdict.verdict === 'inconclusive') {
-        // Store the latest figures; only the first low-traffic hold of a step leaves an audit event.
-        await ctx.store.transition(
-          d,
-          firstLowTraffic ? { lastVerdict: verdict, reason: verdict.reason } : { lastVerdict: verdict },
-          actor,
-          now,
-        );
-        return;
-      }
+      if (await settleVerdict(ctx, d, verdict, now)) return;
       if (canary && d.stepIndex < d.plan.steps.length - 1) {
         const i = d.stepIndex + 1;
         const weight = d.plan.steps[i]!;

@@ -320,11 +320,13 @@ function describeBreach(m: MetricFigures): string {
   return `Candidate ${LABELS[m.metric]} ${fmt(m.candidate)} (${m.candidateSamples} requests) is worse than ${against}: evidence ${round(m.evidence)} ≥ ${round(m.evidenceNeeded)} needed`;
 }
 
-function seconds(ms: number): string {
+/** `ms` as seconds for verdict reasons. @internal */
+export function seconds(ms: number): string {
   return `${round(ms / 1000)} s`;
 }
 
-function round(v: number): string {
+/** A figure rounded to two decimals for verdict reasons (exponent form from a million). @internal */
+export function round(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v >= 1e6) return v.toExponential(2);
   return String(Math.round(v * 100) / 100);

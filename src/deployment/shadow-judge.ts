@@ -23,6 +23,7 @@ import type {
   RateThreshold,
   Verdict,
 } from './judge.js';
+import { round, seconds } from './judge.js';
 import { quantile } from './judge-metrics.js';
 import { type BernoulliBatch, conditionalBatch, logEValue } from './sequential-test.js';
 
@@ -388,14 +389,4 @@ function sum(counts: readonly number[]): number {
 function describeBreach(m: MetricFigures): string {
   const fmt = (v: number) => (m.metric === 'latencyP95' ? `${round(v)} ms` : `${round(v * 100)}%`);
   return `Candidate ${LABELS[m.metric]} ${fmt(m.candidate)} is worse than the previous model's ${fmt(m.stable ?? 0)} on the same ${m.candidateSamples} prompts: evidence ${round(m.evidence)} ≥ ${round(m.evidenceNeeded)} needed`;
-}
-
-function seconds(ms: number): string {
-  return `${round(ms / 1000)} s`;
-}
-
-function round(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v >= 1e6) return v.toExponential(2);
-  return String(Math.round(v * 100) / 100);
 }

@@ -7,6 +7,7 @@
 import type { DriverContext } from './deployment-driver.js';
 import { OutcomeAggregator } from './outcome-aggregator.js';
 import { DEFAULT_SHADOW_MIN_PAIRS, DEFAULT_SHADOW_RATE } from './plan.js';
+import { settleVerdict } from './settle-verdict.js';
 import { judgeShadow } from './shadow-judge.js';
 import { ShadowStore } from './shadow-store.js';
 import type { Deployment } from './types.js';
@@ -50,27 +51,7 @@ export async function judgeShadowStep(ctx: DriverContext, d: Deployment): Promis
     ...(d.plan.stepMaxDurationMs !== undefined ? { maxDurationMs: d.plan.stepMaxDurationMs } : {}),
     onLowTraffic: d.plan.onLowTraffic ?? 'hold',
   });
-  ctx.onVerdict(d, verdict);
-  const firstLowTraffic = verdict.lowTraffic !== undefined && !d.lastVerdict?.lowTraffic;
-  if (firstLowTraffic) ctx.onLowTraffic(d, verdict);
-  if (verdict.verdict === 'fail') {
-    await ctx.rollbacks.rollbackDeployment(
-      d,
-      { reason: `Shadow comparison failed: ${verdict.reason}`, trigger: 'automatic', actor },
-      { verdict },
-    );
-    return;
-  }
-  if (verdict.verdict === 'inconclusive') {
-    // Only the first low-traffic hold leaves an audit event (as in the other strategies).
-    await ctx.store.transition(
-      d,
-      firstLowTraffic ? { lastVerdict: verdict, reason: verdict.reason } : { lastVerdict: verdict },
-      actor,
-      now,
-    );
-    return;
-  }
+  if (await settleVerdict(ctx, d, verdict, now, 'Shadow comparison failed: ')) return;
   await ctx.writer.update(d.id, (c) =>
     c.version === d.version
       ? {
