@@ -33,11 +33,11 @@ const mm = await createModelManagement({
   db: { embedded: {} }, // PGlite in memory: a real PostgreSQL in-process, nothing to install
   clock,
   // The coordinator drives the rollouts (tick on each poll); compressed plan so it takes simulated minutes.
-  deployments: { drive: false, plan: FAST_PLAN },
+  deploymentManager: { drive: false, plan: FAST_PLAN },
   // 2 of 3 smoke prompts must pass: the flaky candidate gets into the canary, where the judge catches it.
   coordinator: { pollIntervalMs: POLL_MS, smokeMinPassRate: 2 / 3 },
   // One quick retry, so the bad model's failures show up in the figures instead of being retried away.
-  llm: { retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 } },
+  llmClient: { retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 } },
 });
 
 let failed = false;
@@ -210,7 +210,7 @@ try {
   // The rollout report of the canary, as `mms report <id>` writes it: open it in a browser.
   if (canary.deploymentId) {
     const path = resolve(`rollout-report-${canary.deploymentId}.html`);
-    await writeFile(path, await renderReportHtml(await mm.deployments.report(canary.deploymentId)));
+    await writeFile(path, await renderReportHtml(await mm.deploymentManager.report(canary.deploymentId)));
     console.log(`\n  rollout report of the canary: ${path}`);
   }
 } finally {

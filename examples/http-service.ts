@@ -34,15 +34,15 @@ async function openSdk(): Promise<ModelManagement> {
   const schema = process.env.DATABASE_SCHEMA?.trim();
   return createModelManagement.fromEnv(process.env, {
     ...(database && schema ? { db: { ...database, schema } } : {}),
-    llm: { inputGuardrails: true }, // players type anything: check what they say, too
+    llmClient: { inputGuardrails: true }, // players type anything: check what they say, too
   });
 }
 
 /** Registers a simulated NPC model when the use case has no current model (first start). */
 async function ensureModel(mm: ModelManagement): Promise<void> {
-  if (await mm.registry.getCurrentModel(USE_CASE)) return;
+  if (await mm.modelRegistry.getCurrentModel(USE_CASE)) return;
   try {
-    const model = await mm.registry.registerModel({
+    const model = await mm.modelRegistry.registerModel({
       modelName: 'npc-dialogue',
       modelType: 'self_hosted',
       provider: 'simulated',
@@ -50,7 +50,7 @@ async function ensureModel(mm: ModelManagement): Promise<void> {
       version: '1.0',
       configuration: { seed: 'npc-dialogue', latencyMs: 5, latencyJitterMs: 20 },
     });
-    await mm.registry.updateModelStatus(model.id, 'current', { reason: 'example service first start' });
+    await mm.modelRegistry.updateModelStatus(model.id, 'current', { reason: 'example service first start' });
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error; // another replica registered it first
   }
@@ -99,7 +99,7 @@ function handler(mm: ModelManagement) {
           send(res, 400, { error: 'BAD_REQUEST', message: 'Expected {"playerId": string, "text": string}' });
           return;
         }
-        const reply = await mm.llm.generate({
+        const reply = await mm.llmClient.generate({
           useCase: USE_CASE,
           prompt: text,
           stickyKey: playerId,

@@ -117,7 +117,7 @@ export async function rolloutSandbox(
   const mm = await createModelManagement({
     db: { embedded: {} },
     clock,
-    deployments: { drive: false, plan: FAST_PLAN }, // the coordinator ticks the rollout on each poll
+    deploymentManager: { drive: false, plan: FAST_PLAN }, // the coordinator ticks the rollout on each poll
     coordinator: { pollIntervalMs: POLL_MS, ...options.coordinator },
     llm: FAST_RETRY,
   });
