@@ -13,7 +13,7 @@ import { printCoordination, registerSimulated, rolloutSandbox, section } from '.
 const useCase = 'customization_layer';
 // One smoke prompt of three may fail, so the broken release reaches players and the judge must act.
 const { mm, currentModelId, traffic } = await rolloutSandbox(useCase, {
-  coordinator: { smokeMinPassRate: 2 / 3 },
+  serviceCoordinator: { smokeMinPassRate: 2 / 3 },
 });
 try {
   section('A broken release, all at once');

@@ -9,7 +9,7 @@
 import { printCoordination, registerSimulated, rolloutSandbox, section } from './support.js';
 
 const { mm, currentModelId } = await rolloutSandbox('foundation_layer', {
-  coordinator: {
+  serviceCoordinator: {
     // Host hooks: told when the deployment starts, asked before the switch, told when it ends.
     hooks: {
       onDeploymentStarted: ({ deployment }) => console.log(`hook: deployment ${deployment.id} started`),

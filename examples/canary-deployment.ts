@@ -10,7 +10,7 @@
 import { printCoordination, registerSimulated, rolloutSandbox, section } from './support.js';
 
 const { mm, currentModelId } = await rolloutSandbox('interaction_layer', {
-  coordinator: {
+  serviceCoordinator: {
     hooks: {
       // Asked before each step; returning false (or throwing) stops the rollout and rolls it back.
       beforeTrafficShift: (s) => console.log(`hook: canary ${s.fromWeight}% → ${s.toWeight}%`),

@@ -35,7 +35,7 @@ const mm = await createModelManagement({
   // The coordinator drives the rollouts (tick on each poll); compressed plan so it takes simulated minutes.
   deploymentManager: { drive: false, plan: FAST_PLAN },
   // 2 of 3 smoke prompts must pass: the flaky candidate gets into the canary, where the judge catches it.
-  coordinator: { pollIntervalMs: POLL_MS, smokeMinPassRate: 2 / 3 },
+  serviceCoordinator: { pollIntervalMs: POLL_MS, smokeMinPassRate: 2 / 3 },
   // One quick retry, so the bad model's failures show up in the figures instead of being retried away.
   llmClient: { retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 20 } },
 });

@@ -111,15 +111,15 @@ export function playerTrafficOnEachWait(
  */
 export async function rolloutSandbox(
   useCase: string,
-  options: Pick<ModelManagementOptions, 'coordinator'> = {},
+  options: Pick<ModelManagementOptions, 'serviceCoordinator'> = {},
 ): Promise<{ mm: ModelManagement; clock: ManualClock; currentModelId: string; traffic: PlayerTraffic }> {
   const clock = new ManualClock();
   const mm = await createModelManagement({
     db: { embedded: {} },
     clock,
     deploymentManager: { drive: false, plan: FAST_PLAN }, // the coordinator ticks the rollout on each poll
-    coordinator: { pollIntervalMs: POLL_MS, ...options.coordinator },
-    llm: FAST_RETRY,
+    serviceCoordinator: { pollIntervalMs: POLL_MS, ...options.serviceCoordinator },
+    llmClient: FAST_RETRY,
   });
   const currentModelId = await registerSimulated(mm, {
     useCase,
