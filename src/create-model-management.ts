@@ -197,6 +197,7 @@ const OPTION_KEYS = optionKeys<ModelManagementOptions>({
 export async function createModelManagement(options: ModelManagementOptions = {}): Promise<ModelManagement> {
   requireObject(options, 'createModelManagement options');
   rejectUnknownKeys(options, OPTION_KEYS, 'createModelManagement options');
+  const logger = resolveLogger(options.logger);
   const part = <T>(name: string, old: string) =>
     renamedOption<T>(options, name, old, 'createModelManagement options');
   const more = {
@@ -217,7 +218,6 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     const db = isDatabase(source) ? source : await createDatabase(source);
     if (!isDatabase(source)) owned.push(() => db.close());
     const clock = options.clock;
-    const logger = resolveLogger(options.logger);
     const registry = new ModelRegistry({ logger, ...more.registry, db, ...(clock && { clock }) });
     owned.push(() => registry.close());
     const logProcessor = new HistoricalLogProcessor({

@@ -104,6 +104,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     );
     if (injected !== undefined && typeof injected?.snapshot !== 'function')
       throw new ValidationError('Expected `modelRegistry` to be a ModelRegistry', { field: 'modelRegistry' });
+    const logger = resolveLogger(o.logger);
     resolvePlan(o.plan);
     resolveAnalysis(o.analysis);
     this.options = o;
@@ -113,7 +114,6 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     const ownRegistry = injected ? null : new ModelRegistry({ db, clock: this.clock });
     this.registry = injected ?? (ownRegistry as ModelRegistry);
     this.owned = { router: !o.router, rollbacks: !o.rollbacks, registry: ownRegistry };
-    const logger = resolveLogger(o.logger);
     this.router =
       o.router ?? new TrafficRouter({ db, modelRegistry: this.registry, clock: this.clock, logger });
     this.rollbacks =

@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   consoleLogger,
   createModelManagement,
+  DeploymentManager,
   type Logger,
   type ModelManagement,
+  ModelRegistry,
   ValidationError,
 } from '../../src/index.js';
 import { openTestDatabase, testBackends } from '../helpers/backends.js';
@@ -85,6 +87,11 @@ describe.each(testBackends().filter((b) => b !== 'pglite'))('the logger option o
         field: 'logger',
         message: expect.stringMatching(/`logger`.*missing warn/),
       });
+      // Each part checks its own `logger` too (the composition root is not the only door).
+      expect(() => new DeploymentManager({ db, drive: false, logger: noWarn as unknown as Logger })).toThrow(
+        expect.objectContaining({ field: 'logger' }),
+      );
+      expect(() => new ModelRegistry({ db, logger: {} as Logger })).toThrow(ValidationError);
     } finally {
       await db.close();
     }
