@@ -25,6 +25,7 @@ import type { Clock } from './internal/clock.js';
 import { optionKeys, rejectUnknownKeys, renamedOption, requireObject } from './internal/validate.js';
 import { LLMClient } from './llm/llm-client.js';
 import type { LLMClientOptions } from './llm/llm-options.js';
+import { type Logger, resolveLogger } from './logger.js';
 import { NarrativeGenerator } from './narrative/narrative-generator.js';
 import type { NarrativeGeneratorOptions } from './narrative/types.js';
 import { checkHealth, type HealthReport } from './observability/health.js';
@@ -68,6 +69,8 @@ export interface ModelManagementOptions {
   db?: Database | DatabaseOptions;
   /** @default systemClock */
   clock?: Clock;
+  /** Structured logger (pino shape, or `consoleLogger()`) passed to every part. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** `MODEL_REGISTRY_ENABLED`: when false the LLM client serves from its fallback endpoints. @default true */
   modelRegistryEnabled?: boolean;
   /** `HISTORICAL_LOGGING_ENABLED`: when false `logInference` is a no-op that still returns an id. @default true */
@@ -179,6 +182,7 @@ const OPTION_KEYS = optionKeys<ModelManagementOptions>({
   llm: true,
   coordinator: true,
   narrative: true,
+  logger: true,
 });
 
 /**
@@ -193,6 +197,7 @@ const OPTION_KEYS = optionKeys<ModelManagementOptions>({
 export async function createModelManagement(options: ModelManagementOptions = {}): Promise<ModelManagement> {
   requireObject(options, 'createModelManagement options');
   rejectUnknownKeys(options, OPTION_KEYS, 'createModelManagement options');
+  const logger = resolveLogger(options.logger);
   const part = <T>(name: string, old: string) =>
     renamedOption<T>(options, name, old, 'createModelManagement options');
   const more = {
@@ -213,10 +218,11 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     const db = isDatabase(source) ? source : await createDatabase(source);
     if (!isDatabase(source)) owned.push(() => db.close());
     const clock = options.clock;
-    const registry = new ModelRegistry({ ...more.registry, db, ...(clock && { clock }) });
+    const registry = new ModelRegistry({ logger, ...more.registry, db, ...(clock && { clock }) });
     owned.push(() => registry.close());
     const logProcessor = new HistoricalLogProcessor({
       ...(options.redactLogs !== false && { redact: (text: string) => redact(text) }),
+      logger,
       ...more.history,
       db,
       ...(clock && { clock }),
@@ -224,6 +230,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     });
     owned.push(() => logProcessor.close());
     const guardrails = new GuardrailsMonitor({
+      logger,
       ...more.guardrails,
       db,
       enabled: options.guardrailsMonitoringEnabled ?? true,
@@ -232,6 +239,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     const deployments: DeploymentManager = new DeploymentManager({
       // Replay reads history and calls the candidate through the client built below (bound at call time).
       replayer: createHistoryReplayer({ history: logProcessor, llm: { probe: (m, i) => llm.probe(m, i) } }),
+      logger,
       ...more.deployments,
       db,
       modelRegistry: registry,
@@ -240,6 +248,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     });
     owned.push(() => deployments.close());
     const llm: LLMClient = new LLMClient({
+      logger,
       ...more.llm,
       modelRegistry: registry,
       router: deployments.router,
@@ -250,6 +259,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     });
     owned.push(() => llm.close());
     const coordinator = new ServiceCoordinator({
+      logger,
       ...more.coordinator,
       deploymentManager: deployments,
       llmClient: llm,
@@ -259,6 +269,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
     });
     owned.push(() => coordinator.close());
     const narrative = new NarrativeGenerator({
+      logger,
       ...more.narrative,
       llmClient: llm,
       guardrailsMonitor: guardrails,
@@ -336,7 +347,8 @@ createModelManagement.fromEnv = async (
 ): Promise<ModelManagement> => {
   const config = configFromEnv(env);
   requireObject(overrides, 'createModelManagement.fromEnv overrides');
-  if (!config.database && overrides.db === undefined) warnEmbeddedDefault(config.embeddedDataDir);
+  if (!config.database && overrides.db === undefined)
+    warnEmbeddedDefault(config.embeddedDataDir, resolveLogger(overrides.logger));
   return createModelManagement({
     db: config.database ?? { embedded: config.embeddedDataDir ? { dataDir: config.embeddedDataDir } : {} },
     modelRegistryEnabled: config.modelRegistryEnabled,

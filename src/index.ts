@@ -47,7 +47,6 @@ export {
   type DeploymentPlanInput,
   type DeploymentStatus,
   type DeploymentStrategy,
-  type ListDeploymentsFilter,
   type OutcomeInput,
   type Rollback,
   RollbackManager,
@@ -105,7 +104,6 @@ export {
   type InferenceLogRecord,
   type LogQuery,
   type LogStatsResult,
-  type PurgeOptions,
   type StatsQuery,
 } from './history/index.js';
 export type { Clock } from './internal/clock.js';
@@ -128,6 +126,8 @@ export {
   type ProviderStreamChunk,
   type Usage,
 } from './llm/index.js';
+// Logging (`logger` option of every part)
+export { consoleLogger, type Logger } from './logger.js';
 // Narrative
 export {
   NarrativeGenerator,

@@ -4,6 +4,7 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { InFlight } from '../internal/in-flight.js';
 import { describe } from '../internal/validate.js';
+import { logEvents, resolveLogger } from '../logger.js';
 import {
   DEFAULT_SERVICE_COORDINATOR_OPTIONS,
   validateCoordinateInput,
@@ -57,6 +58,10 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
   constructor(options: ServiceCoordinatorOptions) {
     super();
     options = validateCoordinatorOptions(options);
+    logEvents(this, resolveLogger(options.logger), {
+      'coordination:hook_failed': ['warn', 'coordination hook failed', (e: object) => e],
+      'coordination:finished': ['info', 'coordinated rollout finished', (e: object) => e],
+    });
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.o = { ...DEFAULT_SERVICE_COORDINATOR_OPTIONS, ...(defined as unknown as ServiceCoordinatorOptions) };
     this.dm = options.deploymentManager;

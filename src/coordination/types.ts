@@ -16,6 +16,7 @@ import type {
 } from '../deployment/index.js';
 import type { Clock } from '../internal/clock.js';
 import type { GuardrailsLike, LLMClient } from '../llm/index.js';
+import type { Logger } from '../logger.js';
 import type { Model } from '../registry/index.js';
 import type { PreflightOptions } from './replay-gate.js';
 import type { SmokeCase, SmokeProbe, SmokeReport } from './smoke.js';
@@ -87,6 +88,8 @@ export type CoordinatorValidate = (model: Model) => Promise<ValidationResult> | 
 
 /** Options of {@link ServiceCoordinator}. */
 export interface ServiceCoordinatorOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** The deployment manager that owns the state machine. Required. */
   deploymentManager: CoordinatorDeploymentManager;
   /** The host's LLM client; when given (or `probe`), the candidate is smoke-tested through `llmClient.probe()` before any traffic. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { DatabaseOptions } from './database.js';
 
 /** Environment variables, as in `process.env`. */
@@ -56,12 +57,11 @@ export function environmentDatabase(env: Env = process.env): { options: Database
   return { options: { embedded: dataDir ? { dataDir } : {} }, embedded: true };
 }
 
-/** The one warning text for "no database configured, running on embedded PGlite". */
-export function warnEmbeddedDefault(dataDir: string | undefined): void {
-  process.emitWarning(
-    `No DATABASE_URL or POSTGRES_HOST set: model-management-sdk uses the embedded PGlite database ${
-      dataDir ? `in ${dataDir}` : 'in memory (nothing persists)'
-    }. Set POSTGRES_HOST/PORT/DB/USER/PASSWORD for production.`,
-    { code: 'MMS_EMBEDDED_DEFAULT' },
-  );
+/** The one warning for "no database configured, running on embedded PGlite": always a process warning, and on `logger` when given. */
+export function warnEmbeddedDefault(dataDir: string | undefined, logger?: Logger): void {
+  const message = `No DATABASE_URL or POSTGRES_HOST set: model-management-sdk uses the embedded PGlite database ${
+    dataDir ? `in ${dataDir}` : 'in memory (nothing persists)'
+  }. Set POSTGRES_HOST/PORT/DB/USER/PASSWORD for production.`;
+  process.emitWarning(message, { code: 'MMS_EMBEDDED_DEFAULT' });
+  logger?.warn({ code: 'MMS_EMBEDDED_DEFAULT', dataDir: dataDir ?? null }, message);
 }

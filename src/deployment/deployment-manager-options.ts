@@ -4,6 +4,7 @@
  */
 import type { Database } from '../db/index.js';
 import type { Clock } from '../internal/clock.js';
+import type { Logger } from '../logger.js';
 import type { ValidateModel } from './deployment-driver.js';
 import type { LowTrafficAction, Verdict } from './judge.js';
 import type { AnalysisConfigInput, DeploymentPlanInput } from './plan.js';
@@ -17,6 +18,8 @@ import type { Deployment, DeploymentStatus, DeploymentStrategy } from './types.j
 
 /** Options of `DeploymentManager`. Every field is optional: `new DeploymentManager()` works. */
 export interface DeploymentManagerOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** The shared database (or a promise of it). @default the default database from the environment (see `getDefaultDatabase`) */
   db?: Database | Promise<Database>;
   /** The model registry. @default a `new ModelRegistry({ db, clock })` owned (and closed) by the manager */

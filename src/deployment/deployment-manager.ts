@@ -11,6 +11,7 @@ import {
   requireObject,
   requireString,
 } from '../internal/validate.js';
+import { logEvents, resolveLogger } from '../logger.js';
 import { ModelRegistry } from '../registry/index.js';
 import { type DriverContext, driveOnce, restoreStableIfEnded } from './deployment-driver.js';
 import { checkId, checkLimit, deployableModel, newDeployment, stripUndefined } from './deployment-input.js';
@@ -103,6 +104,7 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     );
     if (injected !== undefined && typeof injected?.snapshot !== 'function')
       throw new ValidationError('Expected `modelRegistry` to be a ModelRegistry', { field: 'modelRegistry' });
+    const logger = resolveLogger(o.logger);
     resolvePlan(o.plan);
     resolveAnalysis(o.analysis);
     this.options = o;
@@ -112,10 +114,43 @@ export class DeploymentManager extends TypedEmitter<DeploymentManagerEvents> {
     const ownRegistry = injected ? null : new ModelRegistry({ db, clock: this.clock });
     this.registry = injected ?? (ownRegistry as ModelRegistry);
     this.owned = { router: !o.router, rollbacks: !o.rollbacks, registry: ownRegistry };
-    this.router = o.router ?? new TrafficRouter({ db, modelRegistry: this.registry, clock: this.clock });
+    this.router =
+      o.router ?? new TrafficRouter({ db, modelRegistry: this.registry, clock: this.clock, logger });
     this.rollbacks =
       o.rollbacks ??
-      new RollbackManager({ db, modelRegistry: this.registry, clock: this.clock, router: this.router });
+      new RollbackManager({
+        db,
+        modelRegistry: this.registry,
+        clock: this.clock,
+        router: this.router,
+        logger,
+      });
+    logEvents(this, logger, {
+      'deployment:started': [
+        'info',
+        'deployment started',
+        (e: { deployment: Deployment }) => deploymentFields(e.deployment),
+      ],
+      'deployment:transition': [
+        'info',
+        'deployment transition',
+        (e: { deployment: Deployment; from: string }) => ({
+          ...deploymentFields(e.deployment),
+          from: e.from,
+        }),
+      ],
+      'deployment:succeeded': [
+        'info',
+        'deployment succeeded',
+        (e: { deployment: Deployment }) => deploymentFields(e.deployment),
+      ],
+      'deployment:low_traffic': ['warn', 'deployment has too little traffic to judge', (e: object) => e],
+      'deployment:error': [
+        'error',
+        'deployment step failed',
+        (e: { deploymentId: string; error: unknown }) => ({ deploymentId: e.deploymentId, err: e.error }),
+      ],
+    });
     this.rollbacks.on('deployment:rolled_back', (e) => this.emitSafely('deployment:rolled_back', e));
     this.opened = Promise.resolve(db).then((d) => {
       const store = new DeploymentStore(d);
@@ -441,4 +476,15 @@ function checkManual(options: unknown): asserts options is ManualOptions {
   const o = options as ManualOptions;
   if (o.actor !== undefined) requireString(o.actor, 'actor', { max: 200 });
   if (o.reason !== undefined) requireString(o.reason, 'reason', { max: 2000 });
+}
+
+/** The fields a deployment is logged with. */
+function deploymentFields(d: Deployment): object {
+  return {
+    deploymentId: d.id,
+    useCase: d.useCase,
+    strategy: d.strategy,
+    status: d.status,
+    candidate: d.candidateModelId,
+  };
 }

@@ -4,6 +4,8 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { inSpan, OTEL_ATTRIBUTES, OTEL_SPANS } from '../internal/tracing.js';
 import { describe, nonEmptyString, renamedOption } from '../internal/validate.js';
+import type { Logger } from '../logger.js';
+import { logEvents, resolveLogger } from '../logger.js';
 import { ModelRegistry } from '../registry/index.js';
 import { checkId, checkLimit } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
@@ -24,6 +26,8 @@ function failing(d: Deployment | null, options: RollbackOptions): Verdict | null
 
 /** Options of {@link RollbackManager}. Every field is optional: `new RollbackManager()` works. */
 export interface RollbackManagerOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** The shared database (or a promise of it). @default the default database from the environment (see `getDefaultDatabase`) */
   db?: Database | Promise<Database>;
   /** The model registry. @default a `new ModelRegistry({ db, clock })` owned (and closed) by the manager */
@@ -90,6 +94,18 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
 
   constructor(options: RollbackManagerOptions = {}) {
     super();
+    logEvents(this, resolveLogger(options?.logger), {
+      'deployment:rolled_back': [
+        'warn',
+        'deployment rolled back',
+        (e: { rollback: Rollback }) => rollbackFields(e.rollback),
+      ],
+      'deployment:rollback_failed': [
+        'error',
+        'rollback failed',
+        (e: { rollback: Rollback; error: unknown }) => ({ ...rollbackFields(e.rollback), err: e.error }),
+      ],
+    });
     if (typeof options !== 'object' || options === null)
       throw new ValidationError(`Expected options to be an object, got ${describe(options)}`, {
         field: 'options',
@@ -311,4 +327,17 @@ export class RollbackManager extends TypedEmitter<RollbackManagerEvents> {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError('RollbackManager is closed');
   }
+}
+
+/** The fields a rollback is logged with. */
+function rollbackFields(r: Rollback): object {
+  return {
+    deploymentId: r.deploymentId,
+    useCase: r.useCase,
+    trigger: r.trigger,
+    reason: r.reason,
+    from: r.from,
+    to: r.to,
+    status: r.status,
+  };
 }

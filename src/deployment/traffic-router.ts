@@ -6,6 +6,7 @@ import { bucketOf } from '../internal/hashing.js';
 import type { HistogramSummary } from '../internal/histogram.js';
 import { uuidv7 } from '../internal/ids.js';
 import { describe, renamedOption } from '../internal/validate.js';
+import { type Logger, logEvents, resolveLogger } from '../logger.js';
 import { stripUndefined } from './deployment-input.js';
 import { DeploymentStore } from './deployment-store.js';
 import type { Variant } from './judge.js';
@@ -24,6 +25,8 @@ export const DEPLOYMENTS_TOPIC = 'deployments';
 
 /** Options of {@link TrafficRouter}. */
 export interface TrafficRouterOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for refresh and flush failures. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** Registry whose in-memory snapshot answers `route()` (required). */
   modelRegistry?: Pick<DeploymentRegistry, 'snapshot' | 'getModel'>;
   /** @deprecated Renamed `modelRegistry` (the host guide's name); this alias goes in the next release. */
@@ -162,6 +165,13 @@ export class TrafficRouter extends TypedEmitter<TrafficRouterEvents> {
 
   constructor(options: TrafficRouterOptions) {
     super();
+    logEvents(this, resolveLogger(options?.logger), {
+      'deployment:router_error': [
+        'warn',
+        'traffic router could not reach the database',
+        (e: { operation: string; error: unknown }) => ({ operation: e.operation, err: e.error }),
+      ],
+    });
     if (typeof options !== 'object' || options === null) {
       throw new ValidationError(
         `Expected TrafficRouter options such as { modelRegistry }, got ${describe(options)}`,

@@ -8,6 +8,7 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { MaintenanceLoop } from '../internal/maintenance-loop.js';
 import { type MaintenanceReport, partitionSettings } from '../internal/time-partitions.js';
+import { logEvents, resolveLogger } from '../logger.js';
 import { type BuiltinChecks, BulkSpans } from './builtin-checks.js';
 import { builtinsFor } from './builtins-for.js';
 import { STAGES, stageError, validateInput } from './check-input.js';
@@ -75,6 +76,27 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
 
   constructor(options: GuardrailsMonitorOptions = {}) {
     super();
+    logEvents(this, resolveLogger(options?.logger), {
+      'guardrails:critical': [
+        'warn',
+        'critical guardrail violation',
+        (e: {
+          stage: string;
+          useCase?: string;
+          modelId?: string;
+          logId?: string;
+          action: string;
+          violations: readonly { rule?: string }[];
+        }) => ({
+          stage: e.stage,
+          useCase: e.useCase,
+          modelId: e.modelId,
+          logId: e.logId,
+          action: e.action,
+          violations: e.violations.length,
+        }),
+      ],
+    });
     validateOptions(options);
     this.options = { ...DEFAULT_GUARDRAILS_OPTIONS, ...stripUndefined(options) } as ResolvedOptions;
     this.enabled = this.options.enabled;

@@ -6,6 +6,7 @@ import type { Database } from '../db/index.js';
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import type { PartitionInterval } from '../internal/time-partitions.js';
+import type { Logger } from '../logger.js';
 import { isSeverity } from '../severity.js';
 import type { BuiltinCheckToggles } from './builtin-checks.js';
 import type { CustomCheck } from './custom-checks.js';
@@ -41,6 +42,8 @@ export interface SpoilerGroup {
 
 /** Options of {@link GuardrailsMonitor}. Every field is optional. */
 export interface GuardrailsMonitorOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** Rating profile, or an ESRB/PEGI rating mapped onto one. @default 'teen' */
   readonly policy?: RatingProfile | string;
   /** `false` (from `GUARDRAILS_MONITORING_ENABLED=false`) makes `check()` a no-op that says so. @default true */

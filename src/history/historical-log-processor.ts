@@ -10,6 +10,7 @@ import { uuidv7 } from '../internal/ids.js';
 import { MaintenanceLoop } from '../internal/maintenance-loop.js';
 import { Spool } from '../internal/spool.js';
 import { describe } from '../internal/validate.js';
+import { logEvents, resolveLogger } from '../logger.js';
 import { type BuildSettings, buildRow, type RedactedField, rowSize } from './entry-builder.js';
 import type { HistoryEvents } from './history-events.js';
 import { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions, option } from './history-options.js';
@@ -92,6 +93,9 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
 
   constructor(options: HistoricalLogProcessorOptions = {}) {
     super();
+    logEvents(this, resolveLogger(options?.logger), {
+      'history:failure_rate_alert': ['warn', 'history write failure rate above threshold', (e: object) => e],
+    });
     if (typeof options !== 'object' || options === null) {
       throw new ValidationError(`Expected options to be an object, got ${describe(options)}`);
     }

@@ -2,6 +2,7 @@ import type { Database } from '../db/index.js';
 import { ValidationError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import { describe } from '../internal/validate.js';
+import type { Logger } from '../logger.js';
 import type { RedactedField } from './entry-builder.js';
 import type { InsertMethod } from './log-store.js';
 import type { PartitionInterval } from './partitions.js';
@@ -28,6 +29,8 @@ export const DEFAULT_HISTORY_OPTIONS = {
 
 /** Options of {@link HistoricalLogProcessor}. */
 export interface HistoricalLogProcessorOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /**
    * The shared database, or a promise of it (writes wait for it, `logInference` never does).
    * @default the default database from the environment (see `getDefaultDatabase`), opened on first use

@@ -1,6 +1,7 @@
 import { ClosedError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { logEvents, resolveLogger } from '../logger.js';
 import { createEndpointCaller, providerRegistry } from './client-wiring.js';
 import type { EndpointCaller } from './endpoint-caller.js';
 import { parseFallbacks } from './fallback-endpoints.js';
@@ -52,6 +53,17 @@ export class LLMClient extends TypedEmitter<LLMClientEvents> {
   constructor(options: LLMClientOptions = {}) {
     super();
     options = validateClientOptions(options);
+    logEvents(this, resolveLogger(options.logger), {
+      'llm:fallback': ['warn', 'served by a fallback model', (e: object) => e],
+      'llm:circuit_open': ['warn', 'provider circuit opened', (e: object) => e],
+      'llm:circuit_closed': ['info', 'provider circuit closed', (e: object) => e],
+      'llm:registry_unavailable': [
+        'warn',
+        'model registry unavailable: serving from fallback endpoints',
+        (e: object) => e,
+      ],
+      'llm:dependency_error': ['warn', 'a dependency of the LLM client failed', (e: object) => e],
+    });
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_LLM_CLIENT_OPTIONS.requestTimeoutMs;

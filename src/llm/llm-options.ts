@@ -7,6 +7,7 @@ import {
   rejectUnknownKeys,
   renamedOption,
 } from '../internal/validate.js';
+import type { Logger } from '../logger.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { Provider } from './provider.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -32,6 +33,8 @@ export type FallbackEndpoint = string | ({ provider?: string; endpoint?: string 
 
 /** Options of {@link LLMClient}. Every part is optional; without a registry the client serves from `fallbackEndpoints`. */
 export interface LLMClientOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** Where the current model of a use case comes from. */
   modelRegistry?: ModelRegistryLike;
   /** Chooses stable or candidate per request during a rollout and receives the outcomes. */
@@ -280,6 +283,7 @@ const CLIENT_OPTION_KEYS = optionKeys<LLMClientOptions>({
   secrets: true,
   clock: true,
   shadow: true,
+  logger: true,
 });
 
 /**

@@ -2,6 +2,7 @@ import { ProviderError, ValidationError } from '../errors.js';
 import { bucketOf } from '../internal/hashing.js';
 import { InFlight } from '../internal/in-flight.js';
 import type { GuardrailsLike, GuardrailViolation } from '../llm/index.js';
+import { resolveLogger } from '../logger.js';
 import { validateNarrativeRequest } from './narrative-input.js';
 import { DEFAULT_NARRATIVE_TEMPLATES, DEFAULT_NARRATIVE_USE_CASES, mergeFallbacks } from './templates.js';
 import type {
@@ -44,6 +45,7 @@ export class NarrativeGenerator {
   private readonly inFlight = new InFlight('NarrativeGenerator');
 
   constructor(options: NarrativeGeneratorOptions) {
+    resolveLogger(options?.logger); // validated here; narrative failures surface as errors to the caller
     if (typeof options?.llmClient?.generate !== 'function') {
       throw new ValidationError('Expected `llmClient` (an LLMClient with `generate()`)', {
         field: 'llmClient',

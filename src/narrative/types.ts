@@ -3,6 +3,7 @@
  * @module
  */
 import type { GuardrailsLike, GuardrailViolation, LLMClient } from '../llm/index.js';
+import type { Logger } from '../logger.js';
 
 /** What is generated. */
 export type NarrativeKind = 'dialogue' | 'narration' | 'quest_text';
@@ -90,6 +91,8 @@ export interface NarrativeResult {
 
 /** Options of {@link NarrativeGenerator}. */
 export interface NarrativeGeneratorOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** The client that calls the model. Required. */
   llmClient: Pick<LLMClient, 'generate'>;
   /** Output checks with the request's rating profile (besides any the client runs). */

@@ -15,6 +15,7 @@ import {
   requireString,
   requireUuid,
 } from '../internal/validate.js';
+import { logEvents, resolveLogger } from '../logger.js';
 import { currentModelIdAt, listModels, selectHistory } from './model-queries.js';
 import { type RegistryTables, selectByIdentity, selectModel, toModel } from './model-store.js';
 import { applyTransition, insertRegistration } from './model-writes.js';
@@ -71,6 +72,19 @@ export class ModelRegistry extends TypedEmitter<ModelRegistryEvents> {
 
   constructor(options: ModelRegistryOptions = {}) {
     super();
+    logEvents(this, resolveLogger(options?.logger), {
+      'registry:unavailable': [
+        'warn',
+        'model registry unreachable',
+        (e: { since: Date; error: Error }) => ({ since: e.since, err: e.error }),
+      ],
+      'registry:unavailable_alert': [
+        'error',
+        'model registry unreachable past the alert threshold',
+        (e: object) => e,
+      ],
+      'registry:recovered': ['info', 'model registry reachable again', (e: object) => e],
+    });
     this.clock = options.clock ?? systemClock;
     const pollIntervalMs = positive(
       options.pollIntervalMs,

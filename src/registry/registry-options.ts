@@ -2,10 +2,13 @@ import type { Database } from '../db/database.js';
 import type { ModelManagementError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import type { HistogramSummary } from '../internal/histogram.js';
+import type { Logger } from '../logger.js';
 import type { Model, ModelStatus } from './types.js';
 
 /** Options of {@link ModelRegistry}. */
 export interface ModelRegistryOptions {
+  /** Structured logger (pino shape, or `consoleLogger()`) for warnings, alerts and rollouts. @default NOOP_LOGGER (silent) */
+  logger?: Logger;
   /** The shared database. @default the default database from the environment (see `getDefaultDatabase`) */
   db?: Database | Promise<Database>;
   /** @default systemClock */
