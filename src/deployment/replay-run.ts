@@ -5,7 +5,7 @@
  */
 import { NotFoundError, ValidationError } from '../errors.js';
 import { uuidv7 } from '../internal/ids.js';
-import { describe, nonEmptyString } from '../internal/validate.js';
+import { describe, nonEmptyString, optionalSignal } from '../internal/validate.js';
 import { checkId } from './deployment-input.js';
 import type { AnalysisConfig } from './judge.js';
 import type { DeploymentRegistry } from './registry-port.js';
@@ -71,6 +71,8 @@ export async function runReplay(
   integerIn(sample, 'sample', 1, 100_000);
   integerIn(concurrency, 'concurrency', 1, 256);
   if (input.actor !== undefined) nonEmptyString(input.actor, 'actor');
+  optionalSignal(input.signal);
+  input.signal?.throwIfAborted(); // before any database access
   if (!deps.replayer)
     throw new ValidationError(
       'replay() needs a `replayer` (createModelManagement wires one from its LLM client and history)',

@@ -3,7 +3,7 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
-import { describe } from '../internal/validate.js';
+import { describe, requireUuid } from '../internal/validate.js';
 import type { CheckInput, GuardrailStage } from './types.js';
 
 /** The accepted stages. */
@@ -30,6 +30,8 @@ export function validateInput(input: CheckInput): void {
       });
     }
   }
+  // A model id is stored with every violation and review: refuse anything that is not a registry id.
+  if (input.modelId !== undefined) requireUuid(input.modelId, 'modelId');
   if (input.context !== undefined && (input.context === null || typeof input.context !== 'object')) {
     throw new ValidationError(`Expected \`context\` to be an object, got ${describe(input.context)}`, {
       field: 'context',

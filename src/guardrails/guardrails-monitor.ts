@@ -8,6 +8,7 @@ import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { MaintenanceLoop } from '../internal/maintenance-loop.js';
 import { type MaintenanceReport, partitionSettings } from '../internal/time-partitions.js';
+import { requireUuid } from '../internal/validate.js';
 import { logEvents, resolveLogger } from '../logger.js';
 import { type BuiltinChecks, BulkSpans } from './builtin-checks.js';
 import { builtinsFor } from './builtins-for.js';
@@ -155,7 +156,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
 
   /**
    * Checks one text. Never throws for content; throws `ValidationError` for malformed input (non-string
-   * text, unknown stage or rating) and `ClosedError` after `close()`.
+   * text, unknown stage or rating, a `modelId` that is not a UUID) and `ClosedError` after `close()`.
    */
   async check(input: CheckInput): Promise<CheckResult> {
     const started = performance.now();
@@ -206,6 +207,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
     this.assertOpen();
     const stage = context.stage ?? 'output';
     if (!STAGES.has(stage)) throw stageError(stage);
+    if (context.modelId !== undefined) requireUuid(context.modelId, 'modelId');
     const profile = this.profileFor(context.useCase, context.context?.rating);
     const table = this.tableFor(profile, context.useCase);
     return new StreamChecker(this.builtins, table, { ...context, stage }, (text) =>

@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js';
 import { decodeIdCursor, encodeIdCursor, type Page } from '../internal/cursor.js';
 import {
   describe,
+  optionalSignal,
   requireDate,
   requireNumber,
   requireOneOf,
@@ -254,7 +255,8 @@ export async function rawStats(
 
 /** Streams OpenAI chat fine-tuning JSONL lines, one page at a time, oldest first. @internal */
 export async function* exportLines(db: Database, o: ExportOptions = {}): AsyncGenerator<string> {
-  const filter = validateFilter(o, ['onlyClean', 'systemPrompt', 'pageSize']);
+  const filter = validateFilter(o, ['onlyClean', 'systemPrompt', 'pageSize', 'signal']);
+  const signal = optionalSignal(o.signal);
   const pageSize =
     o.pageSize === undefined
       ? 500
@@ -276,6 +278,8 @@ export async function* exportLines(db: Database, o: ExportOptions = {}): AsyncGe
   const k = historyKysely(db);
   let after: string | undefined;
   for (;;) {
+    // Between pages only: every page read is yielded whole, then the signal's reason ends the stream.
+    signal?.throwIfAborted();
     const conditions = after ? [...base, sql<SqlBool>`id > ${after}`] : base;
     let rows: Array<{ id: string; prompt: string; generated_output: string | null }>;
     try {
@@ -310,10 +314,14 @@ export async function purgeLogs(db: Database, o: PurgeOptions): Promise<{ delete
     o.batchSize === undefined
       ? 1000
       : requireNumber(o.batchSize, 'batchSize', { min: 1, max: 10_000, integer: true });
+  const signal = optionalSignal(o.signal);
+  signal?.throwIfAborted();
   try {
     const rollups = db.capabilities.partitioning;
-    return { deleted: await deleteRowsBefore(db, olderThan.getTime(), { rollups, batchSize }) };
+    return { deleted: await deleteRowsBefore(db, olderThan.getTime(), { rollups, batchSize, signal }) };
   } catch (error) {
+    // Aborted between batches: what was deleted stays deleted (rollups were updated with each batch).
+    if (signal?.aborted && error === signal.reason) throw error;
     throw translateDbError(error, 'purging inference logs');
   }
 }

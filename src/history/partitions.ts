@@ -69,14 +69,21 @@ export function maintainPartitions(
 export async function deleteRowsBefore(
   db: Database,
   cutoff: number,
-  o: { rollups: boolean; table?: string; batchSize?: number },
+  o: { rollups: boolean; table?: string; batchSize?: number; signal?: AbortSignal | undefined },
 ): Promise<number> {
   const k = db.kysely;
   const { rollups, batchSize = 1000 } = o;
   const table = sql.id(o.table ?? PARENT);
   const before = new Date(cutoff);
   let deleted = 0;
+  // Each batch deletes its rows and subtracts them from the rollups in one statement, so stopping
+  // between batches (on `signal`) leaves the rollups equal to a recount of the rows left.
+  let stopped = false;
   for (;;) {
+    if (o.signal?.aborted) {
+      stopped = true;
+      break;
+    }
     const ids = (
       await sql<{ id: string }>`select id from ${table} where created_at < ${before}
         order by id limit ${batchSize}`.execute(k)
@@ -92,5 +99,6 @@ export async function deleteRowsBefore(
     if (ids.length < batchSize) break;
   }
   if (rollups && deleted > 0) await sql`delete from inference_log_rollups where n <= 0`.execute(k);
+  if (stopped) o.signal?.throwIfAborted();
   return deleted;
 }

@@ -176,6 +176,11 @@ export interface ExportOptions extends LogFilter {
   systemPrompt?: string;
   /** Rows read per page. @default 500 */
   pageSize?: number;
+  /**
+   * Stops the export between pages: the lines of the pages already read are yielded whole, then the
+   * iteration rejects with the signal's reason (an `AbortError` for `AbortSignal.abort()`/`timeout()`).
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of `flush()`. */
@@ -193,6 +198,12 @@ export interface PurgeOptions {
   olderThan: Date;
   /** Rows deleted per statement. @default 1000 */
   batchSize?: number;
+  /**
+   * Stops the purge between batches; `purge()` then rejects with the signal's reason. Rows already
+   * deleted stay deleted (each batch is its own statement) and the stats rollups stay consistent with
+   * the rows left. An already-aborted signal rejects before any database access.
+   */
+  signal?: AbortSignal;
 }
 
 /** `health()` of the processor. */

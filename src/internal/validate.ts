@@ -163,6 +163,12 @@ export function requireUuid(value: unknown, field: string): string {
   return value.toLowerCase();
 }
 
+/** Throws unless `value` is undefined or an `AbortSignal`. */
+export function optionalSignal(value: unknown, field = 'signal'): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw new ValidationError(`Expected \`${field}\` to be an AbortSignal, got ${describe(value)}`, { field });
+}
+
 /** Throws unless `value` is one of `allowed`. */
 export function requireOneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

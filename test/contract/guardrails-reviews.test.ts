@@ -25,7 +25,7 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
       text: 'kys, mail bob@example.com',
       stage: 'output',
       useCase: 'interaction_layer',
-      modelId: 'm1',
+      modelId: '00000000-0000-7000-8000-000000000001',
       logId: 'log-1',
       context: { npcId: 'innkeeper', questProgress: ['act1'], rating: 'T' },
     });
@@ -41,7 +41,7 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
       action: 'block',
       stage: 'output',
       useCase: 'interaction_layer',
-      modelId: 'm1',
+      modelId: '00000000-0000-7000-8000-000000000001',
       logId: 'log-1',
       reviewStatus: 'pending',
       verdict: null,
@@ -58,13 +58,13 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
       text: 'kys\u0000 now\u0000, mail bob@example.com',
       stage: 'output',
       useCase: 'interaction_layer',
-      modelId: 'm-nul',
+      modelId: '00000000-0000-7000-8000-0000000000ff',
       context: { npcId: 'inn\u0000keeper', questProgress: ['act\u00001'], rating: 'T' },
     });
     expect(r.action).toBe('block');
     await g.flush();
     expect(failures).toEqual([]);
-    const page = await g.reviews.list({ status: 'pending', modelId: 'm-nul' });
+    const page = await g.reviews.list({ status: 'pending', modelId: '00000000-0000-7000-8000-0000000000ff' });
     expect(page.items).toHaveLength(1);
     const item = page.items[0]!;
     expect(item.severity).toBe('critical');
@@ -75,8 +75,18 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
 
   it('pages newest first with a keyset cursor and filters', async () => {
     for (let i = 0; i < 5; i++)
-      await g.check({ text: `kys ${i}`, stage: 'output', modelId: i % 2 ? 'a' : 'b', useCase: 'npc' });
-    await g.check({ text: 'card 4111 1111 1111 1111', stage: 'input', modelId: 'a', useCase: 'chat' });
+      await g.check({
+        text: `kys ${i}`,
+        stage: 'output',
+        modelId: i % 2 ? '00000000-0000-7000-8000-00000000000a' : '00000000-0000-7000-8000-00000000000b',
+        useCase: 'npc',
+      });
+    await g.check({
+      text: 'card 4111 1111 1111 1111',
+      stage: 'input',
+      modelId: '00000000-0000-7000-8000-00000000000a',
+      useCase: 'chat',
+    });
     await g.flush();
     const first = await g.reviews.list({ limit: 4 });
     expect(first.items).toHaveLength(4);
@@ -87,7 +97,9 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
     const ids = [...first.items, ...second.items].map((x) => x.id);
     expect(new Set(ids).size).toBe(6);
     expect([...ids].sort().reverse()).toEqual(ids);
-    expect((await g.reviews.list({ modelId: 'a', severity: 'critical' })).items).toHaveLength(2);
+    expect(
+      (await g.reviews.list({ modelId: '00000000-0000-7000-8000-00000000000a', severity: 'critical' })).items,
+    ).toHaveLength(2);
     expect((await g.reviews.list({ useCase: 'chat' })).items[0]).toMatchObject({
       category: 'pii',
       reviewStatus: 'not_required',
@@ -95,9 +107,9 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
     expect((await g.reviews.list({ from: Date.now() + 60_000 })).items).toHaveLength(0);
     const counts = await g.reviews.countsByModel();
     expect(counts).toEqual([
-      { modelId: 'a', severity: 'critical', count: 2 },
-      { modelId: 'a', severity: 'high', count: 1 },
-      { modelId: 'b', severity: 'critical', count: 3 },
+      { modelId: '00000000-0000-7000-8000-00000000000a', severity: 'critical', count: 2 },
+      { modelId: '00000000-0000-7000-8000-00000000000a', severity: 'high', count: 1 },
+      { modelId: '00000000-0000-7000-8000-00000000000b', severity: 'critical', count: 3 },
     ]);
   });
 
@@ -131,6 +143,17 @@ describe.each(testBackends())('guardrails review queue on %s', (backend) => {
       g.reviews.resolve(items[0]!.id, { verdict: 'maybe' as never, reviewer: 'x' }),
     ).rejects.toThrow(ValidationError);
     await expect(g.reviews.list({ cursor: 'nope' })).rejects.toThrow(ValidationError);
+  });
+
+  it('refuses a modelId that is not a UUID before anything is stored', async () => {
+    const bad = { text: 'kys', stage: 'output' as const, useCase: 'npc', modelId: 'x'.repeat(10_000) };
+    await expect(g.check(bad)).rejects.toThrow(ValidationError);
+    await expect(g.check(bad)).rejects.toThrow(/`modelId` to be a UUID/);
+    expect(() => g.checkSync(bad)).toThrow(/`modelId` to be a UUID/);
+    expect(() => g.createStreamChecker({ modelId: 'not-a-uuid' })).toThrow(/`modelId` to be a UUID/);
+    await g.flush();
+    expect((await g.reviews.list()).items).toEqual([]);
+    expect(g.metrics()).toEqual([]);
   });
 });
 

@@ -164,6 +164,45 @@ describe.each(testBackends())('history at scale on %s', (backend) => {
     if (db.capabilities.partitioning) await sql`delete from inference_log_rollups`.execute(historyKysely(db));
   });
 
+  it('purge with a signal: aborted before start deletes nothing; aborted between batches keeps stats exact', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 2, 1, 10, 17, 23, 400));
+    const p = new HistoricalLogProcessor({ db, clock, exactStatsUpTo: 0, autoMaintenance: false });
+    await p.maintain();
+    const r = rng(19);
+    for (let i = 0; i < 60; i++) {
+      clock.advance(Math.floor(r() * 60_000));
+      p.logSync(randomEntry(r));
+    }
+    await p.flush();
+    await p.maintain();
+    const olderThan = new Date(clock.now() + 1);
+    await expect(p.purge({ olderThan, signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    expect((await rawStats(db, {}, undefined)).count).toBe(60);
+    await expect(p.purge({ olderThan, signal: 'stop' as never })).rejects.toThrow(
+      /`signal` to be an AbortSignal/,
+    );
+    // Aborts on the third check, i.e. after two batches of 10 rows.
+    const controller = new AbortController();
+    let checks = 0;
+    Object.defineProperty(controller.signal, 'aborted', {
+      get() {
+        if (++checks === 3) controller.abort();
+        return Reflect.get(AbortSignal.prototype, 'aborted', controller.signal) as boolean;
+      },
+    });
+    await expect(p.purge({ olderThan, batchSize: 10, signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    const exact = await rawStats(db, {}, 'status');
+    expect(exact.count).toBe(40);
+    expectSameResult(await p.stats({ groupBy: 'status' }), exact, 'after an aborted purge');
+    await p.close();
+    await sql`delete from inference_logs`.execute(historyKysely(db));
+    if (db.capabilities.partitioning) await sql`delete from inference_log_rollups`.execute(historyKysely(db));
+  });
+
   it.runIf(backend !== 'pg-mem')(
     'rollups stay exact when a batch is retried whole or replayed mixed with stored rows',
     async () => {

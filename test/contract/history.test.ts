@@ -300,6 +300,29 @@ describe.each(testBackends())('HistoricalLogProcessor on %s', (backend) => {
     expect(all).toBe(4);
   });
 
+  it('exportDataset with an aborted signal yields whole pages only, then rejects with the reason', async () => {
+    for (let i = 0; i < 7; i++) await p.logInference(entry({ prompt: `p${i}` }));
+    await p.flush();
+    await expect(p.exportDataset({ signal: AbortSignal.abort() }).next()).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    await expect(p.exportDataset({ signal: {} as never }).next()).rejects.toThrow(
+      /`signal` to be an AbortSignal/,
+    );
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const consume = async () => {
+      for await (const line of p.exportDataset({ pageSize: 3, signal: controller.signal })) {
+        lines.push(line);
+        controller.abort(); // during the first page
+      }
+    };
+    await expect(consume()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(JSON.parse(line).messages).toHaveLength(2);
+    expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
+  });
+
   it('purge deletes old entries in bounded batches while logging continues', async () => {
     const k = historyKysely(db);
     for (let i = 0; i < 30; i++) await p.logInference(entry({ prompt: `old${i}` }));

@@ -235,6 +235,17 @@ describe.skipIf(!TEST_DATABASE_URL)('shadow strategy and replay (PostgreSQL, HTT
     await expect(mm.deployments.replay({ ...base, candidateModelId: stableId })).rejects.toThrow(
       ValidationError,
     );
+    await expect(mm.deployments.replay({ ...base, signal: 'stop' as never })).rejects.toThrow(
+      /`signal` to be an AbortSignal/,
+    );
+    // Already aborted: rejects before the registry is read (an unknown model is not even looked up).
+    await expect(
+      mm.deployments.replay({
+        ...base,
+        candidateModelId: '01890000-0000-7000-8000-000000000000',
+        signal: AbortSignal.abort(),
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
     // An empty history range: nothing to replay.
     await expect(mm.deployments.replay(base)).rejects.toThrow(NotFoundError);
     expect(candidate.requests.length).toBe(0);

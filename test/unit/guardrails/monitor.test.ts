@@ -177,6 +177,13 @@ describe('GuardrailsMonitor custom checks and budget', () => {
     );
     await expect(g.check({ text: 'hi', stage: 'middle' } as never)).rejects.toThrow(/`stage`/);
     await expect(g.check(null as never)).rejects.toThrow(ValidationError);
+    await expect(g.check(out('kys', { modelId: 'gpt-4' }))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'Expected `modelId` to be a UUID, got "gpt-4"',
+    });
+    expect(() => g.checkSync(out('kys', { modelId: '' }))).toThrow(/`modelId` to be a UUID/);
+    expect(() => g.createStreamChecker({ modelId: 'm1' })).toThrow(ValidationError);
+    expect(g.metrics()).toEqual([]);
     await g.close();
     await expect(g.check(out('hi'))).rejects.toThrow(ClosedError);
   });
@@ -204,19 +211,19 @@ describe('GuardrailsMonitor disabled, events, metrics, streaming', () => {
     g.on('guardrails:violation', () => {
       throw new Error('bad listener');
     });
-    await g.check(out('kys', { modelId: 'm1', useCase: 'npc' }));
-    await g.check(out('hello', { modelId: 'm1', useCase: 'npc' }));
-    await g.check(out('shit', { modelId: 'm2', useCase: 'npc' }));
+    await g.check(out('kys', { modelId: '00000000-0000-7000-8000-000000000001', useCase: 'npc' }));
+    await g.check(out('hello', { modelId: '00000000-0000-7000-8000-000000000001', useCase: 'npc' }));
+    await g.check(out('shit', { modelId: '00000000-0000-7000-8000-000000000002', useCase: 'npc' }));
     expect(onViolation).toHaveBeenCalledTimes(2);
     expect(onCritical).toHaveBeenCalledTimes(1);
     expect(onCritical.mock.calls[0]![0]).toMatchObject({
-      modelId: 'm1',
+      modelId: '00000000-0000-7000-8000-000000000001',
       action: 'block',
       fallbackUsed: true,
     });
     const [m1, m2] = g.metrics();
     expect(m1).toMatchObject({
-      modelId: 'm1',
+      modelId: '00000000-0000-7000-8000-000000000001',
       useCase: 'npc',
       checks: 2,
       blocked: 1,
@@ -226,8 +233,8 @@ describe('GuardrailsMonitor disabled, events, metrics, streaming', () => {
     expect(m1!.violationsBySeverity.critical).toBe(1);
     expect(m1!.violationsByCategory).toEqual({ self_harm: 1 });
     expect(m1!.latencyMs.count).toBe(2);
-    expect(m2).toMatchObject({ modelId: 'm2', violations: 1 });
-    expect(g.metrics({ modelId: 'm2' })).toHaveLength(1);
+    expect(m2).toMatchObject({ modelId: '00000000-0000-7000-8000-000000000002', violations: 1 });
+    expect(g.metrics({ modelId: '00000000-0000-7000-8000-000000000002' })).toHaveLength(1);
   });
 
   it('finds a term split across chunks and says stop on critical', async () => {

@@ -21,7 +21,7 @@ function fakeLlm(text: string | Error, over: Partial<GenerateResult> = {}) {
       if (text instanceof Error) throw text;
       return {
         text,
-        modelId: 'm-1',
+        modelId: '00000000-0000-7000-8000-000000000001',
         modelVersion: '1',
         variant: 'stable',
         deploymentId: null,
