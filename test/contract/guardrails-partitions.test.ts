@@ -16,6 +16,10 @@ import { HistoricalLogProcessor, type MaintenanceReport } from '../../src/histor
 import { ManualClock } from '../../src/internal/clock.js';
 import { hash32 } from '../../src/internal/hashing.js';
 import { uuidv7 } from '../../src/internal/ids.js';
+
+/** A model id (a UUID, as `check` requires) that names the day a violation was stored on. */
+const dayModel = (day: number) => `00000000-0000-7000-8000-${String(day).padStart(12, '0')}`;
+
 import {
   dropSchema,
   openTestDatabase,
@@ -74,7 +78,7 @@ describe.each(testBackends())('stored guardrail violations partitioned by time o
       );
       // One critical (pending review) violation per day for six days.
       for (let day = 0; day < 6; day++) {
-        await g.check({ text: `kys d${day}`, stage: 'output', useCase: 'npc', modelId: `day-${day}` });
+        await g.check({ text: `kys d${day}`, stage: 'output', useCase: 'npc', modelId: dayModel(day) });
         await g.flush();
         clock.advance(DAY);
       }
@@ -88,8 +92,8 @@ describe.each(testBackends())('stored guardrail violations partitioned by time o
       if (partitioned) expect(await count(db, `${T}_default`)).toBe(3);
 
       const pending = await g.reviews.list({ status: 'pending', useCase: 'npc' });
-      expect(pending.items.map((x) => x.modelId)).toEqual([0, 1, 2, 3, 4, 5].map((d) => `day-${5 - d}`));
-      const byDay = (d: number) => pending.items.find((x) => x.modelId === `day-${d}`)!;
+      expect(pending.items.map((x) => x.modelId)).toEqual([0, 1, 2, 3, 4, 5].map((d) => dayModel(5 - d)));
+      const byDay = (d: number) => pending.items.find((x) => x.modelId === dayModel(d))!;
       // Resolve by id alone finds the row in whichever partition holds it.
       const resolved = await g.reviews.resolve(byDay(5).id, { verdict: 'false_positive', reviewer: 'ana' });
       expect(resolved).toMatchObject({
@@ -129,7 +133,7 @@ describe.each(testBackends())('stored guardrail violations partitioned by time o
         expect(second.deletedRows).toBe(3); // pg-mem deletes rows: those before May 13 12:00
       }
       const left = await g.reviews.list({ limit: 50 });
-      expect(left.items.map((x) => x.modelId)).toEqual(['m1', 'day-5', 'day-4', 'day-3']);
+      expect(left.items.map((x) => x.modelId)).toEqual(['m1', dayModel(5), dayModel(4), dayModel(3)]);
       expect(left.items[1]).toMatchObject({ reviewStatus: 'resolved', verdict: 'false_positive' });
       // A row moved out of DEFAULT is still resolved by id, with its review state.
       const moved = await g.reviews.resolve(far.id, { verdict: 'confirmed', reviewer: 'cy' });
