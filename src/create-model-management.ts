@@ -293,6 +293,7 @@ export async function createModelManagement(options: ModelManagementOptions = {}
       deployments,
       rollbacks: deployments.rollbacks,
       historyQueueCapacity: more.history?.maxBufferedEntries ?? DEFAULT_HISTORY_OPTIONS.maxBufferedEntries,
+      ...(clock && { clock }),
     });
     owned.push(async () => prometheus.close());
     let closing: Promise<void> | null = null;

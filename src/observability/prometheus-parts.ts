@@ -3,9 +3,11 @@
  * read from each part's `metrics()` (their own cumulative counts).
  * @module
  */
+
 import type { Registry } from 'prom-client';
 import type { GuardrailsMonitor, Severity } from '../guardrails/index.js';
 import type { HistoricalLogProcessor } from '../history/index.js';
+import type { Clock } from '../internal/clock.js';
 import type { LLMClient } from '../llm/index.js';
 import type { ModelRegistry } from '../registry/index.js';
 import {
@@ -96,6 +98,7 @@ export function collectHistory(
   prefix: string,
   processor: StorageCapable,
   capacity: number,
+  clock: Clock,
 ): void {
   const add = metricFactory(register, prefix);
   const m = () => processor.metrics();
@@ -202,7 +205,8 @@ export function collectHistory(
     'history_storage_oldest_row_age_seconds',
     'gauge',
     'Age of the oldest row per log table or partition.',
-    () => perPart((p) => (p.oldestAt === null ? null : (Date.now() - new Date(p.oldestAt).getTime()) / 1000)),
+    () =>
+      perPart((p) => (p.oldestAt === null ? null : (clock.now() - new Date(p.oldestAt).getTime()) / 1000)),
   );
 }
 
@@ -212,6 +216,7 @@ export function collectGuardrails(
   prefix: string,
   monitor: Pick<GuardrailsMonitor, 'metrics' | 'reviews'>,
   modelLabel: (id: string | null) => string,
+  clock: Clock,
 ): void {
   const add = metricFactory(register, prefix);
   const cells = () =>
@@ -272,9 +277,9 @@ export function collectGuardrails(
     'gauge',
     'Stored violations waiting for a reviewer, by severity (the whole fleet: read from the database, cached 30 s).',
     async () => {
-      if (!pending || Date.now() - pending.at > PROMETHEUS_DB_CACHE_MS) {
+      if (!pending || clock.now() - pending.at > PROMETHEUS_DB_CACHE_MS) {
         pending = {
-          at: Date.now(),
+          at: clock.now(),
           value: monitor.reviews.pendingBySeverity().catch(() => null),
         };
       }

@@ -11,6 +11,7 @@ import { isActiveStatus } from '../deployment/index.js';
 import { ValidationError } from '../errors.js';
 import type { GuardrailsMonitor } from '../guardrails/index.js';
 import type { HistoricalLogProcessor } from '../history/index.js';
+import { type Clock, systemClock } from '../internal/clock.js';
 import type { LLMClient } from '../llm/index.js';
 import type { ModelRegistry } from '../registry/index.js';
 import { collectDeployments } from './prometheus-deployments.js';
@@ -48,6 +49,8 @@ export interface PrometheusExporterOptions extends PrometheusSources {
   prefix?: string;
   /** The log processor's `maxBufferedEntries`, published as the queue capacity. @default 100000 */
   historyQueueCapacity?: number;
+  /** Time source of ages and caches (the oldest stored row's age, the review backlog cache). @default systemClock */
+  clock?: Clock;
 }
 
 /** Defaults of {@link PrometheusExporterOptions}. */
@@ -97,11 +100,12 @@ export class PrometheusExporter {
       );
     }
     this.register = options.register ?? new Registry();
+    const clock = options.clock ?? systemClock;
     const events = this.eventMetrics(prefix);
     const modelLabel = modelLabeller(options.registry);
     if (options.registry) collectRegistry(this.register, prefix, options.registry);
-    if (options.logProcessor) collectHistory(this.register, prefix, options.logProcessor, capacity);
-    if (options.guardrails) collectGuardrails(this.register, prefix, options.guardrails, modelLabel);
+    if (options.logProcessor) collectHistory(this.register, prefix, options.logProcessor, capacity, clock);
+    if (options.guardrails) collectGuardrails(this.register, prefix, options.guardrails, modelLabel, clock);
     if (options.llm) {
       collectLlm(this.register, prefix, options.llm);
       const llm = options.llm;

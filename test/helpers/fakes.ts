@@ -130,15 +130,20 @@ export class FakeGuardrails implements GuardrailsLike {
   };
 }
 
-/** Log processor fake: records entries, answers an id at once (or after `delayMs`). */
+/**
+ * Log processor fake: records entries and answers an id at once, or, while `gate` is set, only once the
+ * gate resolves (`answered` counts the calls that have answered).
+ */
 export class FakeLog implements LogProcessorLike {
   entries: InferenceLogEntry[] = [];
-  delayMs = 0;
+  gate: Promise<void> | null = null;
+  answered = 0;
   fail = false;
   async logInference(entry: InferenceLogEntry): Promise<string> {
     this.entries.push(entry);
     if (this.fail) throw new Error('log queue full');
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.gate) await this.gate;
+    this.answered++;
     return `log-${this.entries.length}`;
   }
 }
