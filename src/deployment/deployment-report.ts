@@ -8,7 +8,7 @@
  */
 import { Histogram } from '../internal/histogram.js';
 import type { DeploymentStore } from './deployment-store.js';
-import type { MetricWindow, Variant } from './judge.js';
+import { type MetricWindow, sumWindows, type Variant } from './judge.js';
 import { OutcomeAggregator } from './outcome-aggregator.js';
 import type { DeploymentRegistry, Model } from './registry-port.js';
 import type { Rollback } from './rollback-types.js';
@@ -179,20 +179,7 @@ function mergeWindows(windows: readonly MetricWindow[]): MetricWindow[] {
   for (const w of windows) {
     const key = `${w.windowStart}|${w.variant}`;
     const prev = byKey.get(key);
-    byKey.set(
-      key,
-      prev
-        ? {
-            ...prev,
-            requests: prev.requests + w.requests,
-            errors: prev.errors + w.errors,
-            violations: prev.violations + w.violations,
-            criticalViolations: prev.criticalViolations + w.criticalViolations,
-            fallbacks: prev.fallbacks + w.fallbacks,
-            latency: prev.latency.map((n, i) => n + (w.latency[i] ?? 0)),
-          }
-        : w,
-    );
+    byKey.set(key, prev ? sumWindows(prev, w) : w);
   }
   return [...byKey.values()].sort(
     (a, b) => a.windowStart - b.windowStart || a.variant.localeCompare(b.variant) * -1,

@@ -168,7 +168,8 @@ export interface JudgeInput {
   onLowTraffic?: LowTrafficAction;
 }
 
-const LABELS: Record<MetricName, string> = {
+/** How each metric is named in verdict reasons. @internal */
+export const METRIC_LABELS: Record<MetricName, string> = {
   errorRate: 'error rate',
   violationRate: 'guardrail violation rate',
   criticalViolationRate: 'critical violation rate',
@@ -254,7 +255,7 @@ export function judge(input: JudgeInput): Verdict {
   return {
     ...base,
     verdict: 'inconclusive',
-    reason: `Waiting for data: ${stepSamples} of ${input.minSamples} candidate requests and ${seconds(stepElapsedMs)} of ${seconds(input.minDurationMs)} in this step; no metric shows harm yet (strongest evidence: ${LABELS[strongest.metric]} ${round(strongest.evidence)} of ${round(needed)} needed). ${against}`,
+    reason: `Waiting for data: ${stepSamples} of ${input.minSamples} candidate requests and ${seconds(stepElapsedMs)} of ${seconds(input.minDurationMs)} in this step; no metric shows harm yet (strongest evidence: ${METRIC_LABELS[strongest.metric]} ${round(strongest.evidence)} of ${round(needed)} needed). ${against}`,
   };
 }
 
@@ -298,7 +299,8 @@ function pairWindows(windows: readonly MetricWindow[]): Pair[] {
   return [...byStart.values()].sort((a, b) => a.windowStart - b.windowStart);
 }
 
-function sumWindows(a: MetricWindow, b: MetricWindow): MetricWindow {
+/** Two rows of one window and arm (e.g. two replicas') added up. @internal */
+export function sumWindows(a: MetricWindow, b: MetricWindow): MetricWindow {
   return {
     windowStart: a.windowStart,
     variant: a.variant,
@@ -317,7 +319,7 @@ function describeBreach(m: MetricFigures): string {
     m.stable === null
       ? 'its ceiling'
       : `${m.baseline === 'pre_switch' ? 'the pre-switch baseline' : 'stable'} ${fmt(m.stable)} (${m.stableSamples} requests)`;
-  return `Candidate ${LABELS[m.metric]} ${fmt(m.candidate)} (${m.candidateSamples} requests) is worse than ${against}: evidence ${round(m.evidence)} ≥ ${round(m.evidenceNeeded)} needed`;
+  return `Candidate ${METRIC_LABELS[m.metric]} ${fmt(m.candidate)} (${m.candidateSamples} requests) is worse than ${against}: evidence ${round(m.evidence)} ≥ ${round(m.evidenceNeeded)} needed`;
 }
 
 /** `ms` as seconds for verdict reasons. @internal */

@@ -23,8 +23,8 @@ import type {
   RateThreshold,
   Verdict,
 } from './judge.js';
-import { round, seconds } from './judge.js';
-import { quantile } from './judge-metrics.js';
+import { METRIC_LABELS, round, seconds } from './judge.js';
+import { quantile, RATE_FIELDS } from './judge-metrics.js';
 import { type BernoulliBatch, conditionalBatch, logEValue } from './sequential-test.js';
 
 /** What one arm did with one prompt. */
@@ -98,19 +98,6 @@ export interface ShadowJudgeInput {
 }
 
 type RateMetric = Exclude<MetricName, 'latencyP95'>;
-const RATE_FIELDS: Record<RateMetric, 'errors' | 'violations' | 'criticalViolations' | 'fallbacks'> = {
-  errorRate: 'errors',
-  violationRate: 'violations',
-  criticalViolationRate: 'criticalViolations',
-  fallbackRate: 'fallbacks',
-};
-const LABELS: Record<MetricName, string> = {
-  errorRate: 'error rate',
-  violationRate: 'guardrail violation rate',
-  criticalViolationRate: 'critical violation rate',
-  fallbackRate: 'fallback rate',
-  latencyP95: 'p95 latency',
-};
 /** Earlier-window stable pairs needed before the latency test starts (p95 of fewer is noise). */
 const MIN_LATENCY_BASELINE = 200;
 /** z of the latency gate (as in the unpaired judge). */
@@ -245,7 +232,7 @@ export function judgeShadow(input: ShadowJudgeInput): Verdict {
   return {
     ...base,
     verdict: 'inconclusive',
-    reason: `Waiting for data: ${pairs} of ${input.minPairs} pairs and ${seconds(elapsed)} of ${seconds(input.minDurationMs)}; no metric shows harm yet (strongest evidence: ${LABELS[strongest.metric]} ${round(strongest.evidence)} of ${round(needed)} needed). ${against}`,
+    reason: `Waiting for data: ${pairs} of ${input.minPairs} pairs and ${seconds(elapsed)} of ${seconds(input.minDurationMs)}; no metric shows harm yet (strongest evidence: ${METRIC_LABELS[strongest.metric]} ${round(strongest.evidence)} of ${round(needed)} needed). ${against}`,
   };
 }
 
@@ -388,5 +375,5 @@ function sum(counts: readonly number[]): number {
 
 function describeBreach(m: MetricFigures): string {
   const fmt = (v: number) => (m.metric === 'latencyP95' ? `${round(v)} ms` : `${round(v * 100)}%`);
-  return `Candidate ${LABELS[m.metric]} ${fmt(m.candidate)} is worse than the previous model's ${fmt(m.stable ?? 0)} on the same ${m.candidateSamples} prompts: evidence ${round(m.evidence)} ≥ ${round(m.evidenceNeeded)} needed`;
+  return `Candidate ${METRIC_LABELS[m.metric]} ${fmt(m.candidate)} is worse than the previous model's ${fmt(m.stable ?? 0)} on the same ${m.candidateSamples} prompts: evidence ${round(m.evidence)} ≥ ${round(m.evidenceNeeded)} needed`;
 }
