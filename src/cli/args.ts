@@ -71,11 +71,16 @@ export function parseInstant(value: string, flag: string, now = Date.now()): Dat
 }
 
 /** Parses a positive integer flag. */
-export function parseCount(value: string | undefined, flag: string, max: number): number | undefined {
+export function parseCount(
+  value: string | undefined,
+  flag: string,
+  max: number,
+  example = 50,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new UsageError(`${flag} '${value}' is not a whole number from 1 to ${max}`, `${flag} 50`);
+    throw new UsageError(`${flag} '${value}' is not a whole number from 1 to ${max}`, `${flag} ${example}`);
   return n;
 }
 

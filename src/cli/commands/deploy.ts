@@ -4,7 +4,7 @@
  */
 import type { ModelManagement } from '../../create-model-management.js';
 import { DEPLOYMENT_STRATEGIES, type Deployment, isActiveStatus } from '../../deployment/index.js';
-import { EXIT, oneOf, parseDuration, readJsonFile, required, requireId, UsageError } from '../args.js';
+import { EXIT, oneOf, parseCount, parseDuration, readJsonFile, required, requireId } from '../args.js';
 import type { Command } from '../context.js';
 import { paint, short, table, when, width } from '../output.js';
 import { armTable, evidenceTable } from './status.js';
@@ -57,9 +57,7 @@ export const deployList: Command = {
   options: { 'use-case': { type: 'string' }, limit: { type: 'string' } },
   async run(ctx) {
     const v = ctx.args.values;
-    const limit = v.limit === undefined ? 20 : Number(v.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      throw new UsageError(`--limit '${String(v.limit)}' is not a whole number from 1 to 1000`, '--limit 20');
+    const limit = parseCount(v.limit as string | undefined, '--limit', 1000, 20) ?? 20;
     const mm = await ctx.connect();
     const items = await mm.deployments.listDeployments({
       ...(typeof v['use-case'] === 'string' && { useCase: v['use-case'] }),
