@@ -54,7 +54,7 @@ export const REPORT_CHARTS = [
  * Renders the report as one HTML document.
  * @example
  * ```ts
- * const html = await renderReportHtml(await mm.deployments.report(id));
+ * const html = await renderReportHtml(await mm.deploymentManager.report(id));
  * ```
  */
 export async function renderReportHtml(r: DeploymentReport): Promise<string> {

@@ -104,7 +104,9 @@ export const doctorCommand: Command = {
       const mm = await openForCli(db, ctx.env);
       try {
         const dbNow = Date.now();
-        const active = await mm.deployments.listDeployments({ status: [...ACTIVE_DEPLOYMENT_STATUSES] });
+        const active = await mm.deploymentManager.listDeployments({
+          status: [...ACTIVE_DEPLOYMENT_STATUSES],
+        });
         if (active.length === 0) add('leases', true, 'no active deployment');
         for (const d of active) {
           const expires = d.leaseExpiresAt?.getTime() ?? null;

@@ -32,7 +32,7 @@ export const deployStart: Command = {
     const plan = typeof v.plan === 'string' ? readJsonFile(v.plan, '--plan') : undefined;
     const analysis = typeof v.analysis === 'string' ? readJsonFile(v.analysis, '--analysis') : undefined;
     const mm = await ctx.connect();
-    const d = await mm.deployments.startDeployment({
+    const d = await mm.deploymentManager.startDeployment({
       useCase,
       newModelId: model,
       ...(strategy && { strategy }),
@@ -59,7 +59,7 @@ export const deployList: Command = {
     const v = ctx.args.values;
     const limit = parseCount(v.limit as string | undefined, '--limit', 1000, 20) ?? 20;
     const mm = await ctx.connect();
-    const items = await mm.deployments.listDeployments({
+    const items = await mm.deploymentManager.listDeployments({
       ...(typeof v['use-case'] === 'string' && { useCase: v['use-case'] }),
       limit,
     });
@@ -98,7 +98,7 @@ function manual(name: 'pause' | 'resume' | 'promote' | 'abort', summary: string)
         actor: (v.actor as string | undefined) ?? 'mms',
         ...(typeof v.reason === 'string' && { reason: v.reason }),
       };
-      const d = await mm.deployments[name](id, options);
+      const d = await mm.deploymentManager[name](id, options);
       if (ctx.out.json) ctx.out.data(d);
       else ctx.out.line(`deployment ${d.id} is ${d.status} at ${d.weight}%`);
       return EXIT.ok;
@@ -139,7 +139,7 @@ export const deployWatch: Command = {
     let drawn = 0;
     let lastLine = '';
     for (;;) {
-      const r = await mm.deployments.report(id);
+      const r = await mm.deploymentManager.report(id);
       const d = r.deployment;
       const done = !isActiveStatus(d.status);
       if (ctx.out.json) {
@@ -216,7 +216,7 @@ export const rollbackCommand: Command = {
     const reason = required(v.reason as string | undefined, '--reason', ROLLBACK);
     const to = typeof v.to === 'string' ? requireId(v.to, 'model', ROLLBACK) : undefined;
     const mm = await ctx.connect();
-    const rb = await mm.rollbacks.rollback(useCase, {
+    const rb = await mm.rollbackManager.rollback(useCase, {
       reason,
       actor: (v.actor as string | undefined) ?? 'mms',
       ...(to && { toModelId: to }),

@@ -223,7 +223,7 @@ export const reviewsList: Command = {
     );
     const limit = parseCount(v.limit as string | undefined, '--limit', 500);
     const mm = await ctx.connect();
-    const page = await mm.guardrails.reviews.list({
+    const page = await mm.guardrailsMonitor.reviews.list({
       ...(status && { status }),
       ...(severity && { severity }),
       ...(typeof v['use-case'] === 'string' && { useCase: v['use-case'] }),
@@ -271,7 +271,7 @@ export const reviewsResolve: Command = {
     )!;
     const reviewer = required(v.reviewer as string | undefined, '--reviewer', RESOLVE);
     const mm = await ctx.connect();
-    const record = await mm.guardrails.reviews.resolve(id, {
+    const record = await mm.guardrailsMonitor.reviews.resolve(id, {
       verdict,
       reviewer,
       ...(typeof v.note === 'string' && { note: v.note }),

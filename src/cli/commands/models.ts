@@ -25,7 +25,7 @@ export const modelsList: Command = {
     const status = oneOf(v.status as string | undefined, MODEL_STATUSES, '--status');
     const limit = parseCount(v.limit as string | undefined, '--limit', 500);
     const mm = await ctx.connect();
-    const page = await mm.registry.listModels({
+    const page = await mm.modelRegistry.listModels({
       ...(v['use-case'] !== undefined && { useCase: v['use-case'] as string }),
       ...(status && { status }),
       ...(v.provider !== undefined && { provider: v.provider as string }),
@@ -62,8 +62,8 @@ export const modelsShow: Command = {
   async run(ctx) {
     const id = requireId(ctx.args.positionals[0], 'model', this.usage);
     const mm = await ctx.connect();
-    const model = await mm.registry.getModel(id);
-    const history = await mm.registry.getStatusHistory(id);
+    const model = await mm.modelRegistry.getModel(id);
+    const history = await mm.modelRegistry.getStatusHistory(id);
     if (ctx.out.json) ctx.out.data({ model, history });
     else {
       ctx.out.line(`${paint(ctx.out, 'bold', `${model.modelName} ${model.version}`)}  ${model.status}`);
@@ -133,7 +133,7 @@ export const modelsRegister: Command = {
     }
     if (typeof v.actor === 'string') input = { ...input, actor: v.actor };
     const mm = await ctx.connect();
-    const model = await mm.registry.registerModel(input);
+    const model = await mm.modelRegistry.registerModel(input);
     if (ctx.out.json) ctx.out.data(model);
     else
       ctx.out.line(
@@ -154,7 +154,7 @@ function statusChange(name: 'promote' | 'retire', status: ModelStatus, summary: 
       const id = requireId(ctx.args.positionals[0], 'model', this.usage);
       const v = ctx.args.values;
       const mm = await ctx.connect();
-      const model = await mm.registry.updateModelStatus(id, status, {
+      const model = await mm.modelRegistry.updateModelStatus(id, status, {
         reason: (v.reason as string | undefined) ?? `mms models ${name}`,
         actor: (v.actor as string | undefined) ?? 'mms',
       });
@@ -185,16 +185,16 @@ export const modelsHistory: Command = {
     const arg = ctx.args.positionals[0];
     if (!arg) throw new UsageError('missing model id or use case', this.usage);
     const mm = await ctx.connect();
-    let history: Awaited<ReturnType<typeof mm.registry.getStatusHistory>>;
-    if (isUuid(arg)) history = await mm.registry.getStatusHistory(arg.toLowerCase());
+    let history: Awaited<ReturnType<typeof mm.modelRegistry.getStatusHistory>>;
+    if (isUuid(arg)) history = await mm.modelRegistry.getStatusHistory(arg.toLowerCase());
     else {
-      const models = (await mm.registry.listModels({ useCase: arg, limit: 500 })).items;
+      const models = (await mm.modelRegistry.listModels({ useCase: arg, limit: 500 })).items;
       if (models.length === 0)
         throw new UsageError(
           `no model is registered for use case '${arg}'`,
           'mms models list  (to see use cases)',
         );
-      history = (await Promise.all(models.map((m) => mm.registry.getStatusHistory(m.id))))
+      history = (await Promise.all(models.map((m) => mm.modelRegistry.getStatusHistory(m.id))))
         .flat()
         .sort((a, b) => a.changedAt.getTime() - b.changedAt.getTime());
     }

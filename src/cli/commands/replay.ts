@@ -40,7 +40,7 @@ export const replayCommand: Command = {
     const sample = parseCount(v.sample as string | undefined, '--sample', 100_000);
     const concurrency = parseCount(v.concurrency as string | undefined, '--concurrency', 256);
     const mm = await ctx.connect();
-    const c = await mm.deployments.replay({
+    const c = await mm.deploymentManager.replay({
       useCase,
       candidateModelId,
       from,
@@ -64,7 +64,7 @@ export const replayList: Command = {
     const v = ctx.args.values;
     const limit = parseCount(v.limit as string | undefined, '--limit', 1000) ?? 20;
     const mm = await ctx.connect();
-    const items = await mm.deployments.listReplays({
+    const items = await mm.deploymentManager.listReplays({
       ...(typeof v['use-case'] === 'string' && { useCase: v['use-case'] }),
       limit,
     });

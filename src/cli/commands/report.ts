@@ -21,7 +21,7 @@ export const reportCommand: Command = {
       typeof ctx.args.values.out === 'string' ? ctx.args.values.out : `deployment-${id}.html`,
     );
     const mm = await ctx.connect();
-    const report = await mm.deployments.report(id);
+    const report = await mm.deploymentManager.report(id);
     await writeFile(out, await renderReportHtml(report));
     if (ctx.out.json) ctx.out.data({ out, verdict: report.verdict });
     else ctx.out.line(`${report.verdict.headline}\nreport written to ${out}`);

@@ -84,7 +84,7 @@ export const statusCommand: Command = {
     const mm = await ctx.connect();
     if (
       only !== undefined &&
-      (await mm.registry.listModels({ useCase: only, limit: 1 })).items.length === 0
+      (await mm.modelRegistry.listModels({ useCase: only, limit: 1 })).items.length === 0
     ) {
       throw new UsageError(`no model is registered for use case '${only}'`, 'mms status   (every use case)');
     }
@@ -102,8 +102,8 @@ async function collect(mm: ModelManagement, only: string | undefined): Promise<S
     .then(() => null)
     .catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
   const latencyMs = ping === null ? performance.now() - started : null;
-  const snapshot = mm.registry.snapshot();
-  const active = await mm.deployments.listDeployments({ status: [...ACTIVE_DEPLOYMENT_STATUSES] });
+  const snapshot = mm.modelRegistry.snapshot();
+  const active = await mm.deploymentManager.listDeployments({ status: [...ACTIVE_DEPLOYMENT_STATUSES] });
   const names = new Set<string>([...snapshot.currentByUseCase.keys(), ...active.map((d) => d.useCase)]);
   if (only !== undefined) for (const n of [...names]) if (n !== only) names.delete(n);
   if (only !== undefined) names.add(only);
@@ -111,8 +111,8 @@ async function collect(mm: ModelManagement, only: string | undefined): Promise<S
     [...names].sort().map(async (useCase): Promise<UseCaseStatus> => {
       const d = active.find((x) => x.useCase === useCase) ?? null;
       const [current, rollbacks, deployment] = await Promise.all([
-        mm.registry.getCurrentModel(useCase),
-        mm.rollbacks.listRollbacks({ useCase, limit: 3 }),
+        mm.modelRegistry.getCurrentModel(useCase),
+        mm.rollbackManager.listRollbacks({ useCase, limit: 3 }),
         d ? deploymentBrief(mm, d) : null,
       ]);
       return { useCase, current: brief(current), deployment, rollbacks: rollbacks.map(rollbackBrief) };
@@ -133,7 +133,7 @@ async function collect(mm: ModelManagement, only: string | undefined): Promise<S
 }
 
 async function deploymentBrief(mm: ModelManagement, d: Deployment): Promise<DeploymentBrief> {
-  const r = await mm.deployments.report(d.id);
+  const r = await mm.deploymentManager.report(d.id);
   const v = d.lastVerdict as { verdict?: unknown; reason?: unknown } | null;
   return {
     id: d.id,
