@@ -12,10 +12,12 @@ import {
   rejectUnknownKeys,
   requireObject,
 } from '../internal/validate.js';
+import { registerBulkCopier } from './bulk-copy.js';
 import { ChangeFeed, type ChangeTransport, PgNotifyTransport } from './change-feed.js';
 import { migrate } from './migrate.js';
 import { translateDbError } from './pg-errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { type PGliteLike, PGliteThread } from './pglite-thread.js';
 
 /** Which engine a {@link Database} runs on. */
 export type DatabaseBackend = 'postgres' | 'pglite' | 'pg-mem';
@@ -49,10 +51,22 @@ export interface DatabaseOptions {
   /** The host's Kysely instance on PostgreSQL. The SDK never destroys it; changes then travel by polling only. */
   kysely?: Kysely<object>;
   /**
-   * PGlite, the embedded real PostgreSQL: in memory, or persisted to `dataDir`; or an existing
-   * `pglite` instance, which the SDK uses and never closes.
+   * PGlite, the embedded real PostgreSQL: in memory, or persisted to `dataDir`, on a worker thread
+   * of its own (`workerThread: false` runs it on the calling thread); or an existing `pglite`
+   * instance, which the SDK uses (on the thread it runs on) and never closes.
    */
-  embedded?: { dataDir?: string; pglite?: PGlite };
+  embedded?: {
+    /** Directory that persists the database; in memory when unset. */
+    dataDir?: string;
+    /** An existing PGlite instance (not closed by the SDK); excludes `dataDir` and `workerThread`. */
+    pglite?: PGlite;
+    /**
+     * Run PostgreSQL on a worker thread: its work (log batches, migrations, queries) never blocks the
+     * host's event loop. `false` runs it on the calling thread (where worker threads are unavailable).
+     * @default true
+     */
+    workerThread?: boolean;
+  };
   /** pg-mem, the in-memory test double (no rollback; see the README). */
   memory?: true;
   /**
@@ -113,6 +127,8 @@ export interface Database {
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,39}$/;
 const SOURCES = ['connectionString', 'pool', 'kysely', 'embedded', 'memory'] as const;
+type EmbeddedOptions = NonNullable<DatabaseOptions['embedded']>;
+const EMBEDDED_KEYS = optionKeys<EmbeddedOptions>({ dataDir: true, pglite: true, workerThread: true });
 const OPTION_KEYS = optionKeys<DatabaseOptions>({
   connectionString: true,
   pool: true,
@@ -233,7 +249,9 @@ async function open(options: DatabaseOptions, schema: string, poolSize: number, 
   const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
   const channel = channelFor(schema);
   const transport = new PgNotifyTransport(config, channel, clock);
-  return makeHandle({ kysely, backend: 'postgres', schema, transport, release, events });
+  const handle = makeHandle({ kysely, backend: 'postgres', schema, transport, release, events });
+  registerBulkCopier(handle, pool);
+  return handle;
 }
 
 async function createSchema(connectionString: string, schema: string): Promise<void> {
@@ -250,10 +268,11 @@ async function createSchema(connectionString: string, schema: string): Promise<v
   }
 }
 
-async function openEmbedded(embedded: { dataDir?: string; pglite?: PGlite }, schema: string) {
+async function openEmbedded(embedded: EmbeddedOptions, schema: string) {
   if (typeof embedded !== 'object' || embedded === null) {
     throw new ValidationError('Expected `embedded` to be an object such as `{ dataDir: "./data" }`');
   }
+  rejectUnknownKeys(embedded, EMBEDDED_KEYS, 'embedded database options');
   if (
     embedded.dataDir !== undefined &&
     (typeof embedded.dataDir !== 'string' || embedded.dataDir === '' || embedded.dataDir.includes('\0'))
@@ -270,14 +289,31 @@ async function openEmbedded(embedded: { dataDir?: string; pglite?: PGlite }, sch
       field: 'embedded',
     });
   }
+  if (embedded.workerThread !== undefined && typeof embedded.workerThread !== 'boolean') {
+    throw new ValidationError(
+      `Expected \`embedded.workerThread\` to be a boolean, got ${describe(embedded.workerThread)}`,
+      { field: 'embedded.workerThread' },
+    );
+  }
+  if (embedded.pglite !== undefined && embedded.workerThread !== undefined) {
+    throw new ValidationError(
+      'Give `embedded.pglite` or `embedded.workerThread`, not both: an existing PGlite runs on its own thread',
+      { field: 'embedded' },
+    );
+  }
   const release: Array<() => Promise<void>> = [];
-  let pglite: PGlite;
+  let pglite: PGliteLike;
   if (embedded.pglite) {
     pglite = embedded.pglite;
-  } else {
+  } else if (embedded.workerThread === false) {
     const { PGlite } = await import('@electric-sql/pglite');
-    pglite = await PGlite.create(embedded.dataDir);
-    release.push(() => pglite.close());
+    const own = await PGlite.create(embedded.dataDir);
+    pglite = own;
+    release.push(() => own.close());
+  } else {
+    const own = await PGliteThread.create(embedded.dataDir);
+    pglite = own;
+    release.push(() => own.close());
   }
   // PGlite is one session: search_path set here holds for every query of this handle.
   await pglite.exec(

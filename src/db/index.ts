@@ -1,3 +1,4 @@
+export { type BulkCopier, bulkCopier, copyField } from './bulk-copy.js';
 export { type Change, ChangeFeed, type ChangeFeedEvents } from './change-feed.js';
 export {
   createDatabase,

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -13,6 +12,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import type { PGliteLike } from './pglite-thread.js';
 
 /**
  * A Kysely dialect for PGlite, modelled on Kysely's own PostgresDriver. PGlite is one connection, so
@@ -20,7 +20,7 @@ import {
  * every other query waits its turn, which is exactly PostgreSQL's per-connection semantics.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteLike) {}
 
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
@@ -44,7 +44,7 @@ class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PGliteLike) {
     this.connection = new PGliteConnection(pglite);
   }
 
@@ -84,7 +84,7 @@ class PGliteDriver implements Driver {
 class PGliteConnection implements DatabaseConnection {
   release: () => void = () => {};
 
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteLike) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters]);

@@ -1,4 +1,4 @@
-import { type Database, resolveDatabase } from '../db/index.js';
+import { bulkCopier, type Database, resolveDatabase } from '../db/index.js';
 import { translateDbError } from '../db/pg-errors.js';
 import { ClosedError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
@@ -114,9 +114,9 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       this.clock,
     );
     this.insertMethod = options.insertMethod ?? d.insertMethod;
-    if (!['auto', 'multi-row', 'unnest'].includes(this.insertMethod)) {
+    if (!['auto', 'multi-row', 'unnest', 'copy'].includes(this.insertMethod)) {
       throw new ValidationError(
-        `Expected \`insertMethod\` to be 'auto', 'multi-row' or 'unnest', got ${describe(this.insertMethod)}`,
+        `Expected \`insertMethod\` to be 'auto', 'multi-row', 'unnest' or 'copy', got ${describe(this.insertMethod)}`,
         { field: 'insertMethod' },
       );
     }
@@ -434,9 +434,11 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private async write(rows: readonly LogRow[]): Promise<void> {
     const db = await this.database();
     try {
-      const method =
-        this.insertMethod === 'auto' ? (db.backend === 'pg-mem' ? 'multi-row' : 'unnest') : this.insertMethod;
-      await insertRows(historyKysely(db), rows, method, db.capabilities.partitioning);
+      const copier = bulkCopier(db);
+      let method = this.insertMethod;
+      if (method === 'auto') method = copier ? 'copy' : db.backend === 'pg-mem' ? 'multi-row' : 'unnest';
+      else if (method === 'copy' && !copier) method = 'unnest';
+      await insertRows(historyKysely(db), rows, method, db.capabilities.partitioning, copier);
     } catch (error) {
       throw translateDbError(error, `writing ${rows.length} inference log entries`);
     }

@@ -61,8 +61,11 @@ export interface HistoricalLogProcessorOptions {
   /** `close()` waits at most this long for the database. @default 30000 */
   closeTimeoutMs?: number;
   /**
-   * `multi-row` VALUES (every backend) or `unnest` arrays (PostgreSQL, PGlite; one statement with 22
-   * array parameters, measured faster). `auto` picks `unnest` except on pg-mem. @default 'auto'
+   * `multi-row` VALUES (every backend), `unnest` arrays (PostgreSQL, PGlite; one statement with 22
+   * array parameters) or `copy` (`COPY … FROM STDIN` on PostgreSQL opened from a connection string
+   * or a `pg` Pool, else `unnest`; a batch that was already partly stored falls back to `unnest`).
+   * `auto` picks the fastest the database offers: `copy`, else `unnest`, and `multi-row` on pg-mem.
+   * @default 'auto'
    */
   insertMethod?: InsertMethod | 'auto';
   /**

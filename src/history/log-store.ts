@@ -1,5 +1,5 @@
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
-import type { Database } from '../db/index.js';
+import { type BulkCopier, copyField, type Database } from '../db/index.js';
 import { ROLLUP_SOURCE_COLUMNS, rollupDeltaInsert, rollupDeltas, rollupUpsert } from './rollups.js';
 import type { InferenceLogRecord, LogFilter, LogRow } from './types.js';
 
@@ -44,8 +44,11 @@ export const MAX_BIND_PARAMETERS = 65_535;
 /** Rows per multi-row INSERT statement so one statement stays under the bind-parameter limit. */
 export const MAX_ROWS_PER_INSERT = Math.floor(MAX_BIND_PARAMETERS / INSERT_COLUMNS);
 
-/** How batches are inserted: multi-row `VALUES` (every backend) or `unnest` of arrays (PostgreSQL/PGlite). */
-export type InsertMethod = 'multi-row' | 'unnest';
+/**
+ * How batches are inserted: multi-row `VALUES` (every backend), `unnest` of arrays (PostgreSQL,
+ * PGlite), or `COPY … FROM STDIN` (PostgreSQL opened from a connection string or a `pg` Pool).
+ */
+export type InsertMethod = 'multi-row' | 'unnest' | 'copy';
 
 /** Typed Kysely for the history tables. @internal */
 export function historyKysely(db: Database): HistoryKysely {
@@ -66,7 +69,14 @@ export async function insertRows(
   rows: readonly LogRow[],
   method: InsertMethod,
   rollups = false,
+  copier?: BulkCopier,
 ): Promise<void> {
+  if (method === 'copy') {
+    if (!copier)
+      throw new Error("insertMethod 'copy' needs PostgreSQL opened from a connection string or a pg Pool");
+    await copyRows(k, copier, rows, rollups);
+    return;
+  }
   if (method === 'unnest') {
     const insert = unnestInsert(rows);
     if (!rollups) {
@@ -138,6 +148,42 @@ const ROLLUP_SOURCE_COLUMNS_LIST = [
   'violation_count',
   'max_severity',
 ] as const;
+
+const COPY_STATEMENT = `copy inference_logs (id, created_at, model_id, use_case, status, variant, deployment_id,
+  prompt, generated_output, context, metadata, error, latency_ms, tokens_in, tokens_out, player_id, session_id,
+  conversation_id, guardrails, violation_count, max_severity, truncated) from stdin`;
+
+/**
+ * COPY straight into `inference_logs`, with the batch's rollup deltas in the same transaction. Ids are
+ * fresh UUIDv7s, so a duplicate only comes from a retried or replayed batch that was already (partly)
+ * stored: COPY then fails on the primary key, and the batch goes through the idempotent `unnest`
+ * insert instead, which stores (and counts in rollups) only the rows that are not there yet.
+ */
+async function copyRows(
+  k: HistoryKysely,
+  copier: BulkCopier,
+  rows: readonly LogRow[],
+  rollups: boolean,
+): Promise<void> {
+  const then = rollups ? [rollupDeltaInsert(rollupDeltas(rows)).compile(k)] : [];
+  try {
+    await copier.copy(COPY_STATEMENT, copyText(rows), then);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    await insertRows(k, rows, 'unnest', rollups);
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** The rows in COPY's text format, columns in {@link COPY_STATEMENT}'s order. */
+function copyText(rows: readonly LogRow[]): string {
+  let out = '';
+  for (const r of rows) {
+    out += `${r.id}\t${new Date(r.createdAt).toISOString()}\t${copyField(r.modelId)}\t${copyField(r.useCase)}\t${r.status}\t${copyField(r.variant)}\t${copyField(r.deploymentId)}\t${copyField(r.prompt)}\t${copyField(r.generatedOutput)}\t${copyField(r.context)}\t${copyField(r.metadata)}\t${copyField(r.error)}\t${copyField(r.latencyMs)}\t${copyField(r.tokensIn)}\t${copyField(r.tokensOut)}\t${copyField(r.playerId)}\t${copyField(r.sessionId)}\t${copyField(r.conversationId)}\t${copyField(r.guardrails)}\t${r.violationCount}\t${copyField(r.maxSeverity)}\t${r.truncated ? 't' : 'f'}\n`;
+  }
+  return out;
+}
 
 /** One statement with 22 array parameters, whatever the batch size (PostgreSQL and PGlite only). */
 function unnestInsert(rows: readonly LogRow[]): RawBuilder<unknown> {

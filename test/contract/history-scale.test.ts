@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bulkCopier,
   createDatabase,
   type Database,
   type DatabaseBackend,
@@ -238,16 +239,24 @@ describe.each(testBackends())('history at scale on %s', (backend) => {
         };
       });
       const k = historyKysely(db);
-      await insertRows(k, rows.slice(0, 200), 'unnest', true);
-      await insertRows(k, rows.slice(0, 200), 'unnest', true); // a retry of a stored batch
-      await insertRows(k, rows.slice(100), 'unnest', true); // half stored, half new
-      await insertRows(k, rows.slice(250), 'multi-row', true);
-      const exact = await rawStats(db, {}, 'status');
-      expect(exact.count).toBe(300);
-      expectSameResult(await p.stats({ groupBy: 'status' }), exact, 'retried and mixed batches');
+      const copier = bulkCopier(db);
+      // COPY (PostgreSQL from a connection string) falls back to the idempotent insert on duplicates.
+      for (const method of copier ? (['unnest', 'copy'] as const) : (['unnest'] as const)) {
+        await insertRows(k, rows.slice(0, 200), method, true, copier);
+        await insertRows(k, rows.slice(0, 200), method, true, copier); // a retry of a stored batch
+        await insertRows(k, rows.slice(100), method, true, copier); // half stored, half new
+        await insertRows(k, rows.slice(250), 'multi-row', true);
+        const exact = await rawStats(db, {}, 'status');
+        expect(exact.count).toBe(300);
+        expectSameResult(
+          await p.stats({ groupBy: 'status' }),
+          exact,
+          `retried and mixed batches (${method})`,
+        );
+        await sql`delete from inference_logs`.execute(k);
+        await sql`delete from inference_log_rollups`.execute(k);
+      }
       await p.close();
-      await sql`delete from inference_logs`.execute(k);
-      await sql`delete from inference_log_rollups`.execute(k);
     },
   );
 
