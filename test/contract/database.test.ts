@@ -30,6 +30,8 @@ describe('createDatabase options', () => {
     [{ memory: true, schema: 'other' }, /`schema` works with `connectionString` and `embedded` only/],
     [{ memory: true, poolSize: 0 }, /`poolSize` to be a positive integer, got 0/],
     [{ embedded: { dataDir: '' } }, /`embedded.dataDir` to be a non-empty path/],
+    [{ embedded: { workerThread: 'yes' } }, /`embedded.workerThread` to be a boolean, got "yes"/],
+    [{ embedded: { dataDri: './x' } }, /"dataDri".*did you mean `dataDir`/],
   ])('refuses %j', async (options, message) => {
     const error = await createDatabase(options as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
