@@ -23,6 +23,7 @@ import {
   type PartitionSettings,
   parseRetention,
 } from './partitions.js';
+import { compactRollupDeltas } from './rollups.js';
 import { type HistoryStorageReport, measureStorage } from './storage.js';
 import type {
   ExportOptions,
@@ -39,6 +40,11 @@ import type {
 } from './types.js';
 
 export { DEFAULT_HISTORY_OPTIONS, type HistoricalLogProcessorOptions } from './history-options.js';
+
+/** Rollup deltas are merged into the rollups at most this often (while entries are written). */
+const COMPACT_EVERY_MS = 5_000;
+/** close() waits at most this long for a compaction in progress. */
+const COMPACT_CLOSE_WAIT_MS = 1_000;
 
 /** A failed maintenance pass is tried again after at most this long. */
 const RETRY_MAINTENANCE_MS = 60_000;
@@ -75,6 +81,8 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
   private readonly maxBufferedEntries: number;
   private readonly partitions: PartitionSettings;
   private readonly maintenance: MaintenanceLoop<MaintenanceReport>;
+  private compacting: Promise<void> | undefined;
+  private compactedAt = 0;
   private readonly autoMaintenance: boolean;
   private readonly exactStatsUpTo: number;
   private readonly closeTimeoutMs: number;
@@ -292,6 +300,15 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
       const maintenanceClosed = this.maintenance.close();
       await this.writer?.close();
       await maintenanceClosed;
+      // A compaction still running is one statement: waited for briefly, never past a dead database.
+      if (this.compacting) {
+        let timer: NodeJS.Timeout | undefined;
+        const wait = new Promise<void>((r) => {
+          timer = setTimeout(r, COMPACT_CLOSE_WAIT_MS).unref();
+        });
+        await Promise.race([this.compacting, wait]);
+        clearTimeout(timer);
+      }
     })();
     return this.closing;
   }
@@ -442,6 +459,32 @@ export class HistoricalLogProcessor extends TypedEmitter<HistoryEvents> {
     } catch (error) {
       throw translateDbError(error, `writing ${rows.length} inference log entries`);
     }
+    if (db.capabilities.partitioning) this.compactSoon(db);
+  }
+
+  /**
+   * Writes append rollup deltas; at most every {@link COMPACT_EVERY_MS} one compaction merges them into
+   * the rollups (off the write path; any replica may run it, concurrent runs are safe). A failure is
+   * reported and retried after the next write.
+   */
+  private compactSoon(db: Database): void {
+    const now = this.clock.now();
+    if (this.compacting || now - this.compactedAt < COMPACT_EVERY_MS) return;
+    this.compactedAt = now;
+    this.compacting = compactRollupDeltas()
+      .execute(db.kysely)
+      .then(
+        () => {},
+        (error: unknown) => {
+          this.compactedAt = 0;
+          this.emitSafely('history:maintenance_failed', {
+            error: translateDbError(error, 'compacting rollup deltas'),
+          });
+        },
+      )
+      .finally(() => {
+        this.compacting = undefined;
+      });
   }
 
   private onWriterEvent(e: BatchWriterEvent<LogRow>): void {

@@ -9,7 +9,7 @@ import {
   type PartitionSettings,
   type RangePartition,
 } from '../internal/time-partitions.js';
-import { rollupUpsert } from './rollups.js';
+import { compactRollupDeltas, rollupUpsert } from './rollups.js';
 
 /**
  * Time partitions of `inference_logs` and its rollups. The generic machinery (partitions ahead, rows
@@ -49,11 +49,13 @@ export function listPartitions(
  * One maintenance pass over the entries and their rollups (see `internal/time-partitions.ts`); on
  * pg-mem retention deletes entries row by row. @internal
  */
-export function maintainPartitions(
+export async function maintainPartitions(
   db: Database,
   settings: PartitionSettings,
   now: number,
 ): Promise<MaintenanceReport> {
+  // Deltas of days about to be dropped join their rollups first (and never land in a default partition).
+  if (db.capabilities.partitioning) await compactRollupDeltas().execute(db.kysely);
   const family: PartitionFamily = {
     tables: PARTITIONED_TABLES,
     leaseNamespace: LEASE_NAMESPACE,
@@ -98,7 +100,10 @@ export async function deleteRowsBefore(
     deleted += ids.length;
     if (ids.length < batchSize) break;
   }
-  if (rollups && deleted > 0) await sql`delete from inference_log_rollups where n <= 0`.execute(k);
+  if (rollups && deleted > 0) {
+    await compactRollupDeltas().execute(k);
+    await sql`delete from inference_log_rollups where n <= 0`.execute(k);
+  }
   if (stopped) o.signal?.throwIfAborted();
   return deleted;
 }

@@ -8,11 +8,12 @@ import {
   HIST_BUCKETS,
   histogramPercentile,
   type LatencyAccumulator,
+  ROLLUP_ROWS,
 } from './rollups.js';
 import type { LogFilter, LogStats, LogStatsResult, StatsGroupBy } from './types.js';
 
 /**
- * `stats()` from rollups: whole days, hours and minutes come from `inference_log_rollups`, only the
+ * `stats()` from rollups: whole days, hours and minutes come from `inference_log_rollups` (and the deltas not compacted yet), only the
  * partial minutes at the edges of `from`/`to` from raw rows. Counts, rates, token sums and the mean
  * equal a raw computation; latency percentiles come from the merged histogram (within
  * {@link ROLLUP_PERCENTILE_RELATIVE_ERROR} of `percentile_cont`).
@@ -184,9 +185,9 @@ export async function statsFromRollups(
       sum(sev_critical) as critical, sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out,
       sum(latency_n) as latency_n, sum(latency_sum) as latency_sum, min(latency_min) as latency_min,
       max(latency_max) as latency_max
-    from inference_log_rollups where ${inRollups} group by 1`.execute(k),
+    from ${ROLLUP_ROWS} r where ${inRollups} group by 1`.execute(k),
     sql<{ key: unknown; i: unknown; c: unknown }>`select ${key} as key, u.i, sum(u.c) as c
-    from inference_log_rollups cross join lateral unnest(latency_buckets, latency_counts) u(i, c)
+    from ${ROLLUP_ROWS} r cross join lateral unnest(latency_buckets, latency_counts) u(i, c)
     where ${inRollups} group by 1, 2`.execute(k),
     edges.length === 0
       ? Promise.resolve([])

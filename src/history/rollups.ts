@@ -3,9 +3,11 @@ import { type RawBuilder, sql } from 'kysely';
 /**
  * Rollups of `inference_logs` (migrations/0005_history_partitions.sql): per grain (minute, hour,
  * day) × bucket × use case × model × variant × status × deployment, counts, token sums, violation
- * counts by severity and a mergeable latency histogram. They are written by the same statement that
- * inserts the rows (from the rows actually inserted, so retries stay idempotent) and decremented by
- * `purge`, so they always equal an aggregate over the raw rows.
+ * counts by severity and a mergeable latency histogram. Each write appends its batch's deltas to
+ * `inference_log_rollup_deltas` in the same transaction as the rows (from the rows actually inserted,
+ * so retries stay idempotent; no row lock, so concurrent writers never wait on each other), `purge`
+ * appends negative deltas, and compaction merges deltas into `inference_log_rollups`. Readers sum
+ * both, so rollups always equal an aggregate over the raw rows.
  */
 
 /** Rollup grains, coarsest first. @internal */
@@ -95,6 +97,12 @@ export function histogramPercentile(acc: LatencyAccumulator, q: number): number 
   return lo === hi ? a : a + (at(hi) - a) * (pos - lo);
 }
 
+const ROLLUPS = 'inference_log_rollups';
+const DELTAS = 'inference_log_rollup_deltas';
+
+/** Every rollup row a reader sums: the compacted rollups and the deltas not compacted yet. @internal */
+export const ROLLUP_ROWS = sql`(select * from ${sql.table(ROLLUPS)} union all select * from ${sql.table(DELTAS)})`;
+
 const DIMENSIONS = sql.raw('grain, bucket_start, use_case, model_id, variant, status, deployment_id');
 
 /** How a delta merges into an existing rollup row: sums add, min/max widen, histograms add per bucket. */
@@ -119,18 +127,23 @@ const MERGE = sql`
           group by i having sum(c) <> 0) merged)`;
 
 /**
- * `INSERT … ON CONFLICT DO UPDATE` of rollup deltas aggregated from `source` (a CTE or table with the
- * `inference_logs` columns): `sign` 1 adds rows just inserted, −1 removes rows just deleted.
- * Keys are upserted in key order, so concurrent writers lock rollup rows in the same order.
+ * Rollup deltas aggregated from `source` (a CTE or table with the `inference_logs` columns): `sign` 1
+ * adds rows just inserted, −1 removes rows just deleted. Appended to `inference_log_rollup_deltas`
+ * (the write path), or with `into: 'rollups'` upserted straight into `inference_log_rollups` (building
+ * rollups of rows loaded in bulk).
  * @internal
  */
-export function rollupUpsert(source: RawBuilder<unknown>, sign: 1 | -1): RawBuilder<unknown> {
+export function rollupUpsert(
+  source: RawBuilder<unknown>,
+  sign: 1 | -1,
+  into: 'deltas' | 'rollups' = 'deltas',
+): RawBuilder<unknown> {
   const s = sql.lit(sign);
   const minMax =
     sign === 1
       ? sql`min(latency_min), max(latency_max)`
       : sql`null::double precision, null::double precision`;
-  return sql`insert into inference_log_rollups (grain, bucket_start, use_case, model_id, variant, status,
+  return sql`insert into ${sql.table(into === 'deltas' ? DELTAS : ROLLUPS)} (grain, bucket_start, use_case, model_id, variant, status,
       deployment_id, n, violated, sev_low, sev_medium, sev_high, sev_critical, tokens_in, tokens_out,
       latency_n, latency_sum, latency_min, latency_max, latency_buckets, latency_counts)
     select ${DIMENSIONS},
@@ -158,8 +171,40 @@ export function rollupUpsert(source: RawBuilder<unknown>, sign: 1 | -1): RawBuil
       group by 1, 2, 3, 4, 5, 6, 7, 8
     ) b
     group by ${DIMENSIONS}
-    order by ${DIMENSIONS}
-    on conflict (${DIMENSIONS}) do update set ${MERGE}`;
+    ${into === 'rollups' ? sql`order by ${DIMENSIONS} on conflict (${DIMENSIONS}) do update set ${MERGE}` : sql``}`;
+}
+
+/**
+ * Moves every committed delta into `inference_log_rollups` in one statement: deleted from the deltas
+ * and merged (upserted in key order, so concurrent compactions lock rollup rows in the same order) in
+ * one transaction, so readers see each delta in exactly one of the two tables. Returns the number of
+ * rollup rows written. @internal
+ */
+export function compactRollupDeltas(): RawBuilder<{ merged: number | string }> {
+  return sql<{ merged: number | string }>`with moved as (delete from ${sql.table(DELTAS)} returning *),
+    sums as (
+      select ${DIMENSIONS}, sum(n) as n, sum(violated) as violated, sum(sev_low) as sev_low,
+        sum(sev_medium) as sev_medium, sum(sev_high) as sev_high, sum(sev_critical) as sev_critical,
+        sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out, sum(latency_n) as latency_n,
+        sum(latency_sum) as latency_sum, min(latency_min) as latency_min, max(latency_max) as latency_max
+      from moved group by ${DIMENSIONS}),
+    hist as (
+      select ${DIMENSIONS}, array_agg(i) as latency_buckets, array_agg(c) as latency_counts
+      from (select ${DIMENSIONS}, u.i, sum(u.c) as c
+        from moved cross join lateral unnest(latency_buckets, latency_counts) u(i, c)
+        group by ${DIMENSIONS}, u.i having sum(u.c) <> 0) per_bucket
+      group by ${DIMENSIONS}),
+    merged as (
+      insert into ${sql.table(ROLLUPS)} (${DIMENSIONS}, n, violated, sev_low, sev_medium, sev_high, sev_critical,
+        tokens_in, tokens_out, latency_n, latency_sum, latency_min, latency_max, latency_buckets, latency_counts)
+      select ${DIMENSIONS}, n, violated, sev_low, sev_medium, sev_high, sev_critical, tokens_in, tokens_out,
+        latency_n, latency_sum, latency_min, latency_max, coalesce(h.latency_buckets, '{}'),
+        coalesce(h.latency_counts, '{}')
+      from sums left join hist h using (${DIMENSIONS})
+      order by ${DIMENSIONS}
+      on conflict (${DIMENSIONS}) do update set ${MERGE}
+      returning 1)
+    select count(*) as merged from merged`;
 }
 
 /** Columns the rollup upsert reads from its source (for `RETURNING`). @internal */
@@ -345,14 +390,14 @@ export function rollupDeltas(
 }
 
 /**
- * Upsert of precomputed deltas (one statement, arrays as parameters), applied only when `when` is
- * true (the caller's condition, e.g. "every row of the batch was inserted"). @internal
+ * Appends precomputed deltas to `inference_log_rollup_deltas` (one statement, arrays as parameters),
+ * only when `when` is true (the caller's condition, e.g. "every row of the batch was inserted"). @internal
  */
 export function rollupDeltaInsert(
   d: RollupDeltas,
   when: RawBuilder<unknown> = sql`true`,
 ): RawBuilder<unknown> {
-  return sql`insert into inference_log_rollups (${DIMENSIONS}, n, violated, sev_low, sev_medium, sev_high,
+  return sql`insert into ${sql.table(DELTAS)} (${DIMENSIONS}, n, violated, sev_low, sev_medium, sev_high,
       sev_critical, tokens_in, tokens_out, latency_n, latency_sum, latency_min, latency_max, latency_buckets, latency_counts)
     select g, b, uc, m, v, st, dep, n, vi, s1, s2, s3, s4, ti, tout, ln, ls, lmin, lmax, hb::int[], hc::int8[]
     from unnest(${d.grain}::text[], ${d.bucketStart}::timestamptz[], ${d.useCase}::text[], ${d.modelId}::text[],
@@ -361,6 +406,5 @@ export function rollupDeltaInsert(
       ${d.tokensIn}::int8[], ${d.tokensOut}::int8[], ${d.latencyN}::int8[], ${d.latencySum}::float8[],
       ${d.latencyMin}::float8[], ${d.latencyMax}::float8[], ${d.buckets}::text[], ${d.counts}::text[])
       as u(g, b, uc, m, v, st, dep, n, vi, s1, s2, s3, s4, ti, tout, ln, ls, lmin, lmax, hb, hc)
-    where ${when}
-    on conflict (${DIMENSIONS}) do update set ${MERGE}`;
+    where ${when}`;
 }

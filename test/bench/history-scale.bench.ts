@@ -131,7 +131,7 @@ try {
   console.log(`COPY ${fmt(ROWS)} rows: ${fmt(loadMs / 1000, 1)} s (${fmt(ROWS / (loadMs / 1000))} rows/s)`);
   const [rollupMs] = await time(async () => {
     for (const p of await listPartitions(db.kysely, 'inference_logs'))
-      await rollupUpsert(sql.id(p.name), 1).execute(k);
+      await rollupUpsert(sql.id(p.name), 1, 'rollups').execute(k);
   });
   const [vacuumMs] = await time(() => sql`vacuum analyze`.execute(k));
   const nRollups = Number(

@@ -19,6 +19,7 @@ import {
 } from '../../src/history/index.js';
 import { rawStats, validateFilter } from '../../src/history/log-reader.js';
 import { historyKysely, insertRows } from '../../src/history/log-store.js';
+import { compactRollupDeltas } from '../../src/history/rollups.js';
 import type { LogRow } from '../../src/history/types.js';
 import { ManualClock } from '../../src/internal/clock.js';
 import { uuidv7 } from '../../src/internal/ids.js';
@@ -31,6 +32,12 @@ import {
 } from '../helpers/backends.js';
 
 const DAY = 86_400_000;
+
+async function clearRollups(db: Database): Promise<void> {
+  const k = historyKysely(db);
+  await sql`delete from inference_log_rollups`.execute(k);
+  await sql`delete from inference_log_rollup_deltas`.execute(k);
+}
 /** pg-mem inserts ~2k rows/s and computes both sides from raw rows: fewer rows there. */
 const ROWS_PER_BACKEND: Record<DatabaseBackend, number> = { 'pg-mem': 400, pglite: 1500, postgres: 1500 };
 const MODELS = ['0190a6c2-7a3e-7cc1-8f00-000000000001', '0190a6c2-7a3e-7cc1-8f00-000000000002', null];
@@ -162,7 +169,7 @@ describe.each(testBackends())('history at scale on %s', (backend) => {
     expect(exact.count).toBe(ROWS_PER_BACKEND[backend] - deleted);
     await p.close();
     await sql`delete from inference_logs`.execute(historyKysely(db));
-    if (db.capabilities.partitioning) await sql`delete from inference_log_rollups`.execute(historyKysely(db));
+    if (db.capabilities.partitioning) await clearRollups(db);
   });
 
   it('purge with a signal: aborted before start deletes nothing; aborted between batches keeps stats exact', async () => {
@@ -201,7 +208,7 @@ describe.each(testBackends())('history at scale on %s', (backend) => {
     expectSameResult(await p.stats({ groupBy: 'status' }), exact, 'after an aborted purge');
     await p.close();
     await sql`delete from inference_logs`.execute(historyKysely(db));
-    if (db.capabilities.partitioning) await sql`delete from inference_log_rollups`.execute(historyKysely(db));
+    if (db.capabilities.partitioning) await clearRollups(db);
   });
 
   it.runIf(backend !== 'pg-mem')(
@@ -253,8 +260,14 @@ describe.each(testBackends())('history at scale on %s', (backend) => {
           exact,
           `retried and mixed batches (${method})`,
         );
+        // Writes append deltas; compaction merges them into the rollups without changing any figure.
+        const deltas = sql<{ n: string }>`select count(*) as n from inference_log_rollup_deltas`;
+        expect(Number((await deltas.execute(k)).rows[0]!.n)).toBeGreaterThan(0);
+        await compactRollupDeltas().execute(k);
+        expect(Number((await deltas.execute(k)).rows[0]!.n)).toBe(0);
+        expectSameResult(await p.stats({ groupBy: 'status' }), exact, `after compaction (${method})`);
         await sql`delete from inference_logs`.execute(k);
-        await sql`delete from inference_log_rollups`.execute(k);
+        await clearRollups(db);
       }
       await p.close();
     },
@@ -317,7 +330,7 @@ describe.each(testBackends())('history at scale on %s', (backend) => {
     expect(p.metrics().storage).toEqual(storage);
     await p.close();
     await sql`delete from inference_logs`.execute(historyKysely(db));
-    if (db.capabilities.partitioning) await sql`delete from inference_log_rollups`.execute(historyKysely(db));
+    if (db.capabilities.partitioning) await clearRollups(db);
   });
 });
 
