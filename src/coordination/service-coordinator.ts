@@ -3,6 +3,7 @@ import { ConflictError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { InFlight } from '../internal/in-flight.js';
+import { keepAliveWhile } from '../internal/keep-alive.js';
 import { describe } from '../internal/validate.js';
 import { logEvents, resolveLogger } from '../logger.js';
 import {
@@ -82,9 +83,10 @@ export class ServiceCoordinator extends TypedEmitter<ServiceCoordinatorEvents> {
    * Runs one deployment to its end. Throws `ValidationError` for bad input and `ConflictError` when
    * `currentModelId` is no longer current or the use case already has an active deployment; every
    * other outcome is a result (`succeeded`, `rolled_back`, `failed`) with its reason and timeline.
+   * Keeps the process alive while awaited (the rollout waits on the SDK's timers, which never do).
    */
   coordinateModelDeployment(input: CoordinateDeploymentInput): Promise<CoordinationResult> {
-    return this.inFlight.run(() => this.coordinate(input));
+    return keepAliveWhile(this.inFlight.run(() => this.coordinate(input)));
   }
 
   /**
