@@ -314,9 +314,11 @@ const foldUnits = new CodeUnits();
 // Scratch buffers reused across calls (normalisation is synchronous and never re-entered).
 // `sCv[j]` packs `kind << 16 | code` (PACKED_REMOVED for dropped separators); `sSt[j]` is the original
 // start index, written only once the map stops being the identity (a character removed or expanded).
-let sCv = new Int32Array(4096);
-let sSt = new Int32Array(4096);
-let sOut = new Int32Array(4 * 4096);
+// They start small so that ordinary texts (and the priming in `prime.ts`) already take the growth path
+// before it is optimised: a first growth inside optimised code deoptimised the whole pass.
+let sCv = new Int32Array(256);
+let sSt = new Int32Array(256);
+let sOut = new Int32Array(4 * 256);
 let sIdentity = true;
 let sMask = 0;
 let sScripts = 0;
