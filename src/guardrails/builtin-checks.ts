@@ -269,7 +269,10 @@ export class BuiltinChecks {
     const fresh = selection.locales.some((l) => !isLocaleCompiled(l));
     const lists = selection.locales.map((l) => localeTerms(l));
     // Compiling a list normalises its terms, overwriting the transient normalisation of `text`.
-    if (fresh) nt = normalizeTransient(text);
+    if (fresh) {
+      for (const list of lists) this.primeLocale(list);
+      nt = normalizeTransient(text);
+    }
     // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
     const perKind = bulk ? new Int32Array(this.kinds + localeKindCount()) : undefined;
     let seen = this.scanEnglish(text, nt, stage, context, out, selection.englishFull, perKind, bulk);
@@ -338,6 +341,21 @@ export class BuiltinChecks {
     }
     if (injection.length) pushInjection(injection, out);
     return seen;
+  }
+
+  /**
+   * Scans three copies of a list's first term with a bulk limit of one, so that the bulk branch of
+   * {@link BuiltinChecks.scanLocale} has type feedback before it is optimised (see `prime.ts`: the first
+   * 100 KB text repeating a locale term deoptimised it). Runs when lists have just been compiled.
+   */
+  private primeLocale(list: LocaleTerms): void {
+    if (list.terms === 0) return;
+    const term = list.matcher.termOf(0).replace(/^\*|\*$/g, '');
+    const sample = `${term} ${term} ${term}`;
+    const bulk = new BulkSpans(1);
+    const perKind = new Int32Array(this.kinds + localeKindCount());
+    this.scanLocale(sample, normalizeTransient(sample), list, [], perKind, bulk);
+    bulk.release();
   }
 
   /** One locale's list; returns THREAT_SEEN when a threat matched. */
