@@ -19,7 +19,7 @@ import {
 import type { NormalizedText } from './normalize.js';
 import { normalizeTransient } from './normalize.js';
 import { CHARACTER_BREAK_RULES, DEFAULT_ANACHRONISMS, expandTemplate, INJECTION_RULES } from './phrases.js';
-import { findPii, PII_PLACEHOLDERS, type PiiType } from './pii.js';
+import { findPii, PII_PLACEHOLDERS, type PiiMatch, type PiiType } from './pii.js';
 import { findSecrets } from './secrets.js';
 import { keptMatches, type TermEntry, TermMatcher } from './term-matcher.js';
 import type { Finding, GuardrailCategory, GuardrailContext, GuardrailStage, Severity } from './types.js';
@@ -250,13 +250,17 @@ export class BuiltinChecks {
     markerMatcher();
   }
 
-  /** Term-based findings (word lists, spoilers, injection phrases, character breaks) in `text`. */
+  /**
+   * Term-based findings (word lists, spoilers, injection phrases, character breaks) in `text`. `pii` is
+   * `findPii(text)` when the caller already has it (a threat's classification asks whether PII is near).
+   */
   scanTerms(
     text: string,
     stage: GuardrailStage,
     context: GuardrailContext | undefined,
     out: Finding[],
     bulk?: BulkSpans,
+    pii?: readonly PiiMatch[],
   ): void {
     let nt = normalizeTransient(text);
     const from = out.length;
@@ -265,13 +269,16 @@ export class BuiltinChecks {
     const fresh = selection.locales.some((l) => !isLocaleCompiled(l));
     const lists = selection.locales.map((l) => localeTerms(l));
     // Compiling a list normalises its terms, overwriting the transient normalisation of `text`.
-    if (fresh) nt = normalizeTransient(text);
+    if (fresh) {
+      for (const list of lists) this.primeLocale(list);
+      nt = normalizeTransient(text);
+    }
     // Per kind of term (its data), findings beyond the first `bulk.limit` become bare spans.
     const perKind = bulk ? new Int32Array(this.kinds + localeKindCount()) : undefined;
     let seen = this.scanEnglish(text, nt, stage, context, out, selection.englishFull, perKind, bulk);
     for (const list of lists) seen |= this.scanLocale(text, nt, list, out, perKind, bulk);
     if (seen & THREAT_SEEN)
-      classifyThreats(out, from, threatContext(nt, out, from), findPii(text).length > 0);
+      classifyThreats(out, from, threatContext(nt, out, from), (pii ?? findPii(text)).length > 0);
   }
 
   /** The built-in (English) lists, phrases and custom terms; returns THREAT_SEEN when a threat matched. */
@@ -336,6 +343,21 @@ export class BuiltinChecks {
     return seen;
   }
 
+  /**
+   * Scans three copies of a list's first term with a bulk limit of one, so that the bulk branch of
+   * {@link BuiltinChecks.scanLocale} has type feedback before it is optimised (see `prime.ts`: the first
+   * 100 KB text repeating a locale term deoptimised it). Runs when lists have just been compiled.
+   */
+  private primeLocale(list: LocaleTerms): void {
+    if (list.terms === 0) return;
+    const term = list.matcher.termOf(0).replace(/^\*|\*$/g, '');
+    const sample = `${term} ${term} ${term}`;
+    const bulk = new BulkSpans(1);
+    const perKind = new Int32Array(this.kinds + localeKindCount());
+    this.scanLocale(sample, normalizeTransient(sample), list, [], perKind, bulk);
+    bulk.release();
+  }
+
   /** One locale's list; returns THREAT_SEEN when a threat matched. */
   private scanLocale(
     text: string,
@@ -386,10 +408,12 @@ export class BuiltinChecks {
     out: Finding[],
     bulk?: BulkSpans,
   ): void {
-    if (this.matcher.size > 0) this.scanTerms(text, stage, context, out, bulk);
+    // PII first (its findings still come after the terms'): the threat classification reuses it.
+    const pii = this.toggles.pii ? findPii(text) : undefined;
+    if (this.matcher.size > 0) this.scanTerms(text, stage, context, out, bulk, pii);
     if (this.toggles.promptInjection && stage === 'input') scanEncodedPayloads(text, this, context, out);
-    if (this.toggles.pii) {
-      for (const m of findPii(text)) {
+    if (pii) {
+      for (const m of pii) {
         out.push({
           checkId: 'pii',
           category: 'pii',

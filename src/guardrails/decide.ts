@@ -143,8 +143,9 @@ const srcUnits = new CodeUnits();
 
 /** A growable scratch buffer of output code units, decoded to a string in one native call. */
 class UnitBuffer {
-  bytes: Buffer = Buffer.allocUnsafeSlow(2 * 4096);
-  units = new Uint16Array(this.bytes.buffer, this.bytes.byteOffset, 4096);
+  // Small at first, so that the growth path runs (and has type feedback) before it is optimised.
+  bytes: Buffer = Buffer.allocUnsafeSlow(2 * 256);
+  units = new Uint16Array(this.bytes.buffer, this.bytes.byteOffset, 256);
 
   /** Grows to at least `size` units, keeping the first `keep`. */
   grow(size: number, keep: number): void {

@@ -4,7 +4,7 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
-import { hash32 } from '../internal/hashing.js';
+import { hash32Joined } from '../internal/hashing.js';
 import type { GuardrailCategory } from './types.js';
 
 /** Fallback lines for requests matching every field that is set (unset fields match anything). */
@@ -83,6 +83,6 @@ export function chooseFallback(entries: readonly FallbackEntry[], req: FallbackR
     }
   }
   const lines = best?.lines ?? DEFAULT_FALLBACK_LINES;
-  const key = `${req.useCase ?? ''}\u0000${req.npcId ?? ''}\u0000${req.modelId ?? ''}\u0000${req.text}`;
-  return lines[hash32(key) % lines.length]!;
+  const h = hash32Joined([req.useCase ?? '', req.npcId ?? '', req.modelId ?? '', req.text], '\u0000');
+  return lines[h % lines.length]!;
 }

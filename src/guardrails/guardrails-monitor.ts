@@ -30,6 +30,7 @@ import {
   ratingToProfile,
   SEVERITY_RANK,
 } from './policy.js';
+import { primeChecks } from './prime.js';
 import { ReviewQueue } from './review-queue.js';
 import { StreamChecker, type StreamCheckerContext } from './stream-checker.js';
 import { checkStructured } from './structured.js';
@@ -109,6 +110,7 @@ export class GuardrailsMonitor extends TypedEmitter<GuardrailsEvents> {
       if (uc.policy !== undefined) ratingToProfile(uc.policy, `useCases.${name}.policy`);
     }
     this.builtins = builtinsFor(options);
+    if (this.enabled) primeChecks(this.builtins, DEFAULT_POLICY_TABLES[this.profile]);
     const partitions = partitionSettings(options, {
       interval: DEFAULT_GUARDRAILS_OPTIONS.partitionInterval,
       ahead: DEFAULT_GUARDRAILS_OPTIONS.partitionsAhead,

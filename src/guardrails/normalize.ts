@@ -30,6 +30,53 @@ export interface NormalizedText {
   readonly ends: Int32Array;
   /** How many times the character repeated in a row before collapsing (≥ 1). */
   readonly runs: Int32Array;
+  /**
+   * The `SCRIPT_*` bits of the original text's code units (non-ASCII, Cyrillic, Hangul, kana, Han),
+   * gathered by the fold pass so that choosing the locale lists needs no extra scan of the text.
+   */
+  readonly scripts: number;
+}
+
+/** A code unit above U+007F. */
+export const SCRIPT_NON_ASCII = 1;
+/** U+0400–U+04FF. */
+export const SCRIPT_CYRILLIC = 2;
+/** Hangul jamo, compatibility jamo and syllables (U+1100–U+11FF, U+3130–U+318F, U+AC00–U+D7AF). */
+export const SCRIPT_HANGUL = 4;
+/** Hiragana, katakana and half-width katakana (U+3040–U+30FF, U+FF66–U+FF9F). */
+export const SCRIPT_KANA = 8;
+/** CJK ideographs (U+3400–U+9FFF, U+F900–U+FAFF). */
+export const SCRIPT_HAN = 16;
+
+// Code unit → SCRIPT_* bits (every entry from U+0080 has SCRIPT_NON_ASCII).
+const SCRIPT = new Uint8Array(65536);
+SCRIPT.fill(SCRIPT_NON_ASCII, 0x80);
+for (const [bit, ranges] of [
+  [SCRIPT_CYRILLIC, [[0x400, 0x4ff]]],
+  [
+    SCRIPT_HANGUL,
+    [
+      [0x1100, 0x11ff],
+      [0x3130, 0x318f],
+      [0xac00, 0xd7af],
+    ],
+  ],
+  [
+    SCRIPT_KANA,
+    [
+      [0x3040, 0x30ff],
+      [0xff66, 0xff9f],
+    ],
+  ],
+  [
+    SCRIPT_HAN,
+    [
+      [0x3400, 0x9fff],
+      [0xf900, 0xfaff],
+    ],
+  ],
+] as const) {
+  for (const [a, b] of ranges) for (let c = a; c <= b; c++) SCRIPT[c]! |= bit;
 }
 
 const SEP = 32;
@@ -267,11 +314,14 @@ const foldUnits = new CodeUnits();
 // Scratch buffers reused across calls (normalisation is synchronous and never re-entered).
 // `sCv[j]` packs `kind << 16 | code` (PACKED_REMOVED for dropped separators); `sSt[j]` is the original
 // start index, written only once the map stops being the identity (a character removed or expanded).
-let sCv = new Int32Array(4096);
-let sSt = new Int32Array(4096);
-let sOut = new Int32Array(4 * 4096);
+// They start small so that ordinary texts (and the priming in `prime.ts`) already take the growth path
+// before it is optimised: a first growth inside optimised code deoptimised the whole pass.
+let sCv = new Int32Array(256);
+let sSt = new Int32Array(256);
+let sOut = new Int32Array(4 * 256);
 let sIdentity = true;
 let sMask = 0;
+let sScripts = 0;
 
 function ensureScratch(cap: number, keep: number): void {
   if (cap <= sCv.length) return;
@@ -306,6 +356,7 @@ export function normalizeText(text: string): NormalizedText {
     starts: buf.subarray(len, 2 * len),
     ends: buf.subarray(2 * len, 3 * len),
     runs: buf.subarray(3 * len, 4 * len),
+    scripts: t.scripts,
   };
 }
 
@@ -335,6 +386,7 @@ function foldPass(text: string, n: number): number {
   const units = foldUnits.load(text);
   let cv = sCv;
   let mask = 0;
+  let scripts = 0;
   let i = 0;
   // Fast loop while each code unit folds to exactly one character (the index map is the identity).
   for (; i < n; i++) {
@@ -342,6 +394,7 @@ function foldPass(text: string, n: number): number {
     let v: number;
     if (c < 128) v = ASCII_FOLD[c]!;
     else {
+      scripts |= SCRIPT[c]!;
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(units[i + 1]!)) break;
       v = FOLD1[c]!;
       if (v === FOLD_UNKNOWN) v = fillFold1(c);
@@ -353,6 +406,7 @@ function foldPass(text: string, n: number): number {
   sIdentity = i === n;
   if (sIdentity) {
     sMask = mask;
+    sScripts = scripts;
     return n;
   }
   let st = sSt;
@@ -363,6 +417,7 @@ function foldPass(text: string, n: number): number {
     let v: number;
     if (c < 128) v = ASCII_FOLD[c]!;
     else {
+      scripts |= SCRIPT[c]!;
       const astral = c >= 0xd800 && c <= 0xdbff && i + 1 < n && isLowSurrogate(units[i + 1]!);
       v = astral ? FOLD_MULTI : FOLD1[c]!;
       if (v === FOLD_UNKNOWN) v = fillFold1(c);
@@ -400,6 +455,7 @@ function foldPass(text: string, n: number): number {
     st[m++] = i;
   }
   sMask = mask;
+  sScripts = scripts;
   return m;
 }
 
@@ -605,6 +661,7 @@ function packOut(out: Int32Array, m: number, len: number): NormalizedText {
     starts: out.subarray(m, m + len),
     ends: out.subarray(2 * m, 2 * m + len),
     runs: out.subarray(3 * m, 3 * m + len),
+    scripts: sScripts,
   };
 }
 

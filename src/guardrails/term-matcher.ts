@@ -213,6 +213,11 @@ export class TermMatcher<T> {
     );
   }
 
+  /** Compiled term `p` as written (with its `*` wildcards). */
+  termOf(p: number): string {
+    return this.entries[p]!.term;
+  }
+
   /** The data of compiled term `p` (an index from {@link TermMatcher.scanKept}). */
   dataOf(p: number): T {
     return this.entries[p]!.data;

@@ -12,7 +12,9 @@ export class CodeUnits {
   private bytes: Buffer;
   private units: Uint16Array;
 
-  constructor(initial = 4096) {
+  // Small at first: the growth path then runs on ordinary texts, before it is optimised, instead of
+  // first running (and deoptimising the caller's optimised code) on the first long text.
+  constructor(initial = 256) {
     this.bytes = Buffer.allocUnsafeSlow(initial * 2);
     this.units = new Uint16Array(this.bytes.buffer, this.bytes.byteOffset, initial);
   }

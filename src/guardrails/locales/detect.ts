@@ -5,7 +5,14 @@
  * the text is English or its language is unknown.
  * @module
  */
-import type { NormalizedText } from '../normalize.js';
+import {
+  type NormalizedText,
+  SCRIPT_CYRILLIC,
+  SCRIPT_HAN,
+  SCRIPT_HANGUL,
+  SCRIPT_KANA,
+  SCRIPT_NON_ASCII,
+} from '../normalize.js';
 import { keptMatches, TermMatcher } from '../term-matcher.js';
 import { STOPWORDS } from './curation.js';
 import { isSupportedLocale, languageOf, type SupportedLocale } from './locale-terms.js';
@@ -17,13 +24,6 @@ export interface LocaleSelection {
   /** Locale lists to scan, besides English. */
   readonly locales: readonly SupportedLocale[];
 }
-
-const NON_LATIN =
-  /[\u0400-\u04ff\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]/;
-const CYRILLIC = /[\u0400-\u04ff]/;
-const HANGUL = /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/;
-const KANA = /[\u3040-\u30ff\uff66-\uff9f]/;
-const HAN = /[\u3400-\u9fff\uf900-\ufaff]/;
 
 const LANGUAGES = Object.keys(STOPWORDS);
 let stopwords: TermMatcher<readonly number[]> | undefined;
@@ -58,7 +58,7 @@ export function latinLanguage(nt: NormalizedText, text: string): string | undefi
   counts.fill(0);
   const { p } = keptMatches();
   for (let k = 0; k < n; k++) for (const lang of m.dataOf(p[k]!)) counts[lang]!++;
-  if (NON_ASCII.test(text)) countLetters(text);
+  if (nt.scripts & SCRIPT_NON_ASCII) countLetters(text);
   let best = -1;
   let second = 0;
   for (let i = 0; i < counts.length; i++) {
@@ -70,7 +70,6 @@ export function latinLanguage(nt: NormalizedText, text: string): string | undefi
   return counts[best]! >= 2 && counts[best]! > second ? LANGUAGES[best] : undefined;
 }
 
-const NON_ASCII = /[^\u0000-\u007f]/;
 /** Letters that belong to one listed language only (Latin-1 and Latin Extended-A): each counts twice. */
 const LETTERS = new Int8Array(0x180).fill(-1);
 for (const [lang, letters] of [
@@ -99,7 +98,8 @@ function countLetters(text: string): void {
 const ENGLISH_ONLY: LocaleSelection = { englishFull: true, locales: [] };
 
 /**
- * The lists for `text` (normalised as `nt`), among `enabled` locales. `locale` is `context.locale`.
+ * The lists for `text` (normalised as `nt`, whose `scripts` tell the non-Latin scripts present), among
+ * `enabled` locales. `locale` is `context.locale`.
  */
 export function selectLocales(
   text: string,
@@ -113,13 +113,13 @@ export function selectLocales(
     if (enabled.has(l) && !picked.includes(l)) picked.push(l);
   };
   if (language !== undefined && isSupportedLocale(language)) add(language);
-  if (NON_LATIN.test(text)) {
-    if (CYRILLIC.test(text)) add('ru');
-    if (HANGUL.test(text)) add('ko');
-    const kana = KANA.test(text);
-    if (kana && language !== 'zh') add('ja');
-    if (!kana && language !== 'ja' && HAN.test(text)) add('zh');
-  }
+  // The scripts present were gathered while normalising `text` (no scan of the text here).
+  const scripts = nt.scripts;
+  if (scripts & SCRIPT_CYRILLIC) add('ru');
+  if (scripts & SCRIPT_HANGUL) add('ko');
+  const kana = (scripts & SCRIPT_KANA) !== 0;
+  if (kana && language !== 'zh') add('ja');
+  if (!kana && language !== 'ja' && scripts & SCRIPT_HAN) add('zh');
   if (language !== undefined) return { englishFull: language === 'en', locales: picked };
   const latin = latinLanguage(nt, text);
   if (latin === undefined || latin === 'en') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, hash32 } from '../../../src/internal/hashing.js';
+import { bucketOf, hash32, hash32Joined } from '../../../src/internal/hashing.js';
 import { Histogram } from '../../../src/internal/histogram.js';
 import { isUuid, uuidv7 } from '../../../src/internal/ids.js';
 import { KeyedMutex } from '../../../src/internal/keyed-mutex.js';
@@ -28,6 +28,18 @@ describe('hashing', () => {
     const counts = new Array(10).fill(0);
     for (let i = 0; i < 10_000; i++) counts[bucketOf('salt', `p${i}`, 10)]++;
     for (const c of counts) expect(c).toBeGreaterThan(850);
+  });
+
+  it('keeps its values (sticky routing and fallback choice depend on them)', () => {
+    expect(hash32('player-1')).toBe(1881865559);
+    expect(hash32('')).toBe(2872998923);
+    expect(hash32Joined(['innkeeper', 'npc-7', '', 'Hello there'], '\u0000')).toBe(2290514856);
+  });
+
+  it('hashes joined parts as the joined string, without building it', () => {
+    const parts = ['', 'npc', 'ѕһіt '.repeat(500), '씨발', '\u{1F600}'];
+    expect(hash32Joined(parts, '\u0000')).toBe(hash32(parts.join('\u0000')));
+    expect(hash32Joined([], '|')).toBe(hash32(''));
   });
 });
 
