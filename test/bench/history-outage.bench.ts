@@ -6,7 +6,8 @@
  * event-loop delay max/p99 (perf_hooks.monitorEventLoopDelay, 1 ms resolution), the worst single
  * `logSync` call, and the heap used. Each mode runs in a fresh process (the in-heap run's 64 MiB of
  * garbage must not be collected during the off-heap run). `MMS_OUTAGE_RUNS=3` repeats the pair,
- * interleaved, and prints min/median of the max delay. Needs MMS_TEST_DATABASE_URL.
+ * interleaved, and prints min/median of the max delay; `MMS_OUTAGE_GC_FIRST=1` collects the warm-up's
+ * garbage before the cut. Needs MMS_TEST_DATABASE_URL.
  * Run: `npm run bench -- history-outage`.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,8 @@ if (!TEST_DATABASE_URL) {
 }
 const OUTAGE_MS = Number(process.env.MMS_OUTAGE_MS ?? 10_000);
 const RUNS = Math.max(1, Number(process.env.MMS_OUTAGE_RUNS ?? 1));
+/** `MMS_OUTAGE_GC_FIRST=1`: a full GC between the warm-up and the cut (default: none, as in production). */
+const GC_FIRST = process.env.MMS_OUTAGE_GC_FIRST === '1';
 /** Set in the child process that runs one mode. */
 const MODE = process.env.MMS_OUTAGE_MODE;
 const PROMPT = 'The player asks the innkeeper about the rumours of a dragon near the northern pass. '.repeat(
@@ -59,6 +62,8 @@ async function run(offHeapBuffer: boolean): Promise<{ line: string; maxDelayMs: 
     await yieldToLoop();
   }
   await p.flush();
+  // Optionally collect the warm-up's garbage (rows written at full speed) so only the outage is measured.
+  if (GC_FIRST) (globalThis as { gc?: () => void }).gc?.();
   proxy.cut();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
@@ -106,11 +111,15 @@ async function run(offHeapBuffer: boolean): Promise<{ line: string; maxDelayMs: 
 
 /** Runs one mode in a fresh process; returns its line and max delay. */
 function runChild(mode: 'in' | 'off'): { line: string; maxDelayMs: number } {
-  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-    env: { ...process.env, MMS_OUTAGE_MODE: mode },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, '--expose-gc', fileURLToPath(import.meta.url)],
+    {
+      env: { ...process.env, MMS_OUTAGE_MODE: mode },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    },
+  );
   if (child.status !== 0) throw new Error(`history-outage (${mode}) exited with ${child.status}`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { line: string; maxDelayMs: number };
 }
@@ -121,7 +130,7 @@ if (MODE) {
   console.log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))
-      .join(' ')}; ${OUTAGE_MS / 1000} s outage at full speed`,
+      .join(' ')}; ${OUTAGE_MS / 1000} s outage at full speed${GC_FIRST ? ', full GC before the cut' : ''}`,
   );
   const max: Record<'in' | 'off', number[]> = { in: [], off: [] };
   for (let r = 0; r < RUNS; r++) {
