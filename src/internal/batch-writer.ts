@@ -53,13 +53,14 @@ export class BatchWriter<T> {
   private readonly queue: PQueue;
   private readonly abort = new AbortController();
   private readonly latency = new Histogram();
-  private buffer: T[] = [];
-  private bufferBytes = 0;
-  private bufferAcceptedAt = 0;
+  /** The batch rows are added to (undefined until the next row). */
+  private buffer: Batch<T> | undefined;
   private readonly inflight = new Set<Batch<T>>();
   private readonly settling = new Set<Promise<void>>();
   private readonly abandoned = new WeakSet<Batch<T>>();
   private pendingSpills: Batch<T>[] = [];
+  /** Settles when the last off-heap batch started is decoded: writes begin in the order batches started. */
+  private decodeTail: Promise<unknown> | undefined;
   /** Full batches cut by add(), handed to the queue in a microtask (never inside the caller's add()). */
   private ready: Batch<T>[] = [];
   private readonly startReadyFn = () => this.startReady();
@@ -141,17 +142,29 @@ export class BatchWriter<T> {
       this.dispatch();
     }
     this.c.accepted++;
-    if (this.buffer.length === 0) {
-      this.bufferAcceptedAt = this.o.clock.now();
+    let buffer = this.buffer;
+    if (buffer === undefined) {
+      buffer = this.buffer = this.openBatch();
       // A timer still armed for an earlier batch (cut when full) is kept: it re-arms for this one.
       if (this.cancelTimer === undefined) this.armTimer(this.o.flushIntervalMs);
     }
-    this.buffer.push(row);
-    this.bufferBytes += size;
+    buffer.push(row, size);
     this.held++;
     this.heldBytes += size;
-    if (this.buffer.length >= this.o.batchSize) this.cutBatch();
+    if (buffer.length >= this.o.batchSize) this.cutBatch();
     return true;
+  }
+
+  /**
+   * A new batch is held off the JS heap from its first row when it will have to wait behind the
+   * running writes: each row is then encoded as it is added (a few µs), never a whole batch at once.
+   */
+  private openBatch(): Batch<T> {
+    const now = this.o.clock.now();
+    const waiting = this.queue.pending + this.queue.size + this.ready.length;
+    return this.o.offHeap && this.mode === 'direct' && waiting >= this.o.concurrency
+      ? Batch.offHeap<T>(now)
+      : new Batch<T>([], 0, now);
   }
 
   private armTimer(ms: number): void {
@@ -161,9 +174,9 @@ export class BatchWriter<T> {
   /** A partial batch is written `flushIntervalMs` after its first row (re-armed when armed for an older one). */
   private onTimer(): void {
     this.cancelTimer = undefined;
-    if (this.buffer.length === 0) return;
+    if (this.buffer === undefined) return;
     const interval = this.o.flushIntervalMs;
-    const left = this.bufferAcceptedAt + interval - this.o.clock.now();
+    const left = this.buffer.acceptedAt + interval - this.o.clock.now();
     if (left > 0 && left <= interval) this.armTimer(left);
     else this.dispatch();
   }
@@ -216,7 +229,7 @@ export class BatchWriter<T> {
 
   /** Counters and gauges. */
   stats(): BatchWriterStats {
-    let oldest = this.buffer.length > 0 ? this.bufferAcceptedAt : Number.POSITIVE_INFINITY;
+    let oldest = this.buffer?.acceptedAt ?? Number.POSITIVE_INFINITY;
     for (const b of this.inflight) oldest = Math.min(oldest, b.acceptedAt);
     for (const b of this.ready) oldest = Math.min(oldest, b.acceptedAt);
     const spool = this.spool?.stats();
@@ -246,7 +259,7 @@ export class BatchWriter<T> {
       await this.withGrace(Promise.allSettled([...this.settling]));
       for (const batch of this.inflight) {
         this.abandoned.add(batch);
-        this.drop(batch.rows.length, 'close_timeout');
+        this.drop(batch.length, 'close_timeout');
       }
     }
     // The replay loop stops at its next retry; segments not committed stay on disk for the next start.
@@ -299,9 +312,8 @@ export class BatchWriter<T> {
       return;
     }
     // The flush timer stays armed: the next row re-uses it (no timer per batch under load).
-    this.ready.push(new Batch(this.buffer, this.bufferBytes, this.bufferAcceptedAt));
-    this.buffer = [];
-    this.bufferBytes = 0;
+    this.ready.push(this.buffer!);
+    this.buffer = undefined;
     if (this.ready.length === 1) queueMicrotask(this.startReadyFn);
   }
 
@@ -318,10 +330,9 @@ export class BatchWriter<T> {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.startReady();
-    if (this.buffer.length === 0) return;
-    const batch = new Batch(this.buffer, this.bufferBytes, this.bufferAcceptedAt);
-    this.buffer = [];
-    this.bufferBytes = 0;
+    const batch = this.buffer;
+    if (batch === undefined) return;
+    this.buffer = undefined;
     this.start(batch);
   }
 
@@ -330,20 +341,18 @@ export class BatchWriter<T> {
     if (this.mode === 'spooling') {
       // Serialising a batch for the spool takes ~1 ms: never inside the caller's add().
       // Handed to the spool: no longer counted against the memory bound (released within a microtask).
-      this.held -= batch.rows.length;
+      this.held -= batch.length;
       this.heldBytes -= batch.bytes;
       this.pendingSpills.push(batch);
       if (this.pendingSpills.length === 1) queueMicrotask(() => this.spillPending());
       return;
     }
     this.inflight.add(batch);
-    // A batch that must wait behind others waits off the JS heap (decoded when its write starts).
-    if (this.o.offHeap && (this.queue.size > 0 || this.queue.pending >= this.o.concurrency)) batch.encode();
     const done = this.queue
       .add(() => this.writeDirect(batch))
       .finally(() => {
         this.inflight.delete(batch);
-        this.held -= batch.rows.length;
+        this.held -= batch.length;
         this.heldBytes -= batch.bytes;
         this.settling.delete(done);
       });
@@ -359,28 +368,40 @@ export class BatchWriter<T> {
   private spill(batch: Batch<T>): void {
     try {
       this.spool!.append(batch.rows);
-      this.c.spooled += batch.rows.length;
-      this.emit({ type: 'spooled', rows: batch.rows.length });
+      this.c.spooled += batch.length;
+      this.emit({ type: 'spooled', rows: batch.length });
     } catch (error) {
       this.emit({ type: 'spool_error', error });
-      this.drop(batch.rows.length, 'spool_failed');
+      this.drop(batch.length, 'spool_failed');
     }
   }
 
   private async writeDirect(batch: Batch<T>): Promise<void> {
     const retries = this.spool ? this.o.attemptsBeforeSpill - 1 : Number.POSITIVE_INFINITY;
+    const rows = batch.encoded || this.decodeTail ? await this.decodeInOrder(batch) : batch.rows;
     try {
-      await this.writeWithRetry(batch.rows, retries, 'memory', true);
+      await this.writeWithRetry(rows, retries, 'memory', true);
     } catch (error) {
       if (this.o.isRetryable(error) && this.spool && !this.abort.signal.aborted) {
         this.enterSpooling();
         this.spill(batch);
       } else if (this.abort.signal.aborted && error === this.abort.signal.reason) {
-        if (!this.abandoned.has(batch)) this.drop(batch.rows.length, 'close_timeout');
+        if (!this.abandoned.has(batch)) this.drop(batch.length, 'close_timeout');
       } else {
-        await this.bisect(batch.rows, error, 'memory');
+        await this.bisect(rows, error, 'memory');
       }
     }
+  }
+
+  /** Decodes an off-heap batch a chunk per event-loop turn, after the batches started before it. */
+  private async decodeInOrder(batch: Batch<T>): Promise<readonly T[]> {
+    const decoded = (this.decodeTail ?? Promise.resolve()).then(() => batch.decode());
+    const tail = decoded.catch(() => {});
+    this.decodeTail = tail;
+    tail.then(() => {
+      if (this.decodeTail === tail) this.decodeTail = undefined;
+    });
+    return decoded;
   }
 
   /** Writes rows, retrying retryable failures; rethrows the last error. `spillable`: a spool may take them on close. */
