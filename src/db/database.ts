@@ -305,13 +305,11 @@ async function openEmbedded(embedded: EmbeddedOptions, schema: string) {
   let pglite: PGliteLike;
   if (embedded.pglite) {
     pglite = embedded.pglite;
-  } else if (embedded.workerThread === false) {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const own = await PGlite.create(embedded.dataDir);
-    pglite = own;
-    release.push(() => own.close());
   } else {
-    const own = await PGliteThread.create(embedded.dataDir);
+    const own: PGliteLike =
+      embedded.workerThread === false
+        ? await (await import('@electric-sql/pglite')).PGlite.create(embedded.dataDir)
+        : await PGliteThread.create(embedded.dataDir);
     pglite = own;
     release.push(() => own.close());
   }
